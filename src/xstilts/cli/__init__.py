@@ -1,0 +1,1 @@
+"""The ``xstilts`` command line (typer + rich)."""

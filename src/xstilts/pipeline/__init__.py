@@ -1,0 +1,1 @@
+"""Pipeline: experiment config, planner (DAG of phase jobs), artifact cache, results store, executors."""

@@ -1,0 +1,136 @@
+"""What a task is: one small, validated, declarative :class:`TaskSpec`.
+
+Behaviour lives in the task-type code (readers per format, heads per type, metrics per name);
+a task itself is data. Every example a reader returns is a plain ``dict`` with the fields of its
+task type (:data:`EXAMPLE_FIELDS`), so the engine, caches (Arrow) and metrics never special-case a
+task by name.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib
+import re
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from xstilts.errors import MissingResourceError
+
+
+class TaskType(StrEnum):
+    CLASSIFICATION = "classification"  # text -> label
+    PAIR_CLASSIFICATION = "pair_classification"  # (text_a, text_b) -> label
+    MULTIPLE_CHOICE = "multiple_choice"  # (context, question, choices) -> index
+    SPAN_QA = "span_qa"  # SQuAD-style extractive QA
+    TAGGING = "tagging"  # tokens -> one tag per token
+    RETRIEVAL = "retrieval"  # parallel sentences, no training
+
+
+class Role(StrEnum):
+    TARGET = "target"
+    INTERMEDIATE = "intermediate"
+
+
+# The fields every example of a task type carries (readers must produce exactly these; extra
+# fields are allowed and ignored by the engine). ``label`` is the label *name* (str) for
+# classification types and the gold choice index (int) for multiple choice.
+EXAMPLE_FIELDS: dict[TaskType, tuple[str, ...]] = {
+    TaskType.CLASSIFICATION: ("id", "text", "label"),
+    TaskType.PAIR_CLASSIFICATION: ("id", "text_a", "text_b", "label"),
+    TaskType.MULTIPLE_CHOICE: ("id", "context", "question", "choices", "label"),
+    # answers: list of {"text": str, "answer_start": int}; [] means "no answer" (SQuAD v2).
+    TaskType.SPAN_QA: ("id", "context", "question", "answers"),
+    TaskType.TAGGING: ("id", "tokens", "tags"),
+    # aligned retrieval: source (English/pivot side) and target (the language's side) are
+    # translations of each other. Mining-style retrieval (BUCC) adds "side" records; see the
+    # task's reader.
+    TaskType.RETRIEVAL: ("id", "source", "target"),
+}
+
+Reader = Callable[[Path, str, str], list[dict[str, Any]]]
+
+
+class TaskSpec(BaseModel):
+    """A task, declared.
+
+    ``files`` maps each split to a path pattern relative to the task's data directory, with
+    ``{lang}`` standing for the language code; it is how languages on disk are discovered.
+    ``reader`` is a lazy ``"module:function"`` target with signature
+    ``reader(data_dir, split, lang) -> list[dict]`` so that listing tasks imports no heavy code.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    task_type: TaskType
+    roles: tuple[Role, ...]
+    description: str
+    version: int = 1
+    languages: tuple[str, ...]  # every language the release has (evaluation languages)
+    train_languages: tuple[str, ...] = ("en",)  # languages with a train split
+    labels: tuple[str, ...] = ()
+    metrics: tuple[str, ...]  # first = main score
+    reader: str
+    files: dict[str, str]
+    source: str = ""  # where the release format is defined (URL or citation)
+    default_data_subdir: str | None = None  # under XSTILTS_HOME/data for datasets xstilts builds
+    max_length: int = 128
+    dev_split: str = "dev"
+    test_split: str = "test"
+
+    @field_validator("metrics")
+    @classmethod
+    def _metrics_not_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("a task needs at least one metric")
+        return value
+
+    @field_validator("reader")
+    @classmethod
+    def _reader_target(cls, value: str) -> str:
+        if ":" not in value:
+            raise ValueError("reader must be 'module:function'")
+        return value
+
+    @property
+    def main_metric(self) -> str:
+        return self.metrics[0]
+
+    @property
+    def trainable(self) -> bool:
+        return self.task_type is not TaskType.RETRIEVAL
+
+    def resolve_reader(self) -> Reader:
+        module, _, attr = self.reader.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def path(self, data_dir: Path, split: str, lang: str) -> Path:
+        if split not in self.files:
+            raise MissingResourceError(
+                f"task {self.name!r} has no split {split!r}", fix=f"use one of {sorted(self.files)}"
+            )
+        return Path(data_dir) / self.files[split].format(lang=lang)
+
+    def read(self, data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+        """Read one (split, language) of this task from ``data_dir``."""
+        return self.resolve_reader()(Path(data_dir), split, lang)
+
+    def languages_on_disk(self, data_dir: Path) -> dict[str, list[str]]:
+        """split -> sorted languages whose file exists under ``data_dir``."""
+        found: dict[str, list[str]] = {}
+        for split, pattern in self.files.items():
+            regex = re.compile(
+                "^" + re.escape(pattern).replace(re.escape("{lang}"), r"(?P<lang>[A-Za-z0-9_-]+)") + "$"
+            )
+            langs = set()
+            for hit in glob.glob(str(Path(data_dir) / pattern.replace("{lang}", "*"))):
+                rel = Path(hit).relative_to(data_dir).as_posix()
+                match = regex.match(rel)
+                if match:
+                    langs.add(match.group("lang"))
+            found[split] = sorted(langs)
+        return found
