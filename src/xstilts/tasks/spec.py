@@ -108,6 +108,25 @@ class TaskSpec(BaseModel):
         module, _, attr = self.reader.partition(":")
         return getattr(importlib.import_module(module), attr)
 
+    def data_root(self, data_dir: Path | str | None = None) -> Path:
+        """Where this task's files live: ``data_dir`` if given, else the built-dataset folder.
+
+        XTREME-style tasks read user-provided releases (e.g. the xtreme repo's ``download/``
+        folder, whose layout the ``files`` patterns follow); datasets that xstilts builds itself
+        (gettext, UDHR) default to ``XSTILTS_HOME/data/<default_data_subdir>``.
+        """
+        if data_dir is not None:
+            return Path(data_dir)
+        if self.default_data_subdir:
+            from xstilts.paths import data_dir as built_data_dir
+
+            return built_data_dir() / self.default_data_subdir
+        first = next(iter(self.files.values()), "")
+        raise MissingResourceError(
+            f"task {self.name!r} reads data you provide",
+            fix=f"pass --data-dir: the folder that holds {first!r} (e.g. the xtreme repo's download/ folder)",
+        )
+
     def path(self, data_dir: Path, split: str, lang: str) -> Path:
         if split not in self.files:
             raise MissingResourceError(
