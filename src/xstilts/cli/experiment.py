@@ -1,7 +1,137 @@
-"""Placeholder while these commands are being built."""
+"""``xstilts run | status | results | demo``: the experiment grid from the command line."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from xstilts.errors import ConfigError
+
+console = Console()
+
+SetOption = typer.Option(
+    None, "--set", help="Override a config field: --set finetune.max_steps=50 (repeatable)."
+)
+
+
+def run(
+    experiment: Path = typer.Argument(..., help="Experiment YAML."),
+    overrides: list[str] = SetOption,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the plan (job counts, done/pending) and stop."
+    ),
+    executor: str = typer.Option("local", "--executor", help="local (in-process) or ray."),
+    ray_address: str = typer.Option(None, "--ray-address", help="Connect to an existing Ray cluster."),
+    cpus_per_job: int = typer.Option(1, "--cpus-per-job", help="Ray: CPU slots (and torch threads) per job."),
+    gpus_per_job: float = typer.Option(0, "--gpus-per-job", help="Ray: GPUs per job."),
+) -> None:
+    """Run (or resume) an experiment grid; finished jobs are never redone."""
+    from xstilts.pipeline.config import load_experiment
+    from xstilts.pipeline.runner import run_experiment
+
+    if executor not in ("local", "ray"):
+        raise ConfigError(f"unknown executor {executor!r}", fix="use --executor local or --executor ray")
+    config = load_experiment(experiment, overrides)
+    run_experiment(
+        config,
+        executor=executor,
+        dry_run=dry_run,
+        console=console,
+        ray_address=ray_address,
+        cpus_per_job=cpus_per_job,
+        gpus_per_job=gpus_per_job,
+    )
+
+
+def status(
+    experiment: Path = typer.Argument(..., help="Experiment YAML."),
+    overrides: list[str] = SetOption,
+) -> None:
+    """List the experiment's jobs: done or pending."""
+    from xstilts.pipeline.config import load_experiment
+    from xstilts.pipeline.runner import jobs_table, plan_table, prepare
+
+    config = load_experiment(experiment, overrides)
+    plan, ctx = prepare(config)
+    console.print(plan_table(plan, ctx, f"{config.name}: plan"))
+    console.print(jobs_table(plan, ctx))
+
+
+def results(
+    experiment: Path = typer.Argument(..., help="Experiment YAML."),
+    csv: Path = typer.Option(None, "--csv", help="Write every score (with provenance) to this CSV."),
+    parquet: Path = typer.Option(None, "--parquet", help="Write every score to this Parquet file."),
+    overrides: list[str] = SetOption,
+) -> None:
+    """Print main scores (mean over seeds) per condition x language; export CSV/Parquet."""
+    from xstilts.pipeline.config import load_experiment
+    from xstilts.pipeline.store import ResultsStore
+
+    config = load_experiment(experiment, overrides)
+    if not config.store_path.is_file():
+        raise ConfigError("no results yet", file=config.store_path, fix=f"run: xstilts run {experiment}")
+    frame = ResultsStore(config.store_path).scores_frame(config.name)
+    if frame.empty:
+        raise ConfigError(f"the store has no scores for {config.name!r}", file=config.store_path)
+    main = frame[frame.is_main == 1]
+    for task, rows in main.groupby("target_task"):
+        pivot = rows.pivot_table(index="condition", columns="language", values="value", aggfunc="mean")
+        pivot["avg"] = pivot.mean(axis=1)
+        table = Table(title=f"{task}: {rows.metric.iloc[0]} (mean over {rows.seed.nunique()} seed(s))")
+        table.add_column("condition")
+        for column in pivot.columns:
+            table.add_column(str(column), justify="right")
+        for condition, values in pivot.iterrows():
+            table.add_row(str(condition), *(f"{v:.1f}" for v in values))
+        console.print(table)
+    if csv:
+        frame.to_csv(csv, index=False)
+        console.print(f"wrote {len(frame)} rows to {csv}")
+    if parquet:
+        frame.to_parquet(parquet, index=False)
+        console.print(f"wrote {len(frame)} rows to {parquet}")
+
+
+def demo(
+    config: Path = typer.Option(None, "--config", help="Demo experiment (default: examples/demo.yaml)."),
+    overrides: list[str] = SetOption,
+) -> None:
+    """Build the offline datasets, run the demo grid, write its report and print the answer."""
+    from xstilts.pipeline.config import load_experiment
+    from xstilts.pipeline.runner import run_experiment
+
+    start = time.perf_counter()
+    path = config or _default_demo()
+    experiment = load_experiment(path, overrides)
+    from xstilts.cli.data import build_all_for
+
+    build_all_for(experiment, console)
+    run_experiment(experiment, console=console)
+    from xstilts.cli.report import write_report_for
+
+    summary = write_report_for(experiment, console)
+    console.rule("answer")
+    console.print(summary.answer)
+    console.print(f"\nreport: {summary.index_md}\n        {summary.index_html}")
+    console.print(f"demo wall time: {time.perf_counter() - start:.0f} s")
+
+
+def _default_demo() -> Path:
+    here = Path("examples/demo.yaml")
+    if here.is_file():
+        return here
+    repo = Path(__file__).resolve().parents[3] / "examples" / "demo.yaml"
+    if repo.is_file():
+        return repo
+    raise ConfigError("examples/demo.yaml not found", fix="run from the repository root or pass --config")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.command("run")(run)
+    app.command("status")(status)
+    app.command("results")(results)
+    app.command("demo")(demo)

@@ -4,8 +4,10 @@ Why SQLite: one file next to the experiment, safe under concurrent writers (WAL)
 anyone with pandas, and transactional, so that a job's scores and its "done" mark land together
 or not at all: a run killed at any instant leaves either the whole job or nothing.
 
-Scores are keyed by (experiment, job, task, language, split, metric): recording the same job twice
-replaces its rows instead of duplicating them.
+Scores are keyed by (experiment, job, condition, seed, task, language, split, metric): recording
+the same job twice replaces its rows instead of duplicating them. One job can serve several
+(condition, seed) cells when their inputs are identical (e.g. retrieval on the untouched
+pretrained encoder is the same for every seed), and then writes one row set per cell.
 """
 
 from __future__ import annotations
@@ -66,16 +68,30 @@ CREATE TABLE IF NOT EXISTS scores (
     n_examples INTEGER,
     provenance_json TEXT NOT NULL,
     created_at REAL NOT NULL,
-    PRIMARY KEY (experiment, job_id, target_task, language, split, metric)
+    PRIMARY KEY (experiment, job_id, condition, seed, target_task, language, split, metric)
 );
 CREATE INDEX IF NOT EXISTS scores_by_condition ON scores (experiment, condition, target_task);
 """
 
 SCORE_COLUMNS = [
-    "experiment", "job_id", "model", "condition", "intermediate", "sources", "target_task",
-    "language", "split", "metric", "value", "seed", "is_main", "higher_is_better", "n_examples",
-    "provenance_json", "created_at",
-]  # fmt: skip
+    "experiment",
+    "job_id",
+    "model",
+    "condition",
+    "intermediate",
+    "sources",
+    "target_task",
+    "language",
+    "split",
+    "metric",
+    "value",
+    "seed",
+    "is_main",
+    "higher_is_better",
+    "n_examples",
+    "provenance_json",
+    "created_at",
+]
 
 
 @dataclass
@@ -135,19 +151,32 @@ class ResultsStore:
             con.execute("COMMIT")
 
     # -- runs -----------------------------------------------------------------------------
-    def start_run(self, experiment: str, config_hash: str, code_version: str, config: dict, host: str = "") -> str:
+    def start_run(
+        self, experiment: str, config_hash: str, code_version: str, config: dict, host: str = ""
+    ) -> str:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         with self.transaction() as con:
             con.execute(
                 "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?)",
-                (run_id, experiment, config_hash, code_version, host, time.time(), None, "running",
-                 json.dumps(config, sort_keys=True, default=str)),
-            )  # fmt: skip
+                (
+                    run_id,
+                    experiment,
+                    config_hash,
+                    code_version,
+                    host,
+                    time.time(),
+                    None,
+                    "running",
+                    json.dumps(config, sort_keys=True, default=str),
+                ),
+            )
         return run_id
 
     def finish_run(self, run_id: str, status: str) -> None:
         with self.transaction() as con:
-            con.execute("UPDATE runs SET finished_at=?, status=? WHERE run_id=?", (time.time(), status, run_id))
+            con.execute(
+                "UPDATE runs SET finished_at=?, status=? WHERE run_id=?", (time.time(), status, run_id)
+            )
 
     # -- jobs -----------------------------------------------------------------------------
     def record_job(
@@ -171,9 +200,20 @@ class ResultsStore:
         with self.transaction() as con:
             con.execute(
                 "INSERT OR REPLACE INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (experiment, job_id, kind, label, status, run_id, started_at, now if status == "done" else None,
-                 wall_s, artifact, json.dumps(provenance or {}, sort_keys=True, default=str)),
-            )  # fmt: skip
+                (
+                    experiment,
+                    job_id,
+                    kind,
+                    label,
+                    status,
+                    run_id,
+                    started_at,
+                    now if status == "done" else None,
+                    wall_s,
+                    artifact,
+                    json.dumps(provenance or {}, sort_keys=True, default=str),
+                ),
+            )
             if rows:
                 con.execute("DELETE FROM scores WHERE experiment=? AND job_id=?", (experiment, job_id))
                 con.executemany(
@@ -186,16 +226,38 @@ class ResultsStore:
         data = asdict(row)
         provenance = data.pop("provenance")
         return (
-            experiment, job_id, data["model"], data["condition"], data["intermediate"], data["sources"],
-            data["target_task"], data["language"], data["split"], data["metric"], float(data["value"]),
-            int(data["seed"]), int(bool(data["is_main"])), int(bool(data["higher_is_better"])),
-            data["n_examples"], json.dumps(provenance, sort_keys=True, default=str), now,
-        )  # fmt: skip
+            experiment,
+            job_id,
+            data["model"],
+            data["condition"],
+            data["intermediate"],
+            data["sources"],
+            data["target_task"],
+            data["language"],
+            data["split"],
+            data["metric"],
+            float(data["value"]),
+            int(data["seed"]),
+            int(bool(data["is_main"])),
+            int(bool(data["higher_is_better"])),
+            data["n_examples"],
+            json.dumps(provenance, sort_keys=True, default=str),
+            now,
+        )
 
     def job_statuses(self, experiment: str) -> dict[str, str]:
         with self._connect() as con:
             rows = con.execute("SELECT job_id, status FROM jobs WHERE experiment=?", (experiment,)).fetchall()
         return dict(rows)
+
+    def recorded_cells(self, experiment: str, job_id: str) -> set[tuple[str, int]]:
+        """(condition, seed) pairs whose scores this job has written for the experiment."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT DISTINCT condition, seed FROM scores WHERE experiment=? AND job_id=?",
+                (experiment, job_id),
+            ).fetchall()
+        return {(condition, int(seed)) for condition, seed in rows}
 
     def jobs_frame(self, experiment: str | None = None) -> pd.DataFrame:
         return self._frame("jobs", experiment)

@@ -79,6 +79,10 @@ class TaskSpec(BaseModel):
     source: str = ""  # where the release format is defined (URL or citation)
     default_data_subdir: str | None = None  # under XSTILTS_HOME/data for datasets xstilts builds
     max_length: int = 128
+    allows_no_answer: bool = False  # span QA: "" is a valid prediction (SQuAD v2)
+    # The task whose English train/dev splits fine-tune this target, when it has none of its own
+    # (XTREME fine-tunes XQuAD and MLQA on SQuAD v1.1, XNLI on MultiNLI).
+    finetune_task: str | None = None
     dev_split: str = "dev"
     test_split: str = "test"
 

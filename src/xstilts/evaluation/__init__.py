@@ -1,0 +1,1 @@
+"""Evaluation: predictions per task type, zero-shot scoring per language, retrieval."""

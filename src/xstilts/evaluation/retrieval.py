@@ -1,0 +1,120 @@
+"""Retrieval evaluation (Tatoeba/UDHR/msgretrieval style): no head, no fine-tuning.
+
+Sentences are embedded by mean (or first-token) pooling over a chosen encoder layer and compared
+by cosine similarity. Each language is scored in both directions (English -> language and
+language -> English); the task's metrics are the mean of the two, and each direction is stored
+too. English sentences shared across languages are embedded once per job.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from xstilts.evaluation.zero_shot import EVAL_SEED
+from xstilts.models.assemble import assemble
+from xstilts.pipeline.context import RunContext
+from xstilts.pipeline.fingerprint import data_fingerprint
+from xstilts.tasks.loading import read_examples
+from xstilts.tasks.metrics import compute
+from xstilts.tasks.registry import get_task
+from xstilts.training.batching import BatchPlan, collate, evaluation_batches
+from xstilts.training.precision import autocast
+
+
+class Embedder:
+    """Embeds texts in length-sorted batches, memoising texts seen before in this job."""
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        runtime,
+        batch_size: int,
+        layer: int,
+        pooling: str,
+        prefix: str,
+        max_length: int = 256,
+    ) -> None:
+        self.model, self.tokenizer, self.runtime = model, tokenizer, runtime
+        self.plan = BatchPlan(batch_size=batch_size, pad_multiple=8)
+        self.layer, self.pooling, self.prefix, self.max_length = layer, pooling, prefix, max_length
+        self.memo: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        todo = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if todo:
+            ids = self.tokenizer(
+                [self.prefix + t for t in todo], truncation=True, max_length=self.max_length
+            )["input_ids"]
+            with torch.inference_mode(), autocast(self.runtime):
+                for indices in evaluation_batches([len(s) for s in ids], self.plan):
+                    batch = collate({"input_ids": [ids[i] for i in indices]}, self.tokenizer.pad_token_id, 8)
+                    batch = {k: v.to(self.runtime.device) for k, v in batch.items()}
+                    vectors = self.model.embed(
+                        batch["input_ids"], batch["attention_mask"], self.layer, self.pooling
+                    )
+                    vectors = torch.nn.functional.normalize(vectors.float(), dim=-1).cpu().numpy()
+                    for row, index in enumerate(indices):
+                        self.memo[todo[index]] = vectors[row]
+        return np.stack([self.memo[t] for t in texts])
+
+
+def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
+    payload = job.payload
+    spec = get_task(payload["target"])
+    parent = payload["parent"]
+    parent_dir = ctx.cache.path(parent["kind"], parent["key"]) if parent else None
+    model, _ = assemble(payload["model"], {}, parent_dir)
+    model.to(ctx.runtime.device).eval()
+    settings = payload["evaluation"]["retrieval"]
+    embed = Embedder(
+        model,
+        ctx.tokenizer(payload["model"]),
+        ctx.runtime,
+        ctx.config.evaluation.batch_size,
+        settings["layer"],
+        settings["pooling"],
+        settings["prefix"],
+    )
+    root = spec.data_root(ctx.config.data_dir)
+    (out_dir / "predictions").mkdir(exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    languages = payload["languages"]
+    for done, language in enumerate(languages):
+        examples = read_examples(spec, root, spec.test_split, language, payload["max_examples"], EVAL_SEED)
+        source = embed([e["source"] for e in examples])
+        target = embed([e["target"] for e in examples])
+        similarity = source @ target.T  # rows: English, columns: the language
+        gold = np.arange(len(examples))
+        scores: dict[str, float] = {}
+        for metric in spec.metrics:
+            forward = compute(metric, similarity, gold, language=language)
+            backward = compute(metric, similarity.T, gold, language=language)
+            scores[metric] = (forward + backward) / 2
+            scores[f"{metric}@en->xx"] = forward
+            scores[f"{metric}@xx->en"] = backward
+        with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
+            to_target, to_source = similarity.argmax(1), similarity.argmax(0)
+            for i, example in enumerate(examples):
+                handle.write(
+                    json.dumps(
+                        {
+                            "id": example["id"],
+                            "en->xx": examples[int(to_target[i])]["id"],
+                            "xx->en": examples[int(to_source[i])]["id"],
+                        }
+                    )
+                    + "\n"
+                )
+        results[language] = {
+            "scores": scores,
+            "n": len(examples),
+            "data": data_fingerprint(root, spec.files[spec.test_split].format(lang=language)),
+        }
+        ctx.progress(job.key, done + 1, len(languages), language)
+    return results

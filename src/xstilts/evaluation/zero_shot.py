@@ -1,0 +1,82 @@
+"""Zero-shot evaluation of a fine-tuned model in every language of its target task.
+
+All languages are evaluated in one process with one loaded model: loading dominates otherwise.
+Each language's predictions are written next to the scores (JSONL, with the gold answer), so any
+number in a report can be traced back to the individual decisions behind it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from xstilts.evaluation.predict import predict, references, score
+from xstilts.models.assemble import assemble
+from xstilts.models.heads import HeadSpec
+from xstilts.pipeline.context import RunContext
+from xstilts.pipeline.fingerprint import data_fingerprint
+from xstilts.tasks.loading import read_examples, subsample_fingerprint
+from xstilts.tasks.registry import get_task
+from xstilts.training.batching import BatchPlan
+from xstilts.training.features import LabelMap, cached_features
+
+EVAL_SEED = 0  # one fixed subsample for every condition: paired comparisons need the same items
+
+
+def write_predictions(path: Path, examples: list[dict[str, Any]], predictions: list, gold: list) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for example, prediction, answer in zip(examples, predictions, gold, strict=True):
+            handle.write(
+                json.dumps(
+                    {"id": example["id"], "prediction": prediction, "gold": answer}, ensure_ascii=False
+                )
+                + "\n"
+            )
+
+
+def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Return {language: {"scores": {metric: value}, "n": count, "data": fingerprint}}."""
+    payload = job.payload
+    spec = get_task(payload["target"])
+    parent = payload["parent"]
+    parent_dir = ctx.cache.path(parent["kind"], parent["key"])
+    meta = ctx.cache.meta(parent["kind"], parent["key"])
+    head_specs = {name: HeadSpec(**spec_dict) for name, spec_dict in meta["head_specs"].items()}
+    labels = LabelMap(meta["labels"][spec.name]) if spec.name in meta["labels"] else None
+    model, _ = assemble(payload["model"], head_specs, parent_dir, parent_heads=True)
+    model.to(ctx.runtime.device).eval()
+    tokenizer = ctx.tokenizer(payload["model"])
+    plan = BatchPlan(batch_size=ctx.config.evaluation.batch_size, pad_multiple=8)
+    root = spec.data_root(ctx.config.data_dir)
+    limit = payload["max_examples"]
+    results: dict[str, dict[str, Any]] = {}
+    (out_dir / "predictions").mkdir(exist_ok=True)
+    languages = payload["languages"]
+    for done, language in enumerate(languages):
+        examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
+        fingerprint = data_fingerprint(root, spec.files[spec.test_split].format(lang=language))
+        features = cached_features(
+            spec,
+            spec.test_split,
+            language,
+            examples,
+            subsample_fingerprint(fingerprint, len(examples), limit, EVAL_SEED),
+            tokenizer,
+            labels,
+            spec.max_length,
+            ctx.feature_cache,
+        )
+        predictions = predict(
+            model, spec.name, spec, features, examples, labels, plan, ctx.runtime, tokenizer.pad_token_id
+        )
+        write_predictions(
+            out_dir / "predictions" / f"{language}.jsonl", examples, predictions, references(spec, examples)
+        )
+        results[language] = {
+            "scores": score(spec, predictions, examples, language),
+            "n": len(examples),
+            "data": fingerprint,
+        }
+        ctx.progress(job.key, done + 1, len(languages), language)
+    return results

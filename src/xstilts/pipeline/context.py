@@ -1,0 +1,50 @@
+"""What every job needs while it runs: the config, caches, store, runtime choice, tokenizers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xstilts.pipeline.cache import ArtifactCache
+from xstilts.pipeline.config import ExperimentConfig
+from xstilts.pipeline.store import ResultsStore
+from xstilts.training.precision import RuntimeChoice
+
+ProgressCallback = Callable[[str, int, int, str], None]  # (job key, done, total, note)
+
+
+@dataclass
+class RunContext:
+    config: ExperimentConfig
+    cache: ArtifactCache
+    store: ResultsStore
+    runtime: RuntimeChoice
+    run_id: str = ""
+    config_hash: str = ""
+    code_version: str = ""
+    feature_cache: Path | None = None
+    on_progress: ProgressCallback | None = None
+    _tokenizers: dict[str, Any] = field(default_factory=dict)
+
+    def tokenizer(self, model: str):
+        if model not in self._tokenizers:
+            from xstilts.models.loading import load_tokenizer
+
+            self._tokenizers[model] = load_tokenizer(model)
+        return self._tokenizers[model]
+
+    def progress(self, key: str, done: int, total: int, note: str = "") -> None:
+        if self.on_progress is not None:
+            self.on_progress(key, done, total, note)
+
+    def provenance(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "experiment": self.config.name,
+            "config_hash": self.config_hash,
+            "code_version": self.code_version,
+            "run_id": self.run_id,
+            "runtime": self.runtime.as_dict(),
+            **extra,
+        }

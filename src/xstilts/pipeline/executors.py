@@ -1,0 +1,66 @@
+"""Where jobs run: in this process (``local``) or as Ray tasks (``ray``), same code, same store.
+
+Ray runs one job per CPU/GPU slot; a job's dependencies are passed as object references so Ray
+starts it only after its parents' artifacts exist. Workers write artifacts and scores themselves
+(the artifact cache and the SQLite store are safe for concurrent writers), so the driver only
+waits and reports progress.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+
+from xstilts.pipeline.context import RunContext
+from xstilts.pipeline.jobs import run_job
+from xstilts.pipeline.planner import Job
+
+
+def run_local(jobs: list[Job], ctx: RunContext, on_done: Callable[[Job], None]) -> None:
+    for job in jobs:
+        run_job(job, ctx)
+        on_done(job)
+
+
+def _remote_body(job: Job, ctx: RunContext, threads: int, *_parents: str) -> str:
+    """Executed inside a Ray worker: re-detect the runtime for this slot, then run the job."""
+    from xstilts.training.precision import choose_runtime
+
+    cfg = ctx.config.runtime
+    runtime = choose_runtime(cfg.precision, cfg.device, threads)
+    run_job(job, dataclasses.replace(ctx, runtime=runtime, on_progress=None, _tokenizers={}))
+    return job.key
+
+
+def run_ray(
+    jobs: list[Job],
+    ctx: RunContext,
+    on_done: Callable[[Job], None],
+    *,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    cpus_per_job: int = 1,
+    gpus_per_job: float = 0,
+) -> None:
+    import ray
+
+    if not ray.is_initialized():
+        kwargs = {"address": address} if address else {"num_cpus": num_cpus or os.cpu_count()}
+        ray.init(include_dashboard=False, ignore_reinit_error=True, log_to_driver=False, **kwargs)
+    remote = ray.remote(_remote_body).options(num_cpus=cpus_per_job, num_gpus=gpus_per_job, max_retries=0)
+    shippable = dataclasses.replace(ctx, on_progress=None, _tokenizers={})
+    refs = {}
+    pending = {job.key for job in jobs}
+    for job in jobs:  # topological order: parents are submitted first
+        parents = [refs[d] for d in job.deps if d in refs]
+        refs[job.key] = remote.remote(job, shippable, cpus_per_job, *parents)
+    by_ref = {ref: key for key, ref in refs.items()}
+    by_key = {job.key: job for job in jobs}
+    waiting = list(refs.values())
+    while waiting:
+        ready, waiting = ray.wait(waiting, num_returns=1)
+        key = by_ref[ready[0]]
+        ray.get(ready[0])  # re-raises the worker's exception
+        pending.discard(key)
+        on_done(by_key[key])

@@ -1,0 +1,114 @@
+"""Content hashes: what made an artifact, and what a data file contains.
+
+An artifact's key is the hash of everything that determines it (engine version, model weights
+revision, task versions, data fingerprints, hyperparameters, seed, resolved precision) — so a
+change to any of them builds a new artifact, and an unchanged job is never redone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from xstilts import __version__
+
+# Bump when training/evaluation code changes what an artifact would contain.
+ENGINE_VERSION = "1"
+
+_FILE_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def stable_hash(payload: Any, length: int = 20) -> str:
+    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def file_sha256(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _FILE_HASHES:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        _FILE_HASHES[key] = digest.hexdigest()
+    return _FILE_HASHES[key]
+
+
+def data_fingerprint(data_root: Path, relative: str) -> str:
+    """Fingerprint one data file: the manifest's content hash for built datasets, else sha256.
+
+    Readers of some formats fall back to sibling files (e.g. a Hugging Face export when the
+    release file is absent); when the declared file does not exist, the folder listing (names,
+    sizes) stands in so that adding or changing any file there changes the fingerprint.
+    """
+    path = data_root / relative
+    manifest = data_root / "manifest.json"
+    if manifest.is_file():
+        recorded = _manifest_hashes(str(manifest), manifest.stat().st_mtime_ns).get(relative)
+        if recorded:
+            return recorded
+    if path.is_file():
+        return file_sha256(path)
+    folder = path.parent
+    if folder.is_dir():
+        listing = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file())
+        return stable_hash(["listing", relative, listing])
+    return stable_hash(["missing", relative])
+
+
+@cache
+def _manifest_hashes(manifest: str, _mtime: int) -> dict[str, str]:
+    """Relative path -> sha256 from a dataset manifest (any nesting: find 'files' dicts)."""
+    try:
+        data = json.loads(Path(manifest).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if (
+                    isinstance(value, str)
+                    and len(value) == 64
+                    and key.endswith((".jsonl", ".json", ".tsv", ".csv"))
+                ):
+                    found[key] = value
+                elif isinstance(value, dict) and isinstance(value.get("sha256"), str) and "/" in key:
+                    found[key] = value["sha256"]
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return found
+
+
+@cache
+def code_version() -> str:
+    """Package version + git commit (and '+dirty') when running from a checkout."""
+    root = Path(__file__).resolve().parents[3]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "src"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = "", ""
+    suffix = f"+g{commit}" if commit else ""
+    return f"{__version__}{suffix}{'.dirty' if dirty else ''}"

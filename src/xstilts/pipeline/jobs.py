@@ -1,0 +1,132 @@
+"""Run one job and record it: the unit of work both executors (local, Ray) call.
+
+A job is done when its artifact is complete; an evaluate job is done when, in addition, this
+experiment's store holds its scores. Scores are written from the artifact's ``scores.json`` in
+one transaction together with the job's "done" mark, so a crash between the artifact and the
+store only means the scores are re-read from disk on the next run, never recomputed or doubled.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from xstilts.pipeline.context import RunContext
+from xstilts.pipeline.planner import Job
+from xstilts.pipeline.store import ScoreRow
+from xstilts.tasks.metrics import get_metric
+from xstilts.tasks.registry import get_task
+from xstilts.tasks.spec import TaskType
+
+SCORES = "scores.json"
+
+
+def is_done(job: Job, ctx: RunContext) -> bool:
+    if not ctx.cache.is_complete(job.kind, job.key):
+        return False
+    if job.kind != "evaluate":
+        return True
+    recorded = ctx.store.recorded_cells(ctx.config.name, job.key)
+    return all((cell.condition, cell.seed) in recorded for cell in job.cells)
+
+
+def lineage(ctx: RunContext, parent: dict[str, str] | None) -> list[dict[str, str]]:
+    """The chain of artifacts an evaluation descends from (nearest first)."""
+    chain = []
+    while parent:
+        chain.append(parent)
+        meta = ctx.cache.meta(parent["kind"], parent["key"])
+        parent = meta.get("provenance", {}).get("parent")
+    return chain
+
+
+def run_job(job: Job, ctx: RunContext) -> None:
+    from xstilts.training.phases import run_finetune, run_intermediate
+
+    started = time.time()
+    experiment = ctx.config.name
+    if not ctx.cache.is_complete(job.kind, job.key):
+        ctx.store.record_job(
+            experiment, job.key, job.kind, job.label, "running", run_id=ctx.run_id, started_at=started
+        )
+        if job.kind == "intermediate":
+            run_intermediate(job, ctx)
+        elif job.kind == "finetune":
+            run_finetune(job, ctx)
+        else:
+            _evaluate(job, ctx)
+    artifact = str(ctx.cache.path(job.kind, job.key))
+    scores = _score_rows(job, ctx) if job.kind == "evaluate" else []
+    ctx.store.record_job(
+        experiment,
+        job.key,
+        job.kind,
+        job.label,
+        "done",
+        run_id=ctx.run_id,
+        started_at=started,
+        wall_s=time.time() - started,
+        artifact=artifact,
+        provenance=ctx.provenance(payload=job.payload),
+        scores=scores,
+    )
+
+
+def _evaluate(job: Job, ctx: RunContext) -> None:
+    from xstilts.evaluation.retrieval import evaluate_retrieval
+    from xstilts.evaluation.zero_shot import evaluate_finetuned
+
+    spec = get_task(job.payload["target"])
+    meta = {
+        "kind": "evaluate",
+        "key": job.key,
+        "provenance": ctx.provenance(parent=job.payload["parent"], payload=job.payload),
+    }
+    with ctx.cache.build("evaluate", job.key, meta) as tmp:
+        evaluate = evaluate_retrieval if spec.task_type is TaskType.RETRIEVAL else evaluate_finetuned
+        results = evaluate(job, ctx, tmp)
+        (tmp / SCORES).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
+    spec = get_task(job.payload["target"])
+    folder = ctx.cache.path("evaluate", job.key)
+    results: dict[str, dict[str, Any]] = json.loads((folder / SCORES).read_text(encoding="utf-8"))
+    chain = lineage(ctx, job.payload["parent"])
+    model_revision = ctx.cache.meta("evaluate", job.key)["provenance"].get("runtime", {})
+    rows = []
+    for cell in job.cells:
+        for language, result in sorted(results.items()):
+            for metric, value in sorted(result["scores"].items()):
+                base_metric = metric.split("@", 1)[0]
+                rows.append(
+                    ScoreRow(
+                        model=cell.model,
+                        condition=cell.condition,
+                        intermediate=cell.intermediate,
+                        sources=cell.sources,
+                        target_task=cell.target,
+                        language=language,
+                        split=spec.test_split,
+                        metric=metric,
+                        value=float(value),
+                        seed=cell.seed,
+                        is_main=metric == spec.main_metric,
+                        higher_is_better=get_metric(base_metric).higher_is_better,
+                        n_examples=int(result["n"]),
+                        provenance={
+                            "job": job.key,
+                            "lineage": chain,
+                            "data_fingerprint": result["data"],
+                            "evaluation": job.payload["evaluation"],
+                            "max_examples": job.payload["max_examples"],
+                            "evaluated_with": model_revision,
+                            "config_hash": ctx.config_hash,
+                            "code_version": ctx.code_version,
+                            "run_id": ctx.run_id,
+                            "task_version": spec.version,
+                        },
+                    )
+                )
+    return rows

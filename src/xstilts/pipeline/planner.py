@@ -1,0 +1,263 @@
+"""Expand an experiment into a DAG of phase jobs keyed by content hash.
+
+The paper's three phases become three job kinds:
+
+- ``intermediate``: train the encoder on an intermediate-task set (one per model x set x seed);
+- ``finetune``: train a fresh head + the encoder on the English target task, starting from the
+  intermediate checkpoint (or the pretrained model for the "none" baseline);
+- ``evaluate``: zero-shot predictions and scores in every language of the target task.
+
+Retrieval targets (Tatoeba/BUCC-style) have no fine-tuning: as in the paper, they evaluate the
+intermediate-trained encoder directly. Because keys are content hashes, identical work collapses:
+one intermediate checkpoint serves every target task, and retrieval on the untouched pretrained
+encoder is one job however many seeds the grid has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from xstilts.errors import ConfigError, MissingResourceError, UnknownNameError
+from xstilts.models.loading import resolve_model
+from xstilts.pipeline.config import ExperimentConfig
+from xstilts.pipeline.fingerprint import ENGINE_VERSION, data_fingerprint, stable_hash
+from xstilts.tasks.registry import get_task
+from xstilts.tasks.spec import Role, TaskSpec, TaskType
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (model, condition, seed, target) cell of the grid that an evaluate job fills."""
+
+    model: str
+    condition: str
+    seed: int
+    target: str
+    intermediate: str  # comma-joined task:language members
+    sources: str  # comma-joined source languages
+
+
+@dataclass
+class Job:
+    key: str
+    kind: str  # intermediate | finetune | evaluate
+    label: str
+    deps: list[str]
+    payload: dict[str, Any]
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    jobs: dict[str, Job]  # topological order (dependencies first)
+
+    def by_kind(self, kind: str) -> list[Job]:
+        return [job for job in self.jobs.values() if job.kind == kind]
+
+
+def _spec(name: str, config: ExperimentConfig, where: str) -> TaskSpec:
+    try:
+        return get_task(name)
+    except UnknownNameError as error:
+        raise ConfigError(f"{where}: {error.problem}", fix=error.fix) from None
+
+
+def _fingerprints(
+    spec: TaskSpec, config: ExperimentConfig, split: str, languages: list[str]
+) -> dict[str, str]:
+    root = spec.data_root(config.data_dir)
+    out = {}
+    for language in languages:
+        relative = spec.files[split].format(lang=language)
+        if not (root / relative).exists() and not (root / relative).parent.exists():
+            hint = (
+                "run: xstilts data build ..." if spec.default_data_subdir else "check --data-dir / data_dir"
+            )
+            raise MissingResourceError(
+                f"task {spec.name!r} has no {split} data for {language!r}", file=root / relative, fix=hint
+            )
+        out[language] = data_fingerprint(root, relative)
+    return out
+
+
+def _eval_languages(spec: TaskSpec, config: ExperimentConfig, requested: str | list[str]) -> list[str]:
+    on_disk = spec.languages_on_disk(spec.data_root(config.data_dir)).get(spec.test_split, [])
+    if requested == "all":
+        if not on_disk:
+            raise MissingResourceError(
+                f"task {spec.name!r}: no {spec.test_split} files found",
+                file=spec.data_root(config.data_dir),
+                fix="build or download the data first (xstilts tasks check " + spec.name + ")",
+            )
+        return on_disk
+    missing = [lang for lang in requested if lang not in on_disk]
+    if missing:
+        raise ConfigError(
+            f"target {spec.name!r}: no {spec.test_split} data for languages {missing}",
+            fix=f"languages on disk: {', '.join(on_disk) or 'none'}",
+        )
+    return list(requested)
+
+
+def build_plan(config: ExperimentConfig, precision: str) -> Plan:
+    """Validate names against the registries and data on disk, then expand the grid."""
+    jobs: dict[str, Job] = {}
+
+    def add(job: Job) -> Job:
+        if job.key in jobs:
+            jobs[job.key].cells.extend(c for c in job.cells if c not in jobs[job.key].cells)
+            return jobs[job.key]
+        jobs[job.key] = job
+        return job
+
+    runtime = {"precision": precision, "embedding_mode": config.runtime.embedding_mode}
+    targets = {name: _spec(name, config, f"targets.{name}") for name in config.targets}
+    for name, spec in targets.items():
+        if Role.TARGET not in spec.roles:
+            raise ConfigError(
+                f"targets.{name}: task {name!r} is not a target task", fix="use a target-role task"
+            )
+    member_specs: dict[str, TaskSpec] = {}
+    for condition, members in config.conditions.items():
+        for i, member in enumerate(members):
+            spec = _spec(member.task, config, f"conditions.{condition}.{i}")
+            if not spec.trainable:
+                raise ConfigError(
+                    f"conditions.{condition}: task {member.task!r} cannot be trained (retrieval)"
+                )
+            if member.language not in spec.train_languages:
+                raise ConfigError(
+                    f"conditions.{condition}: {member.task!r} has no training data in {member.language!r}",
+                    fix=f"train languages: {', '.join(spec.train_languages)}",
+                )
+            member_specs[member.key] = spec
+
+    for model in config.models:
+        revision = resolve_model(model).revision
+        base = {"model": model, "revision": revision}
+        for seed in config.seeds:
+            for condition, members in config.conditions.items():
+                parent: dict[str, str] | None = None
+                member_keys = ",".join(m.key for m in members)
+                sources = ",".join(dict.fromkeys(m.language for m in members))
+                if members:
+                    member_data = []
+                    for m in members:
+                        spec = member_specs[m.key]
+                        splits = ["train"] + ([spec.dev_split] if spec.dev_split in spec.files else [])
+                        fps = {s: _fingerprints(spec, config, s, [m.language])[m.language] for s in splits}
+                        member_data.append(
+                            {"task": m.task, "version": spec.version, "language": m.language, "data": fps}
+                        )
+                    phase = config.intermediate.model_dump(mode="json")
+                    key = stable_hash(
+                        ["intermediate", ENGINE_VERSION, base, member_data, phase, seed, runtime]
+                    )
+                    add(
+                        Job(
+                            key,
+                            "intermediate",
+                            f"{model} · {condition} · seed {seed}",
+                            [],
+                            {
+                                "model": model,
+                                "members": [m.model_dump() for m in members],
+                                "phase": phase,
+                                "seed": seed,
+                                "runtime": runtime,
+                                "mlm": phase.get("mlm"),
+                            },
+                        )
+                    )
+                    parent = {"kind": "intermediate", "key": key}
+                for target, target_config in config.targets.items():
+                    spec = targets[target]
+                    cell = Cell(model, condition, seed, target, member_keys, sources)
+                    languages = _eval_languages(spec, config, target_config.languages)
+                    test_fps = _fingerprints(spec, config, spec.test_split, languages)
+                    limit = (
+                        target_config.max_examples_per_language or config.evaluation.max_examples_per_language
+                    )
+                    evaluation = config.evaluation.model_dump(mode="json", exclude={"batch_size"})
+                    if spec.task_type is TaskType.RETRIEVAL:
+                        eval_parent = parent
+                        deps = [parent["key"]] if parent else []
+                    else:
+                        train_fps = {
+                            split: _fingerprints(spec, config, split, ["en"])["en"]
+                            for split in ("train", spec.dev_split)
+                            if split in spec.files
+                        }
+                        phase = config.finetune.model_dump(mode="json")
+                        ft_key = stable_hash(
+                            [
+                                "finetune",
+                                ENGINE_VERSION,
+                                base,
+                                parent,
+                                target,
+                                spec.version,
+                                train_fps,
+                                phase,
+                                seed,
+                                runtime,
+                            ]
+                        )
+                        add(
+                            Job(
+                                ft_key,
+                                "finetune",
+                                f"{model} · {condition} · {target} · seed {seed}",
+                                [parent["key"]] if parent else [],
+                                {
+                                    "model": model,
+                                    "parent": parent,
+                                    "target": target,
+                                    "phase": phase,
+                                    "seed": seed,
+                                    "runtime": runtime,
+                                },
+                            )
+                        )
+                        eval_parent = {"kind": "finetune", "key": ft_key}
+                        deps = [ft_key]
+                    ev_key = stable_hash(
+                        [
+                            "evaluate",
+                            ENGINE_VERSION,
+                            base,
+                            eval_parent,
+                            target,
+                            spec.version,
+                            test_fps,
+                            limit,
+                            evaluation,
+                            runtime,
+                        ]
+                    )
+                    label = f"{model} · {condition} · {target} → {len(languages)} languages"
+                    add(
+                        Job(
+                            ev_key,
+                            "evaluate",
+                            label,
+                            deps,
+                            {
+                                "model": model,
+                                "parent": eval_parent,
+                                "target": target,
+                                "languages": languages,
+                                "max_examples": limit,
+                                "evaluation": evaluation,
+                                "runtime": runtime,
+                            },
+                            cells=[cell],
+                        )
+                    )
+    return Plan(_topological(jobs))
+
+
+def _topological(jobs: dict[str, Job]) -> dict[str, Job]:
+    order = {"intermediate": 0, "finetune": 1, "evaluate": 2}
+    return dict(sorted(jobs.items(), key=lambda item: order[item[1].kind]))

@@ -1,0 +1,38 @@
+"""Read a task's examples for one (split, language), with a deterministic subsample.
+
+Subsampling is seeded and order-preserving, so the same ``limit`` gives the same examples in
+every job: every condition of a grid is evaluated on exactly the same test messages.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from xstilts.errors import DataFormatError
+from xstilts.pipeline.fingerprint import stable_hash
+from xstilts.tasks.spec import EXAMPLE_FIELDS, TaskSpec
+
+
+def read_examples(
+    spec: TaskSpec, data_root: Path, split: str, language: str, limit: int | None = None, seed: int = 0
+) -> list[dict[str, Any]]:
+    examples = spec.read(data_root, split, language)
+    required = EXAMPLE_FIELDS[spec.task_type]
+    if examples:
+        missing = [f for f in required if f not in examples[0]]
+        if missing:
+            raise DataFormatError(
+                f"reader of task {spec.name!r} returned examples without fields {missing}",
+                file=spec.path(data_root, split, language),
+            )
+    if limit is not None and len(examples) > limit:
+        keep = sorted(random.Random(seed).sample(range(len(examples)), limit))
+        examples = [examples[i] for i in keep]
+    return examples
+
+
+def subsample_fingerprint(data_fingerprint: str, n_examples: int, limit: int | None, seed: int) -> str:
+    """Identity of the exact example subset (for feature caches)."""
+    return stable_hash([data_fingerprint, n_examples, limit, seed], length=16)

@@ -1,0 +1,1 @@
+"""Training: features, batching, precision, multi-task sampling, optimisation, the loop."""

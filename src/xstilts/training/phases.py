@@ -1,0 +1,280 @@
+"""The two training phases as jobs: intermediate-task training and target-task fine-tuning.
+
+Both build :class:`TrainEntry` objects from task data (cached features), assemble the model from
+the pretrained encoder plus the parent checkpoint, train, and write an artifact holding the
+changed parameters, the head specs and label sets, and a training log with throughput.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from xstilts.models.assemble import WEIGHTS, assemble
+from xstilts.models.heads import HeadSpec
+from xstilts.models.multitask import MLM_HEAD, save_delta, trainable_keys
+from xstilts.pipeline.config import PhaseConfig
+from xstilts.pipeline.context import RunContext
+from xstilts.pipeline.fingerprint import data_fingerprint
+from xstilts.tasks.loading import read_examples, subsample_fingerprint
+from xstilts.tasks.registry import get_task
+from xstilts.tasks.spec import TaskSpec
+from xstilts.training.batching import BatchPlan
+from xstilts.training.features import LabelMap, cached_features
+from xstilts.training.optim import configure_embeddings
+from xstilts.training.trainer import TrainEntry, TrainSettings, train
+
+
+def seed_everything(seed: int) -> None:
+    import random
+
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+def settings_from(phase: PhaseConfig, ctx: RunContext) -> TrainSettings:
+    fused = ctx.config.runtime.fused_optimizer
+    return TrainSettings(
+        learning_rate=phase.learning_rate,
+        weight_decay=phase.weight_decay,
+        warmup_ratio=phase.warmup_ratio,
+        max_steps=phase.max_steps,
+        grad_accumulation=phase.grad_accumulation,
+        max_grad_norm=phase.max_grad_norm,
+        eval_every=phase.eval_every,
+        patience=phase.patience,
+        sampling=phase.sampling,
+        temperature=phase.temperature,
+        cap=phase.cap,
+        embedding_mode=ctx.config.runtime.embedding_mode,
+        fused_optimizer=fused == "on" or (fused == "auto" and ctx.runtime.device == "cuda"),
+        plan=BatchPlan(
+            batch_size=phase.batch_size, max_tokens=phase.max_tokens, pad_multiple=phase.pad_multiple
+        ),
+        eval_plan=BatchPlan(batch_size=ctx.config.evaluation.batch_size, pad_multiple=phase.pad_multiple),
+    )
+
+
+def _features(
+    ctx: RunContext,
+    spec: TaskSpec,
+    split: str,
+    language: str,
+    limit: int | None,
+    seed: int,
+    tokenizer,
+    labels: LabelMap | None,
+    max_length: int,
+    examples: list[dict],
+):
+    root = spec.data_root(ctx.config.data_dir)
+    fingerprint = subsample_fingerprint(
+        data_fingerprint(root, spec.files[split].format(lang=language)), len(examples), limit, seed
+    )
+    return cached_features(
+        spec, split, language, examples, fingerprint, tokenizer, labels, max_length, ctx.feature_cache
+    )
+
+
+def _entry(
+    ctx,
+    spec: TaskSpec,
+    data_spec: TaskSpec,
+    language: str,
+    phase: PhaseConfig,
+    seed: int,
+    tokenizer,
+    labels: LabelMap | None,
+    train_examples: list[dict],
+) -> TrainEntry:
+    root = data_spec.data_root(ctx.config.data_dir)
+    max_length = min(phase.max_length, data_spec.max_length) if data_spec.max_length else phase.max_length
+    train_features = _features(
+        ctx,
+        data_spec,
+        "train",
+        language,
+        phase.max_train_examples,
+        seed,
+        tokenizer,
+        labels,
+        max_length,
+        train_examples,
+    )
+    dev = dev_examples = None
+    if phase.eval_every and data_spec.dev_split in data_spec.files:
+        dev_examples = read_examples(
+            data_spec, root, data_spec.dev_split, language, phase.max_dev_examples, 0
+        )
+        dev = _features(
+            ctx,
+            data_spec,
+            data_spec.dev_split,
+            language,
+            phase.max_dev_examples,
+            0,
+            tokenizer,
+            labels,
+            max_length,
+            dev_examples,
+        )
+    return TrainEntry(
+        f"{spec.name}:{language}", spec.name, data_spec, train_features, dev, dev_examples, labels, language
+    )
+
+
+def _head_spec(spec: TaskSpec, labels: LabelMap | None, phase: PhaseConfig) -> HeadSpec:
+    return HeadSpec(spec.task_type.value, len(labels.names) if labels else 0, phase.pooling, phase.dropout)
+
+
+def _mlm_entries(ctx: RunContext, phase: PhaseConfig, seed: int, tokenizer) -> list[TrainEntry]:
+    if phase.mlm is None:
+        return []
+    spec = get_task(phase.mlm.task)
+    text_field = {"classification": "text", "pair_classification": "text_a"}.get(spec.task_type.value)
+    if text_field is None:
+        raise ValueError(f"MLM corpus task {spec.name!r} must be a (pair) classification task with text")
+    root = spec.data_root(ctx.config.data_dir)
+    entries = []
+    for language in phase.mlm.languages:
+        examples = read_examples(spec, root, "train", language, phase.mlm.max_examples_per_language, seed)
+        enc = tokenizer([e[text_field] for e in examples], truncation=True, max_length=phase.max_length)
+        import datasets
+
+        data = datasets.Dataset.from_dict({"input_ids": enc["input_ids"]})
+        entries.append(TrainEntry(f"mlm:{language}", MLM_HEAD, None, data, language=language))
+    return entries
+
+
+def _progress(ctx: RunContext, key: str):
+    return lambda step, total, loss: ctx.progress(key, step, total, f"loss {loss:.3f}")
+
+
+def _write_artifact(
+    ctx: RunContext,
+    kind: str,
+    key: str,
+    model,
+    save_keys: set[str],
+    head_specs,
+    labels,
+    result,
+    meta_extra: dict[str, Any],
+) -> None:
+    meta = {
+        "kind": kind,
+        "key": key,
+        "head_specs": {name: spec.as_dict() for name, spec in head_specs.items()},
+        "labels": {name: lm.names for name, lm in labels.items() if lm is not None},
+        "train": {k: v for k, v in result.__dict__.items()},
+        "examples_per_s": result.examples_per_s,
+        "padding_efficiency": result.real_tokens / max(1, result.padded_tokens),
+        "provenance": ctx.provenance(**meta_extra),
+    }
+    with ctx.cache.build(kind, key, meta) as tmp:
+        meta["saved_parameters"] = save_delta(model, tmp / WEIGHTS, save_keys)
+        (tmp / "train_log.json").write_text(json.dumps(result.dev_history, indent=2))
+
+
+def run_intermediate(job, ctx: RunContext) -> None:
+    payload = job.payload
+    phase = PhaseConfig(**payload["phase"])
+    seed = payload["seed"]
+    tokenizer = ctx.tokenizer(payload["model"])
+    members = [(get_task(m["task"]), m["language"]) for m in payload["members"]]
+    # Read all training data first: an open label set is the union over every member's data.
+    train_data = {
+        (spec.name, lang): read_examples(
+            spec, spec.data_root(ctx.config.data_dir), "train", lang, phase.max_train_examples, seed
+        )
+        for spec, lang in members
+    }
+    labels: dict[str, LabelMap | None] = {}
+    for spec, _ in members:
+        if spec.name not in labels:
+            pooled = [e for (name, _), ex in train_data.items() if name == spec.name for e in ex]
+            labels[spec.name] = LabelMap.for_task(spec, pooled)
+    entries = [
+        _entry(
+            ctx, spec, spec, lang, phase, seed, tokenizer, labels[spec.name], train_data[(spec.name, lang)]
+        )
+        for spec, lang in members
+    ]
+    entries += _mlm_entries(ctx, phase, seed, tokenizer)
+    head_specs = {spec.name: _head_spec(spec, labels[spec.name], phase) for spec, _ in members}
+    seed_everything(seed)  # fresh heads must not depend on what ran earlier in this process
+    model, _ = assemble(payload["model"], head_specs, with_mlm=phase.mlm is not None)
+    configure_embeddings(model.encoder, ctx.config.runtime.embedding_mode)
+    model.to(ctx.runtime.device)
+    result = train(
+        model,
+        entries,
+        settings_from(phase, ctx),
+        ctx.runtime,
+        seed,
+        tokenizer,
+        on_step=_progress(ctx, job.key),
+    )
+    save_keys = {k for k in trainable_keys(model) if not k.startswith(f"heads.{MLM_HEAD}")}
+    _write_artifact(
+        ctx,
+        "intermediate",
+        job.key,
+        model,
+        save_keys,
+        head_specs,
+        labels,
+        result,
+        {"model": payload["model"], "members": payload["members"], "seed": seed},
+    )
+
+
+def run_finetune(job, ctx: RunContext) -> None:
+    payload = job.payload
+    phase = PhaseConfig(**payload["phase"])
+    seed = payload["seed"]
+    tokenizer = ctx.tokenizer(payload["model"])
+    spec = get_task(payload["target"])
+    data_spec = get_task(spec.finetune_task) if spec.finetune_task else spec
+    root = data_spec.data_root(ctx.config.data_dir)
+    train_examples = read_examples(data_spec, root, "train", "en", phase.max_train_examples, seed)
+    labels = LabelMap.for_task(spec, train_examples)
+    entry = _entry(ctx, spec, data_spec, "en", phase, seed, tokenizer, labels, train_examples)
+    head_specs = {spec.name: _head_spec(spec, labels, phase)}
+    parent = payload["parent"]
+    parent_dir = ctx.cache.path(parent["kind"], parent["key"]) if parent else None
+    seed_everything(seed)
+    model, inherited = assemble(payload["model"], head_specs, parent_dir)
+    configure_embeddings(model.encoder, ctx.config.runtime.embedding_mode)
+    model.to(ctx.runtime.device)
+    result = train(
+        model,
+        [entry],
+        settings_from(phase, ctx),
+        ctx.runtime,
+        seed,
+        tokenizer,
+        on_step=_progress(ctx, job.key),
+    )
+    save_keys = trainable_keys(model) | inherited
+    _write_artifact(
+        ctx,
+        "finetune",
+        job.key,
+        model,
+        save_keys,
+        head_specs,
+        {spec.name: labels},
+        result,
+        {
+            "model": payload["model"],
+            "target": spec.name,
+            "parent": parent,
+            "seed": seed,
+            "train_task": data_spec.name,
+        },
+    )

@@ -1,0 +1,249 @@
+"""The training loop: single- or multi-task, with HF Accelerate for devices and DDP.
+
+Kept as readable as accelerate's ``nlp_example.py``: sample a task, take its next length-bucketed
+batch, forward/backward under autocast, step, and every ``eval_every`` steps score the dev sets
+(English dev for target tasks; the source language's dev for intermediate tasks), keeping the
+best weights in memory. Early stopping ends the phase after ``patience`` evaluations without
+improvement; the best weights are restored at the end.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from xstilts.models.multitask import MLM_HEAD, MultiTaskModel
+from xstilts.tasks.spec import TaskSpec
+from xstilts.training.batching import BatchPlan, collate, feature_lengths, infinite_batches
+from xstilts.training.features import LabelMap
+from xstilts.training.mlm import mask_tokens
+from xstilts.training.optim import build_optimizers, linear_schedule
+from xstilts.training.precision import RuntimeChoice, autocast
+from xstilts.training.sampling import TaskSampler, task_probabilities
+
+
+@dataclass
+class TrainEntry:
+    """One source of training batches: a task in one language (or MLM text)."""
+
+    name: str  # sampling key, e.g. "msgkind:ja"
+    head: str  # head it trains (tasks in several languages share one head)
+    spec: TaskSpec | None  # None for MLM text
+    train: Any  # Arrow dataset of features
+    dev: Any = None
+    dev_examples: list[dict] | None = None
+    labels: LabelMap | None = None
+    language: str = "en"
+
+
+@dataclass
+class TrainSettings:
+    learning_rate: float = 3e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_steps: int = 200
+    grad_accumulation: int = 1
+    max_grad_norm: float = 1.0
+    eval_every: int = 50
+    patience: int = 0  # evaluations without improvement before stopping; 0 = never stop early
+    sampling: str = "proportional"
+    temperature: float = 2.0
+    cap: int = 20_000
+    embedding_mode: str = "frozen"
+    fused_optimizer: bool = False
+    plan: BatchPlan = field(default_factory=BatchPlan)
+    eval_plan: BatchPlan = field(default_factory=lambda: BatchPlan(batch_size=256))
+    mlm_probability: float = 0.15
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    examples_seen: int
+    real_tokens: int
+    padded_tokens: int
+    wall_s: float
+    best_step: int
+    best_dev: dict[str, float]
+    dev_history: list[dict[str, Any]]
+    final_loss: float
+    stopped_early: bool
+
+    @property
+    def examples_per_s(self) -> float:
+        return self.examples_seen / self.wall_s if self.wall_s else 0.0
+
+
+def dev_scores(
+    model, entries: list[TrainEntry], settings: TrainSettings, runtime, pad_id: int
+) -> dict[str, float]:
+    """Main metric of each entry with a dev set (keyed by entry name)."""
+    from xstilts.evaluation.predict import predict, score
+
+    out = {}
+    for entry in entries:
+        if entry.dev is None or entry.spec is None:
+            continue
+        predictions = predict(
+            model,
+            entry.head,
+            entry.spec,
+            entry.dev,
+            entry.dev_examples,
+            entry.labels,
+            settings.eval_plan,
+            runtime,
+            pad_id,
+        )
+        out[entry.name] = score(entry.spec, predictions, entry.dev_examples, entry.language)[
+            entry.spec.main_metric
+        ]
+    return out
+
+
+def train(
+    model: MultiTaskModel,
+    entries: list[TrainEntry],
+    settings: TrainSettings,
+    runtime: RuntimeChoice,
+    seed: int,
+    tokenizer,
+    accelerator=None,
+    on_step: Callable[[int, int, float], None] | None = None,
+) -> TrainResult:
+    from accelerate import Accelerator
+
+    torch.manual_seed(seed)
+    if accelerator is None:
+        from accelerate.utils import DistributedDataParallelKwargs
+
+        accelerator = Accelerator(
+            mixed_precision="bf16" if runtime.precision == "bf16" else "no",
+            cpu=runtime.device == "cpu",
+            # Multi-task: the heads of tasks not sampled this step get no gradient.
+            kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=len(entries) > 1)],
+        )
+    pad_id = tokenizer.pad_token_id
+    sizes = {e.name: len(e.train) for e in entries}
+    sampler = TaskSampler(
+        task_probabilities(sizes, settings.sampling, settings.temperature, settings.cap), seed
+    )
+    rank, world = accelerator.process_index, accelerator.num_processes
+    streams = {
+        e.name: infinite_batches(feature_lengths(e.train["input_ids"]), settings.plan, seed + 7919 * i)
+        for i, e in enumerate(entries)
+    }
+    by_name = {e.name: e for e in entries}
+
+    optimizers = build_optimizers(
+        model,
+        settings.learning_rate,
+        settings.weight_decay,
+        settings.embedding_mode,
+        settings.fused_optimizer,
+    )
+    total_updates = max(1, settings.max_steps)
+    schedulers = [
+        linear_schedule(opt, int(settings.warmup_ratio * total_updates), total_updates) for opt in optimizers
+    ]
+    model, *optimizers = accelerator.prepare(model, *optimizers)
+    core = accelerator.unwrap_model(model)
+    generator = torch.Generator().manual_seed(seed)
+    special_ids = set(tokenizer.all_special_ids)
+    vocab_size = core.encoder.get_input_embeddings().num_embeddings
+
+    trainable = _trainable(core)
+    examples = real = padded = 0
+    best_score, best_step, best_dev, best_state = -math.inf, 0, {}, None
+    history: list[dict[str, Any]] = []
+    bad_evals, stopped_early, loss_value = 0, False, float("nan")
+    start = time.perf_counter()
+    model.train()
+    step = 0
+    for step in range(1, settings.max_steps + 1):
+        for micro in range(settings.grad_accumulation):
+            name = next(sampler)
+            entry = by_name[name]
+            indices = next(streams[name])
+            if world > 1:  # every process takes its share of the same global batch
+                indices = indices[rank::world] or indices[:1]
+            rows = entry.train[indices]
+            batch = collate(rows, pad_id, settings.plan.pad_multiple)
+            if entry.head == MLM_HEAD:
+                batch["input_ids"], batch["mlm_labels"] = mask_tokens(
+                    batch["input_ids"],
+                    batch["attention_mask"],
+                    special_ids,
+                    tokenizer.mask_token_id,
+                    vocab_size,
+                    generator,
+                    settings.mlm_probability,
+                )
+            batch = {k: v.to(accelerator.device) for k, v in batch.items()}
+            with autocast(runtime):
+                _, loss = model(entry.head, batch)
+            accelerator.backward(loss / settings.grad_accumulation)
+            examples += len(indices)
+            real += int(batch["attention_mask"].sum())
+            padded += int(batch["attention_mask"].numel())
+            if micro == settings.grad_accumulation - 1:
+                loss_value = float(loss.detach())
+        if settings.max_grad_norm:
+            accelerator.clip_grad_norm_(
+                [
+                    p
+                    for p in model.parameters()
+                    if p.requires_grad and p.grad is not None and not p.grad.is_sparse
+                ],
+                settings.max_grad_norm,
+            )
+        for opt, sched in zip(optimizers, schedulers, strict=True):
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+        if on_step:
+            on_step(step, settings.max_steps, loss_value)
+        if settings.eval_every and (step % settings.eval_every == 0 or step == settings.max_steps):
+            scores = dev_scores(core, entries, settings, runtime, pad_id)
+            model.train()
+            if scores:
+                mean = sum(scores.values()) / len(scores)
+                history.append({"step": step, "loss": loss_value, **scores, "mean": mean})
+                if mean > best_score:
+                    best_score, best_step, best_dev, bad_evals = mean, step, scores, 0
+                    best_state = {
+                        k: v.detach().to("cpu", copy=True)
+                        for k, v in core.state_dict().items()
+                        if k in trainable
+                    }
+                else:
+                    bad_evals += 1
+                    if settings.patience and bad_evals >= settings.patience:
+                        stopped_early = True
+                        break
+    wall = time.perf_counter() - start
+    if best_state is not None:
+        core.load_state_dict(best_state, strict=False)
+    else:
+        best_step = step
+    return TrainResult(
+        steps=step,
+        examples_seen=examples,
+        real_tokens=real,
+        padded_tokens=padded,
+        wall_s=wall,
+        best_step=best_step,
+        best_dev=best_dev,
+        dev_history=history,
+        final_loss=loss_value,
+        stopped_early=stopped_early,
+    )
+
+
+def _trainable(model: torch.nn.Module) -> set[str]:
+    return {name for name, p in model.named_parameters() if p.requires_grad}

@@ -1,0 +1,153 @@
+"""The experiment grid end to end on the tiny world: reuse, completeness, resumability."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from tests.engine.conftest import write_experiment
+
+from xstilts.errors import XstiltsError
+from xstilts.pipeline.config import load_experiment
+from xstilts.pipeline.runner import run_experiment
+from xstilts.pipeline.store import ResultsStore
+
+QUIET = Console(file=open(os.devnull, "w"), width=120)  # noqa: SIM115 - lives for the session
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _scores(config) -> list[tuple]:
+    frame = ResultsStore(config.store_path).scores_frame(config.name)
+    cols = ["condition", "seed", "target_task", "language", "metric", "value"]
+    return sorted(tuple(row) for row in frame[cols].itertuples(index=False))
+
+
+def test_grid_trains_each_intermediate_once_and_second_run_trains_nothing(tiny_world, tmp_path):
+    config = load_experiment(write_experiment(tmp_path / "exp.yaml", tiny_world, "grid"))
+    first = run_experiment(config, console=QUIET)
+    # 2 intermediate sets x 2 targets x 1 seed: 2 intermediate trainings (not 4), shared by both targets.
+    assert first.executed["intermediate"] == 2
+    assert first.executed["finetune"] == 3 * 2  # (none + 2 sets) x 2 targets
+    assert first.executed["evaluate"] == 3 * 2
+    frame = ResultsStore(config.store_path).scores_frame("grid")
+    main = frame[frame.is_main == 1]
+    for (condition, task), rows in main.groupby(["condition", "target_task"]):
+        assert sorted(rows.language) == ["de", "en", "fr"], (condition, task)
+    assert set(main.condition) == {"none", "kind-en", "kind-de"}
+    provenance = json.loads(main.provenance_json.iloc[0])
+    assert provenance["config_hash"] == config.config_hash() and provenance["lineage"]
+    second = run_experiment(config, console=QUIET)
+    assert sum(second.executed.values()) == 0
+    assert _scores(config) == sorted(_scores(config))  # unchanged, no duplicates
+    assert len(ResultsStore(config.store_path).scores_frame("grid")) == len(frame)
+
+
+def test_retrieval_on_the_pretrained_encoder_is_one_job_for_all_seeds(tiny_world, tmp_path):
+    config = load_experiment(
+        write_experiment(
+            tmp_path / "exp.yaml",
+            tiny_world,
+            "retr",
+            seeds=[1, 2],
+            conditions={"none": [], "kind-en": ["tinykind:en"]},
+            targets={"tinyretrieval": {}},
+        )
+    )
+    summary = run_experiment(config, console=QUIET)
+    assert summary.executed["finetune"] == 0  # retrieval is evaluated without target fine-tuning
+    assert summary.executed["evaluate"] == 3  # none (shared by both seeds) + kind-en x 2 seeds
+    frame = ResultsStore(config.store_path).scores_frame("retr")
+    none = frame[(frame.condition == "none") & (frame.metric == "retrieval_accuracy")]
+    assert sorted(none.seed.unique()) == [1, 2]
+    assert {"retrieval_accuracy@en->xx", "retrieval_accuracy@xx->en", "mrr", "retrieval_margin"} <= set(
+        frame.metric
+    )
+
+
+def test_same_seed_gives_identical_scores(tiny_world, tmp_path):
+    a = load_experiment(write_experiment(tmp_path / "a.yaml", tiny_world, "same-a"))
+    b = load_experiment(write_experiment(tmp_path / "b.yaml", tiny_world, "same-b"))
+    run_experiment(a, console=QUIET)
+    run_experiment(b, console=QUIET)
+    assert _scores(a) == _scores(b)
+
+
+_CHILD = """
+import sys
+sys.path.insert(0, {repo!r})
+from tests.support.tiny import register_tiny_tasks
+register_tiny_tasks()
+from xstilts.pipeline.config import load_experiment
+from xstilts.pipeline.runner import run_experiment
+run_experiment(load_experiment({exp!r}))
+"""
+
+
+def _child(exp: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    code = _CHILD.format(repo=str(REPO), exp=str(exp))
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def test_sigkill_mid_grid_then_resume_equals_uninterrupted_run(tiny_world, tmp_path):
+    slow = {"max_steps": 40, "batch_size": 8, "eval_every": 20, "learning_rate": 1e-3}
+    killed_exp = write_experiment(tmp_path / "k.yaml", tiny_world, "killed", intermediate=slow, finetune=slow)
+    clean_exp = write_experiment(tmp_path / "c.yaml", tiny_world, "clean", intermediate=slow, finetune=slow)
+    killed = load_experiment(killed_exp)
+    artifacts = killed.resolved_artifact_dir
+    child = _child(killed_exp)
+    deadline = time.time() + 120
+    # Kill as soon as the first finetune artifact is complete: mid-grid, other jobs in flight.
+    while time.time() < deadline and child.poll() is None:
+        if list(artifacts.glob("finetune/*/meta.json")):
+            break
+        time.sleep(0.02)
+    assert child.poll() is None, (
+        f"child finished before it could be killed: {child.stderr.read().decode()[-2000:]}"
+    )
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    partial = ResultsStore(killed.store_path).scores_frame("killed") if killed.store_path.exists() else None
+    done_before = {p.parent.name for p in artifacts.glob("*/*/meta.json")}
+    summary = run_experiment(killed, console=QUIET)
+    # Nothing finished before the kill is redone, and every job is complete now.
+    assert sum(summary.executed.values()) + len(done_before) == sum(summary.planned.values())
+    assert not list(artifacts.glob("*/.tmp-*")), "stale temporary artifact folders were left behind"
+    clean = load_experiment(clean_exp)
+    run_experiment(clean, console=QUIET)
+    assert _scores(killed) == _scores(clean)
+    frame = ResultsStore(killed.store_path).scores_frame("killed")
+    keys = ["job_id", "condition", "seed", "target_task", "language", "split", "metric"]
+    assert not frame.duplicated(keys).any()
+    assert partial is None or len(partial) <= len(frame)
+
+
+def test_bad_input_mid_grid_keeps_finished_jobs(tiny_world, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(tiny_world["data"], data)
+    broken = data / "tinytags" / "test-fr.jsonl"
+    good = broken.read_text(encoding="utf-8")
+    broken.write_text(good + "{not json\n", encoding="utf-8")
+    world = dict(tiny_world, data=data)
+    config = load_experiment(write_experiment(tmp_path / "exp.yaml", world, "broken"))
+    with pytest.raises((XstiltsError, ValueError)):
+        run_experiment(config, console=QUIET)
+    finished = {p.parent.name for p in config.resolved_artifact_dir.glob("*/*/meta.json")}
+    assert finished, "jobs that finished before the bad file must be kept"
+    broken.write_text(good, encoding="utf-8")
+    config = load_experiment(tmp_path / "exp.yaml")
+    summary = run_experiment(config, console=QUIET)
+    assert summary.executed["intermediate"] == 0  # not redone
+    assert len(finished) + sum(summary.executed.values()) == sum(summary.planned.values())

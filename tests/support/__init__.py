@@ -1,0 +1,1 @@
+"""Shared test support: tiny synthetic tasks and a tiny random model (importable as tests.support)."""

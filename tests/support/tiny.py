@@ -1,0 +1,225 @@
+"""A tiny, fully synthetic cross-lingual world for engine tests.
+
+Three "languages" share one concept inventory: each concept has a word per language, so a model
+can transfer from English to the others only through what the words have in common (here: a
+shared suffix for some concepts). Tasks over it, written in xstilts' JSONL conventions:
+
+- ``tinykind`` (intermediate, classification): which of 3 kinds a sentence's head concept has;
+  train/dev in every language.
+- ``tinytopic`` (target, classification): which of 2 topics a sentence is about; English
+  train/dev, test in every language.
+- ``tinytags`` (target, tagging): a tag per word (the concept's kind or O).
+- ``tinyretrieval`` (target, retrieval): translation pairs.
+
+The model is a 2-layer BERT with hidden size 32 and a word-level tokenizer trained on the data,
+initialised randomly from a fixed seed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from xstilts.tasks.registry import register
+from xstilts.tasks.spec import Role, TaskSpec, TaskType
+
+LANGS = ("en", "de", "fr")
+N_CONCEPTS = 24
+KINDS = ("animal", "tool", "place")
+TOPICS = ("home", "work")
+
+
+def _word(concept: int, lang: str) -> str:
+    stem = {"en": "ka", "de": "ro", "fr": "mi"}[lang]
+    return f"{stem}{concept:02d}{'x' if concept % 2 else ''}"
+
+
+def _concepts(rng: random.Random, n: int) -> list[int]:
+    return [rng.randrange(N_CONCEPTS) for _ in range(n)]
+
+
+def _sentence(concepts: list[int], lang: str) -> str:
+    return " ".join(_word(c, lang) for c in concepts)
+
+
+def write_data(root: Path, n_train: int = 120, n_test: int = 30, seed: int = 0) -> Path:
+
+    root.mkdir(parents=True, exist_ok=True)
+
+    def dump(rel: str, rows: list[dict]) -> None:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    def examples(n: int, lang: str, offset: int) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+        kind, topic, tags, pairs = [], [], [], []
+        local = random.Random(seed * 1000 + offset)
+        for i in range(n):
+            concepts = _concepts(local, local.randint(3, 6))
+            text = _sentence(concepts, lang)
+            kind.append({"id": f"{offset}-{i}", "text": text, "label": KINDS[concepts[0] % 3]})
+            topic.append(
+                {
+                    "id": f"{offset}-{i}",
+                    "text": text,
+                    "label": TOPICS[int(sum(concepts) > 11 * len(concepts))],
+                }
+            )
+            tags.append(
+                {
+                    "id": f"{offset}-{i}",
+                    "tokens": text.split(),
+                    "tags": [KINDS[c % 3] if c < 12 else "O" for c in concepts],
+                }
+            )
+            pairs.append({"id": f"{offset}-{i}", "source": _sentence(concepts, "en"), "target": text})
+        return kind, topic, tags, pairs
+
+    for li, lang in enumerate(LANGS):
+        k_train, t_train, g_train, _ = examples(n_train, lang, 10 + li)
+        k_dev, t_dev, g_dev, _ = examples(n_test, lang, 20 + li)
+        _, t_test, g_test, r_test = examples(n_test, lang, 30)  # same concepts in every language
+        dump(f"tinykind/train-{lang}.jsonl", k_train)
+        dump(f"tinykind/dev-{lang}.jsonl", k_dev)
+        dump(f"tinytopic/test-{lang}.jsonl", t_test)
+        dump(f"tinytags/test-{lang}.jsonl", g_test)
+        if lang != "en":
+            dump(f"tinyretrieval/test-{lang}.jsonl", r_test)
+        if lang == "en":
+            dump("tinytopic/train-en.jsonl", t_train)
+            dump("tinytopic/dev-en.jsonl", t_dev)
+            dump("tinytags/train-en.jsonl", g_train)
+            dump("tinytags/dev-en.jsonl", g_dev)
+    return root
+
+
+def read_jsonl(data_dir: Path, split: str, lang: str, task: str) -> list[dict]:
+    path = Path(data_dir) / task / f"{split}-{lang}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def read_tinykind(data_dir, split, lang):
+    return read_jsonl(data_dir, split, lang, "tinykind")
+
+
+def read_tinytopic(data_dir, split, lang):
+    return read_jsonl(data_dir, split, lang, "tinytopic")
+
+
+def read_tinytags(data_dir, split, lang):
+    return read_jsonl(data_dir, split, lang, "tinytags")
+
+
+def read_tinyretrieval(data_dir, split, lang):
+    return read_jsonl(data_dir, split, lang, "tinyretrieval")
+
+
+def _files(task: str, splits=("train", "dev", "test")) -> dict[str, str]:
+    return {split: f"{task}/{split}-{{lang}}.jsonl" for split in splits}
+
+
+SPECS = [
+    TaskSpec(
+        name="tinykind",
+        task_type=TaskType.CLASSIFICATION,
+        roles=(Role.INTERMEDIATE,),
+        description="tiny",
+        languages=LANGS,
+        train_languages=LANGS,
+        labels=KINDS,
+        metrics=("accuracy",),
+        reader="tests.support.tiny:read_tinykind",
+        files=_files("tinykind", ("train", "dev")),
+        max_length=16,
+    ),
+    TaskSpec(
+        name="tinytopic",
+        task_type=TaskType.CLASSIFICATION,
+        roles=(Role.TARGET,),
+        description="tiny",
+        languages=LANGS,
+        labels=TOPICS,
+        metrics=("accuracy",),
+        reader="tests.support.tiny:read_tinytopic",
+        files=_files("tinytopic"),
+        max_length=16,
+    ),
+    TaskSpec(
+        name="tinytags",
+        task_type=TaskType.TAGGING,
+        roles=(Role.TARGET,),
+        description="tiny",
+        languages=LANGS,
+        labels=("O", *KINDS),
+        metrics=("token_accuracy",),
+        reader="tests.support.tiny:read_tinytags",
+        files=_files("tinytags"),
+        max_length=16,
+    ),
+    TaskSpec(
+        name="tinyretrieval",
+        task_type=TaskType.RETRIEVAL,
+        roles=(Role.TARGET,),
+        description="tiny",
+        languages=LANGS[1:],
+        metrics=("retrieval_accuracy", "mrr", "retrieval_margin"),
+        reader="tests.support.tiny:read_tinyretrieval",
+        files={"test": "tinyretrieval/test-{lang}.jsonl"},
+        max_length=16,
+    ),
+]
+
+
+def register_tiny_tasks() -> None:
+    for spec in SPECS:
+        register(spec)
+
+
+def build_tiny_model(folder: Path, data_root: Path, seed: int = 0) -> Path:
+    """A random 2-layer BERT (hidden 32) with a word-level tokenizer trained on the tiny data."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    if (folder / "config.json").is_file():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = [
+        line
+        for path in sorted(data_root.rglob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    tokenizer = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    tokenizer.train_from_iterator(
+        (" ".join(str(v) for v in json.loads(t).values()) for t in texts),
+        trainers.WordLevelTrainer(special_tokens=specials),
+    )
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
+        cls_token="<s>",
+        sep_token="</s>",
+    )
+    fast.save_pretrained(folder)
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(fast),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        pad_token_id=fast.pad_token_id,
+    )
+    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
+    return folder
