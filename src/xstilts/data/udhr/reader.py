@@ -1,0 +1,58 @@
+"""Reading ``retrieval/<lang>.jsonl``: the ``udhr-retrieval`` task's examples.
+
+Each line is ``{"id": "a<article>.<position>", "source": English, "target": <lang>}``: aligned
+retrieval examples exactly as :data:`xstilts.tasks.spec.EXAMPLE_FIELDS` defines them. Any line
+that is not such an object stops the read with one line naming the file, the line and the fix,
+because a silently skipped pair would shift every gold index after it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from xstilts.errors import DataFormatError, MissingResourceError
+
+RETRIEVAL_PATTERN = "retrieval/{lang}.jsonl"
+_FIELDS = ("id", "source", "target")
+_REBUILD = "rebuild the dataset: xstilts data build udhr --force"
+
+
+def read_retrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    """Examples of one language (``split`` is ``test``, the only split: UDHR is never trained on)."""
+    path = Path(data_dir) / RETRIEVAL_PATTERN.format(lang=lang)
+    if split != "test":
+        raise MissingResourceError(
+            f"udhr-retrieval has no split {split!r}", file=path, fix="use split 'test'"
+        )
+    if not path.is_file():
+        raise MissingResourceError(
+            f"no UDHR retrieval file for language {lang!r}",
+            file=path,
+            fix="build the dataset with `xstilts data build udhr`, and use a code listed in its languages.csv",
+        )
+    examples: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DataFormatError(
+                    f"not JSON ({error.msg})", file=path, line=number, fix=_REBUILD
+                ) from None
+            if not isinstance(row, dict):
+                raise DataFormatError("line is not a JSON object", file=path, line=number, fix=_REBUILD)
+            for name in _FIELDS:
+                if not isinstance(row.get(name), str) or not row[name].strip():
+                    raise DataFormatError(f"missing or empty {name!r}", file=path, line=number, fix=_REBUILD)
+            if row["id"] in seen:
+                raise DataFormatError(f"id {row['id']!r} appears twice", file=path, line=number, fix=_REBUILD)
+            seen.add(row["id"])
+            examples.append({name: row[name] for name in _FIELDS})
+    if not examples:
+        raise DataFormatError("the file holds no examples", file=path, fix=_REBUILD)
+    return examples
