@@ -47,7 +47,9 @@ class PhaseConfig(Strict):
     learning_rate: float = Field(3e-5, gt=0)
     batch_size: int = Field(32, ge=1)
     max_tokens: int | None = Field(None, ge=16, description="token-budget batches (padded tokens per batch)")
-    pad_multiple: int = Field(8, ge=1)
+    pad_multiple: int | None = Field(
+        None, ge=1, description="round padded lengths up to a multiple (default: 8 on CPU, 32 on CUDA)"
+    )
     max_steps: int = Field(200, ge=1)
     warmup_ratio: float = Field(0.1, ge=0, le=1)
     weight_decay: float = Field(0.01, ge=0)
@@ -88,7 +90,9 @@ class RuntimeConfig(Strict):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, ge=1)
     embedding_mode: Literal["frozen", "sparse", "full"] = "frozen"
-    fused_optimizer: Literal["auto", "on", "off"] = "auto"
+    fused_optimizer: Literal["auto", "on", "off"] = "auto"  # auto: fused AdamW on CUDA
+    compile: Literal["auto", "on", "off"] = "auto"  # torch.compile the encoder (auto: off; bucketed shapes)
+    gradient_checkpointing: bool = False  # trade compute for memory (long QA windows, large models)
 
 
 class ReportConfig(Strict):

@@ -8,7 +8,10 @@ changed parameters, the head specs and label sets, and a training log with throu
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
+
+import torch
 
 from xstilts.models.assemble import WEIGHTS, assemble
 from xstilts.models.heads import HeadSpec
@@ -36,8 +39,39 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def pad_multiple_for(phase: PhaseConfig, ctx: RunContext) -> int:
+    """Per-device default: on GPUs a new shape every step costs more than padding to 32 saves."""
+    if phase.pad_multiple is not None:
+        return phase.pad_multiple
+    return 32 if ctx.runtime.device == "cuda" else 8
+
+
+def prepare_encoder(model, ctx: RunContext) -> dict[str, Any]:
+    """Apply the runtime's memory/speed options to the encoder; return what was chosen."""
+    runtime = ctx.config.runtime
+    configure_embeddings(model.encoder, runtime.embedding_mode)
+    if runtime.gradient_checkpointing:
+        model.encoder.gradient_checkpointing_enable()
+    model.to(ctx.runtime.device)
+    compiled = runtime.compile == "on"
+    if compiled:
+        import torch
+
+        model.encoder = torch.compile(model.encoder, dynamic=False)
+    return {
+        "embedding_mode": runtime.embedding_mode,
+        "gradient_checkpointing": runtime.gradient_checkpointing,
+        "compile": compiled,
+        "precision": ctx.runtime.precision,
+        "precision_reason": ctx.runtime.reason,
+        "device": ctx.runtime.device,
+        "threads": ctx.runtime.threads,
+    }
+
+
 def settings_from(phase: PhaseConfig, ctx: RunContext) -> TrainSettings:
     fused = ctx.config.runtime.fused_optimizer
+    multiple = pad_multiple_for(phase, ctx)
     return TrainSettings(
         learning_rate=phase.learning_rate,
         weight_decay=phase.weight_decay,
@@ -52,10 +86,8 @@ def settings_from(phase: PhaseConfig, ctx: RunContext) -> TrainSettings:
         cap=phase.cap,
         embedding_mode=ctx.config.runtime.embedding_mode,
         fused_optimizer=fused == "on" or (fused == "auto" and ctx.runtime.device == "cuda"),
-        plan=BatchPlan(
-            batch_size=phase.batch_size, max_tokens=phase.max_tokens, pad_multiple=phase.pad_multiple
-        ),
-        eval_plan=BatchPlan(batch_size=ctx.config.evaluation.batch_size, pad_multiple=phase.pad_multiple),
+        plan=BatchPlan(batch_size=phase.batch_size, max_tokens=phase.max_tokens, pad_multiple=multiple),
+        eval_plan=BatchPlan(batch_size=ctx.config.evaluation.batch_size, pad_multiple=multiple),
     )
 
 
@@ -154,28 +186,37 @@ def _progress(ctx: RunContext, key: str):
     return lambda step, total, loss: ctx.progress(key, step, total, f"loss {loss:.3f}")
 
 
-def _write_artifact(
+def _train_and_save(
+    job,
     ctx: RunContext,
-    kind: str,
-    key: str,
     model,
-    save_keys: set[str],
-    head_specs,
-    labels,
-    result,
+    entries: list[TrainEntry],
+    phase: PhaseConfig,
+    tokenizer,
+    head_specs: dict[str, HeadSpec],
+    labels: dict[str, LabelMap | None],
+    inherited: set[str],
     meta_extra: dict[str, Any],
 ) -> None:
+    """Train, then write the artifact: changed parameters, heads, labels, settings, log."""
+    seed = job.payload["seed"]
+    chosen = prepare_encoder(model, ctx)
+    settings = settings_from(phase, ctx)
+    runnable = torch.compile(model, dynamic=False) if chosen["compile"] else model
+    result = train(runnable, entries, settings, ctx.runtime, seed, tokenizer, on_step=_progress(ctx, job.key))
+    save_keys = {k for k in trainable_keys(model) | inherited if not k.startswith(f"heads.{MLM_HEAD}")}
     meta = {
-        "kind": kind,
-        "key": key,
+        "kind": job.kind,
+        "key": job.key,
         "head_specs": {name: spec.as_dict() for name, spec in head_specs.items()},
         "labels": {name: lm.names for name, lm in labels.items() if lm is not None},
-        "train": {k: v for k, v in result.__dict__.items()},
+        "train": dict(result.__dict__),
+        "settings": {**asdict(settings), "runtime_options": chosen},
         "examples_per_s": result.examples_per_s,
         "padding_efficiency": result.real_tokens / max(1, result.padded_tokens),
         "provenance": ctx.provenance(**meta_extra),
     }
-    with ctx.cache.build(kind, key, meta) as tmp:
+    with ctx.cache.build(job.kind, job.key, meta) as tmp:
         meta["saved_parameters"] = save_delta(model, tmp / WEIGHTS, save_keys)
         (tmp / "train_log.json").write_text(json.dumps(result.dev_history, indent=2))
 
@@ -208,29 +249,8 @@ def run_intermediate(job, ctx: RunContext) -> None:
     head_specs = {spec.name: _head_spec(spec, labels[spec.name], phase) for spec, _ in members}
     seed_everything(seed)  # fresh heads must not depend on what ran earlier in this process
     model, _ = assemble(payload["model"], head_specs, with_mlm=phase.mlm is not None)
-    configure_embeddings(model.encoder, ctx.config.runtime.embedding_mode)
-    model.to(ctx.runtime.device)
-    result = train(
-        model,
-        entries,
-        settings_from(phase, ctx),
-        ctx.runtime,
-        seed,
-        tokenizer,
-        on_step=_progress(ctx, job.key),
-    )
-    save_keys = {k for k in trainable_keys(model) if not k.startswith(f"heads.{MLM_HEAD}")}
-    _write_artifact(
-        ctx,
-        "intermediate",
-        job.key,
-        model,
-        save_keys,
-        head_specs,
-        labels,
-        result,
-        {"model": payload["model"], "members": payload["members"], "seed": seed},
-    )
+    meta = {"model": payload["model"], "members": payload["members"], "seed": seed}
+    _train_and_save(job, ctx, model, entries, phase, tokenizer, head_specs, labels, set(), meta)
 
 
 def run_finetune(job, ctx: RunContext) -> None:
@@ -249,32 +269,13 @@ def run_finetune(job, ctx: RunContext) -> None:
     parent_dir = ctx.cache.path(parent["kind"], parent["key"]) if parent else None
     seed_everything(seed)
     model, inherited = assemble(payload["model"], head_specs, parent_dir)
-    configure_embeddings(model.encoder, ctx.config.runtime.embedding_mode)
-    model.to(ctx.runtime.device)
-    result = train(
-        model,
-        [entry],
-        settings_from(phase, ctx),
-        ctx.runtime,
-        seed,
-        tokenizer,
-        on_step=_progress(ctx, job.key),
-    )
-    save_keys = trainable_keys(model) | inherited
-    _write_artifact(
-        ctx,
-        "finetune",
-        job.key,
-        model,
-        save_keys,
-        head_specs,
-        {spec.name: labels},
-        result,
-        {
-            "model": payload["model"],
-            "target": spec.name,
-            "parent": parent,
-            "seed": seed,
-            "train_task": data_spec.name,
-        },
+    meta = {
+        "model": payload["model"],
+        "target": spec.name,
+        "parent": parent,
+        "seed": seed,
+        "train_task": data_spec.name,
+    }
+    _train_and_save(
+        job, ctx, model, [entry], phase, tokenizer, head_specs, {spec.name: labels}, inherited, meta
     )

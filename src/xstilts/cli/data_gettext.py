@@ -1,0 +1,119 @@
+"""``xstilts data build gettext``: build the gettext task datasets and show what was built.
+
+The lead's ``data`` command group registers :func:`build_gettext`; this module only turns the
+build's manifest into tables (per-language counts per task, class balances, skipped catalogs,
+missing domains) so a user sees at a glance what their machine's catalogs gave.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from xstilts.data.gettext.build import build
+
+console = Console()
+
+
+def build_gettext(
+    locale_dir: Path = typer.Option(
+        Path("/usr/share/locale"),
+        "--locale-dir",
+        help="Folder of <locale>/LC_MESSAGES/<domain>.mo catalogs (Debian: /usr/share/locale).",
+    ),
+    force: bool = typer.Option(False, "--force", help="Rebuild even if the inputs have not changed."),
+) -> None:
+    """Build the msgdomain, msgretrieval and msgkind datasets from the machine's gettext catalogs."""
+    result = build(locale_dir, force=force)
+    manifest = result.manifest
+    if result.status == "up_to_date":
+        console.print(
+            f"[green]gettext datasets are up to date[/] (same catalogs and builder v{manifest['builder_version']}; "
+            f"nothing to do, --force rebuilds): {result.path}",
+            soft_wrap=True,
+            highlight=False,
+        )
+        return
+    _print_counts(manifest)
+    _print_balance(manifest)
+    _print_problems(manifest)
+    console.print(
+        f"[green]built[/] {len(manifest['files'])} files, {manifest['messages']['kept']} English messages "
+        f"from {manifest['catalogs_read']} catalogs in {result.seconds:.1f} s -> {result.path}",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def _print_counts(manifest: dict[str, Any]) -> None:
+    tasks = manifest["tasks"]
+    columns = [
+        ("msgdomain", "test"),
+        ("msgretrieval", "test"),
+        ("msgkind", "train"),
+        ("msgkind", "dev"),
+    ]
+    table = Table(title="rows per language (en: msgdomain train/dev " + _en_domain(tasks) + ")")
+    table.add_column("lang")
+    table.add_column("locale")
+    for task, split in columns:
+        table.add_column(f"{task} {split}", justify="right")
+    languages = ["en", *sorted(manifest["locales"])]
+    for language in languages:
+        cells = [str(tasks.get(task, {}).get(split, {}).get(language, "-")) for task, split in columns]
+        table.add_row(language, manifest["locales"].get(language, "msgid"), *cells)
+    console.print(table)
+
+
+def _en_domain(tasks: dict[str, Any]) -> str:
+    domain = tasks.get("msgdomain", {})
+    return f"{domain.get('train', {}).get('en', 0)}/{domain.get('dev', {}).get('en', 0)}"
+
+
+def _print_balance(manifest: dict[str, Any]) -> None:
+    counts = manifest["label_counts"]
+    domain = Table(title="msgdomain class balance")
+    domain.add_column("class")
+    for name in ("train-en", "dev-en", "test-en"):
+        domain.add_column(name, justify="right")
+    for label in manifest["classes"]:
+        domain.add_row(
+            label,
+            *(
+                str(counts.get(f"msgdomain/{name}.jsonl", {}).get(label, 0))
+                for name in ("train-en", "dev-en", "test-en")
+            ),
+        )
+    console.print(domain)
+    kind = Table(title="msgkind label balance (train)")
+    kind.add_column("lang")
+    for label in manifest["kinds"]:
+        kind.add_column(label, justify="right")
+    for language in ["en", *sorted(manifest["locales"])]:
+        row = counts.get(f"msgkind/train-{language}.jsonl")
+        if row:
+            kind.add_row(language, *(str(row.get(label, 0)) for label in manifest["kinds"]))
+    console.print(kind)
+
+
+def _print_problems(manifest: dict[str, Any]) -> None:
+    for line in manifest["skipped_catalogs"]:
+        console.print(f"[yellow]skipped catalog:[/] {line}", highlight=False, soft_wrap=True)
+    for entry in manifest["domains"]:
+        if not entry["present"] and entry["class"] is not None:
+            console.print(
+                f"[yellow]missing domain:[/] {entry['name']} ({entry['class']}): {entry['install_hint']}",
+                highlight=False,
+            )
+    drops = manifest["drops"]["english_messages"]
+    if drops:
+        shown = ", ".join(f"{reason} {count}" for reason, count in drops.items())
+        console.print(f"English messages dropped: {shown}", highlight=False)
+    for task, languages in manifest["left_out"].items():
+        if languages:
+            shown = "; ".join(f"{lang}: {why}" for lang, why in sorted(languages.items()))
+            console.print(f"[dim]{task} left out {shown}[/]", highlight=False, soft_wrap=True)

@@ -1,0 +1,154 @@
+"""Tasks built from the gettext catalogs of the user's machine (``xstilts data build gettext``).
+
+- ``msgdomain`` (target): which software class a message comes from (8 coarse classes of
+  catalogs, :mod:`xstilts.data.gettext.domains`); English train/dev, zero-shot test in every
+  language with a file on disk.
+- ``msgretrieval`` (target): find a message's translation among the language's 1000 test pairs,
+  English -> language and back (Tatoeba-style aligned retrieval).
+- ``msgkind`` (intermediate): the kind of a message (error, question, usage, label, info) by the
+  documented rules of :mod:`xstilts.data.gettext.kinds`, with training data in every language.
+
+``languages`` is the pinned candidate list (XTREME languages plus uk and pl that have gettext
+locales); which of them a machine actually has comes from the files on disk
+(:meth:`TaskSpec.languages_on_disk`). Messages are short: with the multilingual-e5 tokenizer
+the test texts average 17 pieces (p95 32, under 1% above 64), hence ``max_length=64``.
+
+Readers read JSONL; a broken line, a missing field or an unknown label raises one line naming
+file, line and fix; a missing file says to run the build.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from xstilts.data.gettext.domains import CLASSES
+from xstilts.data.gettext.kinds import KINDS
+from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
+from xstilts.errors import DataFormatError, MissingResourceError
+from xstilts.tasks.registry import register
+from xstilts.tasks.spec import EXAMPLE_FIELDS, Role, TaskSpec, TaskType
+
+DATA_SUBDIR = "gettext/v1"
+BUILD_COMMAND = "xstilts data build gettext"
+_SOURCE = "Debian gettext catalogs (/usr/share/locale/*/LC_MESSAGES/*.mo), built by xstilts"
+_ALL = ("en", *CANDIDATE_LANGUAGES)
+
+MSGDOMAIN = register(
+    TaskSpec(
+        name="msgdomain",
+        task_type=TaskType.CLASSIFICATION,
+        roles=(Role.TARGET,),
+        description="Software domain (8 coarse classes) of a gettext message; English train, zero-shot test.",
+        languages=_ALL,
+        train_languages=("en",),
+        labels=CLASSES,
+        metrics=("accuracy",),
+        reader="xstilts.tasks.definitions.gettext:read_msgdomain",
+        files={
+            "train": "msgdomain/train-{lang}.jsonl",
+            "dev": "msgdomain/dev-{lang}.jsonl",
+            "test": "msgdomain/test-{lang}.jsonl",
+        },
+        source=_SOURCE,
+        default_data_subdir=DATA_SUBDIR,
+        max_length=64,
+    )
+)
+
+MSGRETRIEVAL = register(
+    TaskSpec(
+        name="msgretrieval",
+        task_type=TaskType.RETRIEVAL,
+        roles=(Role.TARGET,),
+        description="Retrieve a gettext message's translation among 1000 candidates, both directions.",
+        languages=CANDIDATE_LANGUAGES,
+        train_languages=(),
+        metrics=("retrieval_accuracy", "mrr", "retrieval_margin"),
+        reader="xstilts.tasks.definitions.gettext:read_msgretrieval",
+        files={"test": "msgretrieval/test-{lang}.jsonl"},
+        source=_SOURCE,
+        default_data_subdir=DATA_SUBDIR,
+        max_length=64,
+        dev_split="test",  # retrieval has no training, hence no dev split
+    )
+)
+
+MSGKIND = register(
+    TaskSpec(
+        name="msgkind",
+        task_type=TaskType.CLASSIFICATION,
+        roles=(Role.INTERMEDIATE,),
+        description="Kind of a gettext message (error/question/usage/label/info), rule-labelled, any language.",
+        languages=_ALL,
+        train_languages=_ALL,
+        labels=KINDS,
+        metrics=("accuracy",),
+        reader="xstilts.tasks.definitions.gettext:read_msgkind",
+        files={"train": "msgkind/train-{lang}.jsonl", "dev": "msgkind/dev-{lang}.jsonl"},
+        source=_SOURCE,
+        default_data_subdir=DATA_SUBDIR,
+        max_length=64,
+        test_split="dev",  # no test split by design: test messages belong to the target tasks
+    )
+)
+
+
+def _read_jsonl(spec: TaskSpec, data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    path = spec.path(data_dir, split, lang)
+    if not path.is_file():
+        on_disk = spec.languages_on_disk(data_dir).get(split, []) if Path(data_dir).is_dir() else []
+        fix = (
+            f"languages with a {spec.name} {split} file: {', '.join(on_disk)}"
+            if on_disk
+            else f"run `{BUILD_COMMAND}`"
+        )
+        raise MissingResourceError(f"no {spec.name} {split} file for language {lang!r}", file=path, fix=fix)
+    required = EXAMPLE_FIELDS[spec.task_type]
+    rebuild = f"rebuild with `{BUILD_COMMAND} --force`"
+    rows: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DataFormatError(
+                    f"invalid JSON: {error.msg}", file=path, line=number, fix=rebuild
+                ) from None
+            if not isinstance(row, dict):
+                raise DataFormatError("a line must be a JSON object", file=path, line=number, fix=rebuild)
+            for name in required:
+                if not isinstance(row.get(name), str) or not row[name]:
+                    raise DataFormatError(
+                        f"missing or empty field {name!r}",
+                        file=path,
+                        line=number,
+                        fix=f"every row needs {required}; {rebuild}",
+                    )
+            if spec.labels and row["label"] not in spec.labels:
+                raise DataFormatError(
+                    f"unknown label {row['label']!r}",
+                    file=path,
+                    line=number,
+                    fix=f"{spec.name} labels are {', '.join(spec.labels)}; {rebuild}",
+                )
+            rows.append(row)
+    return rows
+
+
+def read_msgdomain(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    """Rows ``{id, text, label, en, domain}`` of one msgdomain file."""
+    return _read_jsonl(MSGDOMAIN, data_dir, split, lang)
+
+
+def read_msgretrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    """Rows ``{id, source, target}``: ``source`` is English, ``target`` its translation."""
+    return _read_jsonl(MSGRETRIEVAL, data_dir, split, lang)
+
+
+def read_msgkind(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    """Rows ``{id, text, label, en}`` of one msgkind file."""
+    return _read_jsonl(MSGKIND, data_dir, split, lang)
