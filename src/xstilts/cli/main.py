@@ -67,3 +67,7 @@ def main() -> None:
     except XstiltsError as error:
         err_console.print(f"[bold red]error:[/] {error.one_line()}", highlight=False, soft_wrap=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,111 @@
-"""Placeholder while these commands are being built."""
+"""``xstilts report``: analyse an experiment's scores against typological distance and write the report.
+
+Two ways to name what to analyse:
+
+- ``xstilts report EXP.yaml``: the experiment config says where its store and report folder are;
+- ``xstilts report --store results.sqlite --experiment NAME --out DIR``: no config needed (for a
+  store copied from a cluster, or before the pipeline module exists).
+
+Options given on the command line override what the config says.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import typer
+from rich.console import Console
+
+from xstilts.errors import ConfigError
+
+
+def _load_experiment(path: Path) -> Any:
+    try:
+        from xstilts.pipeline.config import load_experiment
+    except ImportError as error:
+        raise ConfigError(
+            "experiment configs cannot be read: xstilts.pipeline.config is not available",
+            file=path,
+            fix="use --store PATH --experiment NAME --out DIR instead",
+        ) from error
+    return load_experiment(path)
+
+
+def _resolve(
+    experiment_file: Path | None, store: Path | None, experiment: str | None, out: Path | None
+) -> tuple[Path, str, Path, Any]:
+    """Store, experiment name, output folder and language metadata, from the config and/or options."""
+    meta = None
+    if experiment_file is not None:
+        config = _load_experiment(experiment_file)
+        store = store or Path(config.store_path)
+        experiment = experiment or str(config.name)
+        out = out or Path(config.report_dir)
+        meta_getter = getattr(config, "language_meta", None)
+        meta = meta_getter() if callable(meta_getter) else None
+    if store is None or experiment is None:
+        raise ConfigError(
+            "nothing to report on: no experiment config and no --store/--experiment",
+            fix="run `xstilts report EXP.yaml` or `xstilts report --store PATH --experiment NAME`",
+        )
+    return store, experiment, out or store.parent / "reports" / experiment, meta
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add the top-level ``report`` command."""
+
+    @app.command("report")
+    def report(
+        experiment_file: Path | None = typer.Argument(
+            None, help="Experiment YAML (its store and report folder)."
+        ),
+        store: Path | None = typer.Option(None, "--store", help="Results store (SQLite) to read."),
+        experiment: str | None = typer.Option(None, "--experiment", help="Experiment name inside the store."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Report folder (default: the config's, or next to the store)."
+        ),
+        reference: str = typer.Option(
+            "en", help="Transfer source language: gaps and distances are relative to it."
+        ),
+        metric: str | None = typer.Option(None, help="Metric to analyse (default: each task's main metric)."),
+        split: str = typer.Option("test", help="Evaluation split to analyse."),
+        n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap replicates."),
+        seed: int = typer.Option(0, help="Bootstrap seed."),
+        cluster: str = typer.Option(
+            "language", help="Cluster unit for errors and bootstrap: language or family."
+        ),
+        language_meta: Path | None = typer.Option(
+            None, "--language-meta", help="CSV/TSV with language,name,family,latitude,longitude."
+        ),
+    ) -> None:
+        """Regress the transfer gap on typological distance and answer: does intermediate training flatten it?
+
+        Examples:
+
+          xstilts report experiments/xnli-stilts.yaml
+
+          xstilts report --store runs/results.sqlite --experiment xnli-stilts --out reports/xnli --n-boot 2000
+        """
+        from xstilts.analysis.metadata import read_language_meta
+        from xstilts.analysis.report import build_report
+
+        console = Console()
+        store_path, name, out_dir, meta = _resolve(experiment_file, store, experiment, out)
+        if language_meta is not None:
+            meta = read_language_meta(language_meta)
+        with console.status(f"analysing {name} ..."):
+            summary = build_report(
+                store_path, name, out_dir, reference=reference, language_meta=meta, metric=metric,
+                n_boot=n_boot, seed=seed, cluster=cluster, split=split,
+            )  # fmt: skip
+        console.print(f"[bold]Report:[/] {summary.index_html}", highlight=False, soft_wrap=True)
+        console.print(f"Markdown: {summary.index_md}", highlight=False, soft_wrap=True)
+        console.print(
+            f"{len(summary.tables)} tables (CSV) and {len(summary.figures)} figures in {out_dir}",
+            soft_wrap=True,
+        )
+        console.rule("Answer")
+        for paragraph in summary.answer.split("\n\n"):
+            console.print(paragraph, highlight=False)
+            console.print()

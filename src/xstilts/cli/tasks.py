@@ -1,5 +1,111 @@
-"""Placeholder while this command group is being built."""
+"""``xstilts tasks``: list the registered tasks and check a task's data files.
+
+``list`` shows every task of the registry (whatever module declared it) with the languages whose
+files are on disk; ``check`` reads every (split, language) found, validates the examples against
+the task-type contract, and reports a malformed file as its one-line error without stopping, so
+one command surveys a whole ``download/`` folder. Exit code 1 when any file failed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
-app = typer.Typer(no_args_is_help=True)
+from xstilts.errors import XstiltsError
+from xstilts.tasks.readers.validate import check_examples
+from xstilts.tasks.registry import all_tasks, get_task
+from xstilts.tasks.spec import TaskSpec
+
+app = typer.Typer(no_args_is_help=True, help="List tasks and check their data files.")
+
+DATA_DIR_HELP = "Data root holding the task files (e.g. the xtreme repo's download/ folder)."
+
+
+def _fail(console: Console, error: XstiltsError) -> typer.Exit:
+    """Print a user error as one line; the caller raises the returned exit (code 2, as main())."""
+    console.print(f"[bold red]error:[/] {escape(error.one_line())}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _found_languages(spec: TaskSpec, data_dir: Path | None) -> str:
+    """The languages with files on disk, or '-' when the task has no data root to look in."""
+    if data_dir is None and not spec.default_data_subdir:
+        return "-"
+    try:
+        found = spec.languages_on_disk(spec.data_root(data_dir))
+    except Exception as error:  # one task's broken declaration must not hide the others
+        return escape(f"error: {error}")
+    languages = sorted(set().union(*found.values())) if found else []
+    return escape(f"{len(languages)}: {' '.join(languages)}") if languages else "none"
+
+
+@app.command("list")
+def list_tasks(
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DATA_DIR_HELP, file_okay=False),
+) -> None:
+    """Every registered task: type, roles, main metric, declared languages, languages on disk."""
+    table = Table(title="xstilts tasks", show_lines=False)
+    for column in ("task", "type", "roles", "main metric", "#langs", "found on disk"):
+        table.add_column(
+            column, no_wrap=column == "task", overflow="fold", ratio=2 if column == "found on disk" else None
+        )
+    for name, spec in all_tasks().items():
+        table.add_row(
+            name,
+            spec.task_type.value,
+            ",".join(role.value for role in spec.roles),
+            spec.main_metric,
+            str(len(spec.languages)),
+            _found_languages(spec, data_dir),
+        )
+    Console().print(table)
+
+
+@app.command("check")
+def check(
+    task: str = typer.Argument(..., help="Task name (see `xstilts tasks list`)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DATA_DIR_HELP, file_okay=False),
+) -> None:
+    """Read and validate every (split, language) of TASK on disk; print counts and errors."""
+    console = Console()
+    try:
+        spec = get_task(task)
+        root = spec.data_root(data_dir)
+        found = spec.languages_on_disk(root)
+    except XstiltsError as error:
+        raise _fail(console, error) from None
+    splits = [split for split, languages in found.items() if languages]
+    if not splits:
+        console.print(
+            f"[bold red]error:[/] {escape(f'no {task} files under {root} (expected e.g. {next(iter(spec.files.values()))})')}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    counts: dict[tuple[str, str], str] = {}
+    errors: list[str] = []
+    for split in splits:
+        for lang in found[split]:
+            try:
+                examples = spec.read(root, split, lang)
+                check_examples(spec, examples, f"{task} {split} {lang}")
+                counts[split, lang] = str(len(examples))
+            except XstiltsError as error:
+                counts[split, lang] = "[red]error[/]"
+                errors.append(error.one_line())
+    table = Table(title=escape(f"{task}: examples per split and language ({root})"))
+    table.add_column("language")
+    for split in splits:
+        table.add_column(split, justify="right")
+    for lang in sorted({lang for split in splits for lang in found[split]}):
+        table.add_row(lang, *(counts.get((split, lang), "-") for split in splits))
+    console.print(table)
+    for line in errors:
+        console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    if errors:
+        raise typer.Exit(1)
+    console.print(escape(f"{task}: {len(counts)} file(s) read, all valid"), highlight=False)

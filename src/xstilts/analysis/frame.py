@@ -1,0 +1,181 @@
+"""Scores -> the analysis frame: one row per (model, condition, target task, language, seed).
+
+The dependent variable is named explicitly per task, because two kinds of task reach this point:
+
+- tasks evaluated in English too (XNLI, PAWS-X, PAN-X, ...): the dependent variable is the **gap**,
+  ``score(language) - score(reference)`` for the same model, condition, task and seed. Pairing by
+  seed keeps run-to-run noise of the English fine-tuning out of the gap.
+- tasks without an English evaluation row (retrieval en<->X such as Tatoeba or UDHR): there is no
+  English score to subtract, so the **score** itself is the dependent variable.
+
+The reference language's own rows keep their score (tables use them) but have no dependent value:
+its gap is 0 by definition and would pin every regression line to the origin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xstilts.errors import ConfigError, MissingResourceError, UnknownNameError, XstiltsError
+from xstilts.pipeline.store import ResultsStore
+
+BASELINE = "none"
+KEY = ["model", "condition", "target_task", "language", "seed"]
+EXCLUSION_COLUMNS = ["language", "model", "condition", "target_task", "analysis", "reason"]
+
+
+@dataclass
+class ScoreSelection:
+    """The rows of one metric per task on one split, with what was chosen and why."""
+
+    scores: pd.DataFrame
+    split: str
+    metric_by_task: dict[str, str]
+    higher_is_better: dict[str, bool]
+    runs: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AnalysisFrame:
+    """The per-(model, condition, task, language, seed) rows the models are fitted on."""
+
+    rows: pd.DataFrame
+    reference: str
+    dependent_by_task: dict[str, str]  # task -> "gap" | "score"
+    selection: ScoreSelection
+    excluded: pd.DataFrame
+
+    @property
+    def tasks(self) -> list[str]:
+        return sorted(self.dependent_by_task)
+
+
+def load_scores(store_path: str | Path, experiment: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every score row and run row of ``experiment``; a one-line error when there are none."""
+    path = Path(store_path)
+    if not path.is_file():
+        # ResultsStore would silently create an empty database here; a typo deserves an error.
+        raise MissingResourceError(
+            "no results store at this path",
+            file=path,
+            fix="run the experiment first or pass the right --store",
+        )
+    store = ResultsStore(path)
+    scores = store.scores_frame(experiment)
+    if scores.empty:
+        known = store.experiments()
+        jobs = store.jobs_frame(experiment)
+        if not jobs.empty:
+            raise XstiltsError(
+                f"experiment {experiment!r} has {len(jobs)} recorded jobs but no scores yet",
+                file=path,
+                fix="let its evaluation jobs finish, then report again",
+            )
+        if not known:
+            raise XstiltsError("the store holds no scores at all", file=path, fix="run an experiment first")
+        raise UnknownNameError("experiment", experiment, known, file=path)
+    return scores, store.runs_frame(experiment)
+
+
+def select_scores(
+    scores: pd.DataFrame, runs: pd.DataFrame, *, metric: str | None = None, split: str = "test"
+) -> ScoreSelection:
+    """Keep one metric per task (its main metric unless ``metric`` is named) on ``split``."""
+    notes: list[str] = []
+    on_split = scores[scores["split"] == split]
+    if on_split.empty:
+        splits = sorted(scores["split"].unique())
+        raise ConfigError(f"no scores on split {split!r}", fix=f"choose one of: {', '.join(splits)}")
+    if metric is None:
+        chosen = on_split[on_split["is_main"] == 1]
+        if chosen.empty:
+            raise ConfigError(
+                "no score is marked as a task's main metric", fix="name one with --metric"
+            )  # pragma: no cover - the pipeline always marks one
+    else:
+        chosen = on_split[on_split["metric"] == metric]
+        if chosen.empty:
+            raise UnknownNameError("metric", metric, sorted(on_split["metric"].unique()))
+        missing = sorted(set(on_split["target_task"]) - set(chosen["target_task"]))
+        if missing:
+            notes.append(f"tasks without metric {metric!r} are left out: {', '.join(missing)}")
+    chosen, metric_by_task = _one_metric_per_task(chosen, notes)
+    chosen = _drop_duplicates(chosen, notes)
+    higher = chosen.groupby("target_task")["higher_is_better"].first().astype(bool).to_dict()
+    return ScoreSelection(chosen.reset_index(drop=True), split, metric_by_task, higher, runs, notes)
+
+
+def _one_metric_per_task(chosen: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    metric_by_task: dict[str, str] = {}
+    keep = []
+    for task, rows in chosen.groupby("target_task", sort=True):
+        metrics = sorted(rows["metric"].unique())
+        if len(metrics) > 1:
+            notes.append(f"task {task} marks several main metrics ({', '.join(metrics)}); using {metrics[0]}")
+        metric_by_task[str(task)] = metrics[0]
+        keep.append(rows[rows["metric"] == metrics[0]])
+    return pd.concat(keep), metric_by_task
+
+
+def _drop_duplicates(chosen: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Two jobs may score the same cell (a re-run under a new job id): the newest one counts."""
+    ordered = chosen.sort_values("created_at")
+    deduplicated = ordered.drop_duplicates(subset=KEY, keep="last")
+    dropped = len(ordered) - len(deduplicated)
+    if dropped:
+        notes.append(f"{dropped} score rows were superseded by newer rows for the same cell")
+    return deduplicated
+
+
+def build_frame(selection: ScoreSelection, reference: str = "en") -> AnalysisFrame:
+    """Attach the dependent variable (gap or score) to every selected score row."""
+    scores = selection.scores
+    rows = scores[[*KEY, "sources", "intermediate", "metric", "higher_is_better", "value"]].rename(
+        columns={"value": "score"}
+    )
+    rows["seed"] = rows["seed"].astype(int)
+    rows["sources"] = rows["sources"].fillna("").astype(str)
+    rows["higher_is_better"] = rows["higher_is_better"].astype(bool)
+    dependent_by_task: dict[str, str] = {}
+    parts = []
+    exclusions: list[dict] = []
+    for task, task_rows in rows.groupby("target_task", sort=True):
+        has_reference = bool((task_rows["language"] == reference).any())
+        dependent_by_task[str(task)] = "gap" if has_reference else "score"
+        if has_reference:
+            parts.append(_with_gap(task_rows, reference, exclusions))
+        else:
+            parts.append(
+                task_rows.assign(reference_score=np.nan, dependent=task_rows["score"], is_reference=False)
+            )
+    frame_rows = pd.concat(parts, ignore_index=True)
+    frame_rows["dependent_name"] = frame_rows["target_task"].map(dependent_by_task)
+    excluded = pd.DataFrame(exclusions, columns=EXCLUSION_COLUMNS)
+    return AnalysisFrame(frame_rows, reference, dependent_by_task, selection, excluded)
+
+
+def _with_gap(task_rows: pd.DataFrame, reference: str, exclusions: list[dict]) -> pd.DataFrame:
+    pair_key = ["model", "condition", "target_task", "seed"]
+    reference_scores = task_rows[task_rows["language"] == reference][[*pair_key, "score"]].rename(
+        columns={"score": "reference_score"}
+    )
+    merged = task_rows.merge(reference_scores, on=pair_key, how="left")
+    merged["is_reference"] = merged["language"] == reference
+    merged["dependent"] = merged["score"] - merged["reference_score"]
+    merged.loc[merged["is_reference"], "dependent"] = np.nan
+    unpaired = merged[merged["reference_score"].isna() & ~merged["is_reference"]]
+    for (model, condition, task, language), group in unpaired.groupby(
+        ["model", "condition", "target_task", "language"], sort=True
+    ):
+        seeds = ", ".join(str(s) for s in sorted(group["seed"]))
+        exclusions.append(
+            {"language": language, "model": model, "condition": condition, "target_task": task,
+             "analysis": f"gap (seeds {seeds})",
+             "reason": f"no {reference} score for the same model, condition and seed"}
+        )  # fmt: skip
+    return merged

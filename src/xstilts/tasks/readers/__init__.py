@@ -1,0 +1,28 @@
+"""Readers: one module per on-disk format, each with the per-task ``read_<task>`` entry points.
+
+A reader has the signature ``reader(data_dir, split, lang) -> list[dict]`` and is named by a task
+spec as ``"module:function"``. It tries the task's release file first and its fallbacks next
+(:mod:`.sources`), parses with the module's format parser, and returns plain example dicts with
+the fields of the task type (:data:`xstilts.tasks.spec.EXAMPLE_FIELDS`). Malformed input raises a
+one-line :class:`~xstilts.errors.DataFormatError` (file, line, fix); a missing file a
+:class:`~xstilts.errors.MissingResourceError` naming where it was expected and how to get it.
+
+=====================  ==================================================================
+module                 format (tasks)
+=====================  ==================================================================
+:mod:`.tsv`            XTREME pair TSV, XTREME translations, GLUE TSV (xnli, pawsx, their
+                       translate-train / dev-as-train variants, mnli, qqp, sst2)
+:mod:`.conll`          token-per-line TSV and UD CoNLL-U (udpos, panx)
+:mod:`.ccgbank`        CCGbank AUTO derivations (ccg)
+:mod:`.squad`          SQuAD JSON (squad_v1, squad_v2, xquad, mlqa, tydiqa)
+:mod:`.anli`           ANLI JSON Lines, rounds R1-R3 (anli)
+:mod:`.multiple_choice` CommonsenseQA / HellaSwag JSON Lines, Cosmos QA CSV
+:mod:`.bucc`           BUCC 2018 corpora + gold pairs (bucc2018)
+:mod:`.tatoeba`        Tatoeba aligned line files (tatoeba)
+:mod:`.hf_export`      JSON Lines exports of Hugging Face ``datasets`` (every task's fallback)
+=====================  ==================================================================
+
+Shared pieces: :mod:`.textfile` (streaming lines/JSON with one-line errors), :mod:`.labels`
+(release spellings -> label names), :mod:`.spans` (answer-span checks), :mod:`.validate` (the
+example contract, used by ``xstilts tasks check``).
+"""

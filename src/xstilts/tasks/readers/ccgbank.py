@@ -1,0 +1,98 @@
+"""CCGbank AUTO derivations, read as supertagging (the ``ccg`` intermediate task).
+
+CCGbank 1.1 (LDC2005T13) unpacks to ``ccgbank_1_1/data/AUTO/<section>/wsj_<section><nn>.auto``.
+Each sentence is a header line (``ID=wsj_0001.1 PARSER=GOLD NUMPARSE=1``) followed by one line
+holding its derivation, whose leaves are ``(<L supertag POS POS word PredArgCat>)``. The example
+is the leaf words with their supertags (the category, first field after ``L``).
+
+Splits are the standard WSJ ones: train = sections 02-21, dev = 00, test = 23. The spec's
+``files`` pattern names the first section of each split (how the split is found on disk); the
+reader requires every section of the split, so a partial copy fails instead of silently training
+on less data. Fallbacks: one concatenated AUTO file ``ccg/{split}-en.auto`` (as many parsers
+ship ``ccgbank-wsj_02-21.auto``) and a JSON Lines file ``ccg/{split}-en.jsonl`` of
+``{"tokens": [...], "tags": [...]}``. Supertags are an open set: the task declares no labels and
+the engine derives them from the train split.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from xstilts.errors import DataFormatError, MissingResourceError
+from xstilts.tasks.readers.hf_export import parse_tagging_export
+from xstilts.tasks.readers.sources import Example, ReadContext, read_task
+from xstilts.tasks.readers.textfile import iter_lines
+
+SECTIONS = {
+    "train": tuple(f"{number:02d}" for number in range(2, 22)),
+    "dev": ("00",),
+    "test": ("23",),
+}
+_LEAF = re.compile(r"<L (\S+) (\S+) (\S+) (\S+) (\S+)>")
+_FIX = "a CCGbank AUTO file: 'ID=...' header lines, each followed by a derivation with (<L cat POS POS word cat>) leaves"
+
+
+def parse_auto_file(path: Path, context: ReadContext) -> list[Example]:
+    """Sentences of one AUTO file (or of a concatenation of AUTO files)."""
+    examples: list[Example] = []
+    sentence_id: str | None = None
+    for number, line in iter_lines(path):
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("ID="):
+            sentence_id = text.split()[0][3:]
+            continue
+        if not text.startswith("("):
+            raise DataFormatError(
+                "expected an 'ID=' header or a derivation", file=path, line=number, fix=_FIX
+            )
+        leaves = _LEAF.findall(text)
+        if len(leaves) != text.count("<L "):
+            raise DataFormatError(
+                f"{text.count('<L ') - len(leaves)} leaf node(s) do not have 5 fields",
+                file=path,
+                line=number,
+                fix=_FIX,
+            )
+        if not leaves:
+            raise DataFormatError("a derivation without leaf nodes", file=path, line=number, fix=_FIX)
+        examples.append(
+            {
+                "id": sentence_id or f"{path.stem}:{len(examples)}",
+                "tokens": [leaf[3] for leaf in leaves],
+                "tags": [leaf[0] for leaf in leaves],
+                "pos": [leaf[1] for leaf in leaves],
+            }
+        )
+        sentence_id = None
+    return examples
+
+
+def parse_sections(first_section: Path, context: ReadContext) -> list[Example]:
+    """Every AUTO file of the split's sections, found next to ``first_section``."""
+    root = first_section.parent
+    missing = [section for section in SECTIONS[context.split] if not (root / section).is_dir()]
+    if missing:
+        raise MissingResourceError(
+            f"CCGbank {context.split} needs sections {SECTIONS[context.split][0]}-{SECTIONS[context.split][-1]}; "
+            f"missing: {' '.join(missing)}",
+            file=root,
+            fix="unpack the complete CCGbank 1.1 (LDC2005T13) data/AUTO folder",
+        )
+    examples: list[Example] = []
+    for section in SECTIONS[context.split]:
+        for path in sorted((root / section).glob("*.auto")):
+            examples.extend(parse_auto_file(path, context))
+    return examples
+
+
+def read_ccg(data_dir: Path, split: str, lang: str) -> list[Example]:
+    return read_task(
+        "ccg",
+        data_dir,
+        split,
+        lang,
+        {"": parse_sections, ".auto": parse_auto_file, ".jsonl": parse_tagging_export},
+    )

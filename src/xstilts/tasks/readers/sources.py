@@ -1,0 +1,217 @@
+"""Which files hold a task's data, in what order they are tried, and how languages are found.
+
+A task's data lives under one *data root*: the xtreme repo's ``download/`` folder, with the
+intermediate-task releases unpacked beside it. For every split a :class:`ReleaseTaskSpec` names
+
+- ``files[split]``: the release file where its download step leaves it (XTREME's
+  ``scripts/download_data.sh``, or the original archive's own layout); and
+- ``fallback_files[split]``: other files holding the same data, tried in order when the release
+  file is absent or has its labels withheld (XTREME strips test labels): the UD CoNLL-U
+  treebanks for UD-POS and, for every task, the JSON Lines export of its Hugging Face
+  ``datasets`` dataset at ``<task>/<split>-<lang>.jsonl`` (``Dataset.to_json`` writes JSON Lines).
+
+Pattern syntax: ``{lang}`` is the language code and may occur twice (MLQA's
+``dev-context-{lang}-question-{lang}.json``); ``*`` matches inside one path component (UD treebank
+folders); a pattern without ``{lang}`` is a single-language release (SQuAD, GLUE, ANLI, ...) that
+holds the task's source language, ``train_languages[0]``. The base :class:`TaskSpec` knows none of
+these three cases, hence this subclass (a candidate for folding into ``TaskSpec``).
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from xstilts.errors import DataFormatError, MissingResourceError
+from xstilts.tasks.spec import TaskSpec
+
+Example = dict[str, Any]
+
+
+class LabelsWithheld(DataFormatError):
+    """A release file whose gold labels were removed (XTREME's test files): try the next source."""
+
+
+class ReleaseTaskSpec(TaskSpec):
+    """A :class:`TaskSpec` whose splits may have fallback files (exports, other releases)."""
+
+    fallback_files: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    obtain: str = ""  # how a user gets the release files: the download step that writes them
+
+    @property
+    def source_language(self) -> str:
+        return self.train_languages[0]
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.files, *self.fallback_files]))
+
+    def patterns(self, split: str) -> tuple[str, ...]:
+        release = (self.files[split],) if split in self.files else ()
+        return release + tuple(self.fallback_files.get(split, ()))
+
+    def candidates(self, data_dir: Path, split: str, lang: str) -> list[tuple[bool, list[Path]]]:
+        """``(is_release, files)`` groups to try, in order; a group is one file, or every match of a
+        ``*`` pattern.
+
+        A group whose files do not exist is still listed (as the unexpanded path) so that a
+        missing-file error can name where the data was expected.
+        """
+        groups: list[tuple[bool, list[Path]]] = []
+        for index, pattern in enumerate(self.patterns(split)):
+            if "{lang}" not in pattern and lang != self.source_language:
+                continue
+            is_release = index == 0 and split in self.files
+            relative = pattern.replace("{lang}", lang)
+            if "*" in relative:
+                hits = sorted(glob.glob(_glob_under(Path(data_dir), relative)))
+                groups.append((is_release, [Path(hit) for hit in hits] or [Path(data_dir) / relative]))
+            else:
+                groups.append((is_release, [Path(data_dir) / relative]))
+        return groups
+
+    def languages_on_disk(self, data_dir: Path) -> dict[str, list[str]]:
+        """split -> sorted declared languages with a release or fallback file under ``data_dir``.
+
+        Only declared languages count: a UD treebank folder holds files of every UD language.
+        """
+        root = Path(data_dir)
+        declared = {*self.languages, *self.train_languages}
+        found = {}
+        for split in self.splits:
+            langs: set[str] = set()
+            for pattern in self.patterns(split):
+                langs |= _languages_matching(root, pattern, self.source_language)
+            found[split] = sorted(langs & declared)
+        return found
+
+
+def _glob_under(root: Path, pattern: str) -> str:
+    """A glob for ``pattern`` under ``root``; the root is escaped (a folder may contain ``[``)."""
+    return f"{glob.escape(str(root))}/{pattern}"
+
+
+def _languages_matching(root: Path, pattern: str, source_language: str) -> set[str]:
+    if "{lang}" not in pattern:
+        return {source_language} if glob.glob(_glob_under(root, pattern)) else set()
+    regex_parts = []
+    for index, literal in enumerate(pattern.split("{lang}")):
+        if index:
+            regex_parts.append(r"(?P<lang>[A-Za-z0-9_-]+)" if index == 1 else r"(?P=lang)")
+        regex_parts.append(re.escape(literal).replace(r"\*", r"[^/]*"))
+    regex = re.compile("^" + "".join(regex_parts) + "$")
+    found = set()
+    for hit in glob.glob(_glob_under(root, pattern.replace("{lang}", "*"))):
+        match = regex.match(Path(hit).relative_to(root).as_posix())
+        if match:
+            found.add(match.group("lang"))
+    return found
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What a parser knows besides its file: the task, split and language being read."""
+
+    spec: ReleaseTaskSpec
+    split: str
+    lang: str
+
+    def example_id(self, index: int) -> str:
+        """An id for formats without one: stable across runs, unique within (split, language)."""
+        return f"{self.split}-{self.lang}-{index}"
+
+
+Parser = Callable[[Path, ReadContext], list[Example]]
+
+
+def read_task(
+    task: str, data_dir: Path, split: str, lang: str, parsers: Mapping[str, Parser]
+) -> list[Example]:
+    """Read one (split, language) of ``task`` from its first usable source.
+
+    ``parsers[""]`` parses the release format; a fallback file is parsed by ``parsers[suffix]``
+    (``".jsonl"``, ``".conllu"``), or by ``parsers[""]`` when its suffix has no entry. A source
+    whose labels were withheld is skipped for the next one; if none is usable, the error names
+    the expected release path, how to obtain it, and the fallback paths.
+    """
+    from xstilts.tasks.registry import get_task
+
+    spec = get_task(task)
+    if not isinstance(spec, ReleaseTaskSpec):  # a definitions bug, not a user error
+        raise TypeError(f"task {task!r} is not declared with ReleaseTaskSpec")
+    if split not in spec.splits:
+        raise MissingResourceError(
+            f"task {task!r} has no split {split!r}", fix=f"use one of {list(spec.splits)}"
+        )
+    if lang not in spec.languages and lang not in spec.train_languages:
+        raise MissingResourceError(
+            f"task {task!r} has no language {lang!r}",
+            fix=f"use one of {' '.join(dict.fromkeys([*spec.train_languages, *spec.languages]))}",
+        )
+    groups = spec.candidates(Path(data_dir), split, lang)
+    withheld: LabelsWithheld | None = None
+    for is_release, group in groups:
+        if not all(path.exists() for path in group):
+            continue
+        parser = parsers[""] if is_release else parsers.get(group[0].suffix, parsers[""])
+        context = ReadContext(spec, split, lang)
+        try:
+            examples: list[Example] = []
+            for path in group:
+                examples.extend(parser(path, context))
+            return _unique_ids(examples)
+        except LabelsWithheld as error:
+            withheld = withheld or error
+    expected = groups[0][1][0] if groups else None
+    if withheld is not None:
+        others = " or ".join(_describe(g[0]) for _, g in groups if str(g[0]) != withheld.file)
+        raise DataFormatError(
+            withheld.problem,
+            file=withheld.file,
+            line=withheld.line,
+            fix=f"{withheld.fix}, or provide {others}" if others else withheld.fix,
+        )
+    release = spec.files.get(split, "{lang}")
+    if "{lang}" not in release and lang != spec.source_language:
+        raise MissingResourceError(
+            f"task {task!r} has {split!r} data only in {spec.source_language!r} ({release}), not {lang!r}",
+            file=expected,
+            fix=f"read {split!r} with language {spec.source_language!r}",
+        )
+    how = f"get it with {spec.obtain}" if spec.obtain else "provide the release file"
+    alternatives = " or ".join(_describe(g[0]) for _, g in groups[1:])
+    raise MissingResourceError(
+        f"no {task} {split} file for {lang!r}",
+        file=expected,
+        fix=f"{how}; or provide {alternatives}" if alternatives else how,
+    )
+
+
+def _describe(path: Path) -> str:
+    """A fallback path for an error message, saying what kind of file it is."""
+    kinds = {
+        ".jsonl": "a Hugging Face `datasets` export, see xstilts.tasks.readers.hf_export",
+        ".conllu": "UD CoNLL-U",
+    }
+    kind = kinds.get(path.suffix)
+    return f"{path} ({kind})" if kind else str(path)
+
+
+def _unique_ids(examples: list[Example]) -> list[Example]:
+    """Make example ids unique: a repeated id gets ``#2``, ``#3``, ... (in file order).
+
+    Releases repeat ids now and then (XTREME's TyDiQA train split keeps only the last segment of
+    each question id); predictions and caches are keyed by id, so the reader never returns twins.
+    """
+    seen: dict[str, int] = {}
+    for example in examples:
+        ident = str(example["id"])
+        seen[ident] = seen.get(ident, 0) + 1
+        example["id"] = ident if seen[ident] == 1 else f"{ident}#{seen[ident]}"
+    return examples

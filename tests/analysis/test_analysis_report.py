@@ -1,0 +1,169 @@
+"""The report renders from a store: pages, tables, figures; and ``xstilts report`` drives it."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import analysis_synthetic as synthetic  # importable: pytest prepends this folder (it has no __init__.py)
+import matplotlib.image
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from xstilts.analysis import ReportSummary, build_report
+from xstilts.analysis.document import Heading, Paragraph, Table, to_html, to_markdown
+from xstilts.analysis.metadata import read_language_meta
+from xstilts.cli.main import app
+from xstilts.errors import ConfigError, DataFormatError, UnknownNameError
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+N_BOOT = 200
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synthetic.write_store(tmp_path_factory.mktemp("report-store") / "results.sqlite")
+
+
+@pytest.fixture(scope="module")
+def summary(store: Path, tmp_path_factory: pytest.TempPathFactory) -> ReportSummary:
+    return build_report(
+        store,
+        synthetic.EXPERIMENT,
+        tmp_path_factory.mktemp("report"),
+        distance_provider=synthetic.fake_provider,
+        language_meta=synthetic.language_meta(),
+        n_boot=N_BOOT,
+    )
+
+
+def test_pages_exist_and_reference_every_figure(summary: ReportSummary) -> None:
+    markdown = summary.index_md.read_text(encoding="utf-8")
+    page = summary.index_html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    for path in summary.figures.values():
+        relative = path.relative_to(summary.index_md.parent).as_posix()
+        assert f"]({relative})" in markdown
+        assert f'src="{relative}"' in page
+    for section in ("## Setup", "## Answer", "## Per-language scores", "## Distances used", "## Mitigation estimates",
+                    "## Paired comparisons", "## Delta matrix", "## XTREME-style average", "## Excluded languages",
+                    "## Figures", "## Models"):  # fmt: skip
+        assert section in markdown
+    assert summary.answer.split("\n\n")[0] in markdown
+
+
+def test_expected_figures_are_valid_pngs(summary: ReportSummary) -> None:
+    names = set(summary.figures)
+    for task in ("xnli", "tatoeba"):
+        for kind in ("syntactic", "genetic"):
+            assert f"scatter_tiny-xlmr_{task}_{kind}" in names
+        assert f"bars_tiny-xlmr_{task}" in names
+        assert f"worldmap_tiny-xlmr_{task}" in names  # metadata has coordinates
+    assert {"delta_heatmap_tiny-xlmr", "mitigation_tiny-xlmr", "distance_heatmap"} <= names
+    for path in summary.figures.values():
+        assert path.read_bytes()[:8] == PNG_SIGNATURE
+        image = matplotlib.image.imread(path)
+        assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+
+
+def test_every_table_is_a_csv(summary: ReportSummary) -> None:
+    expected = {"scores", "distances", "slopes", "mitigation", "paired", "delta_matrix", "xtreme_average", "excluded",
+                "skipped", "analysis_rows", "family_breakdown"}  # fmt: skip
+    assert expected <= set(summary.tables)
+    for name, path in summary.tables.items():
+        assert path.parent == summary.index_md.parent and path.suffix == ".csv"
+        table = pd.read_csv(path)
+        assert len(table) > 0, name
+    slopes = pd.read_csv(summary.tables["slopes"])
+    assert {"slope", "ci_low", "ci_high", "p_value", "n_languages", "r2", "dependent"} <= set(slopes.columns)
+
+
+def test_excluded_languages_are_listed_in_the_report(summary: ReportSummary) -> None:
+    markdown = summary.index_md.read_text(encoding="utf-8")
+    excluded_section = markdown.split("## Excluded languages")[1].split("## Figures")[0]
+    assert "syntactic distance to en" in excluded_section
+    assert "yo" in excluded_section and "no syntax features" in excluded_section
+    assert "Left out of the distance heatmap (a distance is missing): yo." in excluded_section
+
+
+def test_rerun_replaces_stale_figures(summary: ReportSummary, store: Path) -> None:
+    out = summary.index_md.parent
+    stale = out / "figures" / "scatter_old-model_x_y.png"
+    stale.write_bytes(PNG_SIGNATURE)
+    again = build_report(
+        store, synthetic.EXPERIMENT, out, distance_provider=synthetic.fake_provider, n_boot=20
+    )
+    assert not stale.exists()
+    assert "worldmap_tiny-xlmr_xnli" not in again.figures  # no coordinates without metadata
+    assert all(path.exists() for path in again.figures.values())
+
+
+def test_html_escapes_text() -> None:
+    blocks = [Heading("<b>"), Paragraph("a < b & c"), Table(pd.DataFrame({"x<": ["<script>"]}))]
+    page = to_html("t&t", blocks)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "a &lt; b &amp; c" in page
+    assert "| x< |" in to_markdown("t", blocks)
+
+
+def test_language_meta_file_is_validated(tmp_path: Path) -> None:
+    good = tmp_path / "meta.tsv"
+    good.write_text("language\tname\tfamily\tlatitude\tlongitude\nquy\tQuechua\tQuechuan\t-13.5\t-72.0\n")
+    assert read_language_meta(good).loc["quy", "family"] == "Quechuan"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("language,latitude\nquy,-13.5\nayr,south\n")
+    with pytest.raises(DataFormatError) as error:
+        read_language_meta(bad)
+    assert f"{bad}:3:" in str(error.value)
+    headless = tmp_path / "headless.csv"
+    headless.write_text("code,name\nquy,Quechua\n")
+    with pytest.raises(DataFormatError, match="language"):
+        read_language_meta(headless)
+
+
+@pytest.fixture()
+def fake_distances(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI uses the default (URIEL) provider; tests swap in the synthetic one."""
+    monkeypatch.setattr("xstilts.analysis.report.default_provider", synthetic.fake_provider)
+
+
+def test_cli_with_store_experiment_and_out(store: Path, tmp_path: Path, fake_distances: None) -> None:
+    out = tmp_path / "cli-report"
+    result = CliRunner().invoke(
+        app,
+        ["report", "--store", str(store), "--experiment", synthetic.EXPERIMENT, "--out", str(out), "--n-boot", "50",
+         "--cluster", "family"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").is_file() and (out / "index.md").is_file()
+    assert f"Report: {out / 'index.html'}" in result.output  # soft-wrapped: the path stays whole
+    assert "flattens the decline" in " ".join(result.output.split())  # the answer paragraph is printed
+
+
+def test_cli_from_experiment_config(store: Path, tmp_path: Path, fake_distances: None, monkeypatch) -> None:
+    config_file = tmp_path / "exp.yaml"
+    config_file.write_text("name: synthetic\n")
+    loaded = types.SimpleNamespace(
+        name=synthetic.EXPERIMENT,
+        store_path=store,
+        report_dir=tmp_path / "from-config",
+        language_meta=lambda: None,
+    )
+    fake_module = types.ModuleType("xstilts.pipeline.config")
+    fake_module.load_experiment = lambda path: loaded if Path(path) == config_file else None
+    monkeypatch.setitem(__import__("sys").modules, "xstilts.pipeline.config", fake_module)
+    result = CliRunner().invoke(app, ["report", str(config_file), "--n-boot", "20"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "from-config" / "index.html").is_file()
+
+
+def test_cli_errors_are_one_line(store: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    unknown = runner.invoke(
+        app, ["report", "--store", str(store), "--experiment", "nope", "--out", str(tmp_path)]
+    )
+    assert isinstance(unknown.exception, UnknownNameError)
+    assert "synthetic" in str(unknown.exception) and "\n" not in str(unknown.exception)
+    nothing = runner.invoke(app, ["report"])
+    assert isinstance(nothing.exception, ConfigError)
+    assert "--store" in str(nothing.exception)
