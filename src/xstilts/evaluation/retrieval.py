@@ -64,6 +64,40 @@ class Embedder:
         return np.stack([self.memo[t] for t in texts])
 
 
+def mine(embed: Embedder, records: list[dict[str, Any]]) -> list[tuple[str, str, float]]:
+    """BUCC-style mining: each source sentence's nearest English sentence by cosine similarity."""
+    sources = [r for r in records if r["side"] == "src"]
+    targets = [r for r in records if r["side"] == "trg"]
+    if not sources or not targets:
+        return []
+    similarity = embed([r["text"] for r in sources]) @ embed([r["text"] for r in targets]).T
+    best = similarity.argmax(1)
+    return [
+        (s["id"], targets[int(j)]["id"], float(similarity[i, j]))
+        for i, (s, j) in enumerate(zip(sources, best, strict=True))
+    ]
+
+
+def _mining_scores(
+    spec, root: Path, language: str, embed: Embedder, test: list[dict]
+) -> tuple[dict, list, dict]:
+    """XTREME's protocol: the threshold is chosen on the dev ("sample") split, F1 measured on test."""
+    from xstilts.tasks.metrics.bucc import bucc_best_threshold, bucc_f1_at_threshold
+    from xstilts.tasks.readers.bucc import read_bucc_gold
+
+    dev_pairs = mine(embed, read_examples(spec, root, spec.dev_split, language))
+    threshold, dev_f1 = bucc_best_threshold(dev_pairs, read_bucc_gold(root, spec.dev_split, language))
+    test_pairs = mine(embed, test)
+    result = bucc_f1_at_threshold(test_pairs, read_bucc_gold(root, spec.test_split, language), threshold)
+    scores = {
+        "bucc_f1": result["f1"],
+        "bucc_precision": result["precision"],
+        "bucc_recall": result["recall"],
+        "bucc_f1@dev": dev_f1,
+    }
+    return scores, test_pairs, {"threshold": threshold, "threshold_from": spec.dev_split}
+
+
 def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
     payload = job.payload
     spec = get_task(payload["target"])
@@ -87,6 +121,19 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     languages = payload["languages"]
     for done, language in enumerate(languages):
         examples = read_examples(spec, root, spec.test_split, language, payload["max_examples"], EVAL_SEED)
+        if examples and "side" in examples[0]:  # mining (BUCC): no aligned pairs, gold pairs on the side
+            scores, pairs, info = _mining_scores(spec, root, language, embed, examples)
+            with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
+                for source_id, target_id, value in pairs:
+                    handle.write(json.dumps({"src": source_id, "trg": target_id, "score": value}) + "\n")
+            results[language] = {
+                "scores": scores,
+                "n": len(pairs),
+                "data": data_fingerprint(root, spec.files[spec.test_split].format(lang=language)),
+                "info": info,
+            }
+            ctx.progress(job.key, done + 1, len(languages), language)
+            continue
         source = embed([e["source"] for e in examples])
         target = embed([e["target"] for e in examples])
         similarity = source @ target.T  # rows: English, columns: the language

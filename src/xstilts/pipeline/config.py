@@ -45,6 +45,7 @@ class MLMConfig(Strict):
 
 class PhaseConfig(Strict):
     learning_rate: float = Field(3e-5, gt=0)
+    head_learning_rate: float | None = Field(None, gt=0, description="learning rate of the fresh heads")
     batch_size: int = Field(32, ge=1)
     max_tokens: int | None = Field(None, ge=16, description="token-budget batches (padded tokens per batch)")
     pad_multiple: int | None = Field(
@@ -107,6 +108,9 @@ class ExperimentConfig(Strict):
     output_dir: Path | None = None  # default runs/<name>
     artifact_dir: Path | None = None  # default XSTILTS_HOME/artifacts (shared across experiments)
     data_dir: Path | None = None  # root of user-provided task data (e.g. xtreme download/)
+    # Modules that register extra tasks (your own TaskSpecs): imported before planning and in
+    # every worker, so adding a task never means editing xstilts itself.
+    task_modules: list[str] = Field(default_factory=list)
     models: list[str] = Field(min_length=1)
     seeds: list[int] = Field(min_length=1)
     conditions: dict[str, list[Member]]
@@ -171,6 +175,18 @@ class ExperimentConfig(Strict):
         from xstilts.paths import home
 
         return home() / "artifacts"
+
+    def import_task_modules(self) -> None:
+        import importlib
+
+        for module in self.task_modules:
+            try:
+                importlib.import_module(module)
+            except ImportError as error:
+                raise ConfigError(
+                    f"task_modules: cannot import {module!r} ({error})",
+                    fix="check the module name and PYTHONPATH",
+                ) from None
 
     def config_hash(self) -> str:
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)

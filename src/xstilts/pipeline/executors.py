@@ -27,6 +27,7 @@ def _remote_body(job: Job, ctx: RunContext, threads: int, *_parents: str) -> str
     """Executed inside a Ray worker: re-detect the runtime for this slot, then run the job."""
     from xstilts.training.precision import choose_runtime
 
+    ctx.config.import_task_modules()
     cfg = ctx.config.runtime
     runtime = choose_runtime(cfg.precision, cfg.device, threads)
     run_job(job, dataclasses.replace(ctx, runtime=runtime, on_progress=None, _tokenizers={}))

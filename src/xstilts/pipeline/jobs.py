@@ -12,6 +12,7 @@ import json
 import time
 from typing import Any
 
+from xstilts.errors import UnknownNameError
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.planner import Job
 from xstilts.pipeline.store import ScoreRow
@@ -89,6 +90,14 @@ def _evaluate(job: Job, ctx: RunContext) -> None:
         (tmp / SCORES).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
 
 
+def _higher_is_better(metric: str) -> bool:
+    """Registered metrics know their direction; auxiliary numbers (precision, recall) are "higher"."""
+    try:
+        return get_metric(metric).higher_is_better
+    except UnknownNameError:
+        return True
+
+
 def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
     spec = get_task(job.payload["target"])
     folder = ctx.cache.path("evaluate", job.key)
@@ -100,6 +109,7 @@ def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
         for language, result in sorted(results.items()):
             for metric, value in sorted(result["scores"].items()):
                 base_metric = metric.split("@", 1)[0]
+                direction = _higher_is_better(base_metric)
                 rows.append(
                     ScoreRow(
                         model=cell.model,
@@ -113,7 +123,7 @@ def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
                         value=float(value),
                         seed=cell.seed,
                         is_main=metric == spec.main_metric,
-                        higher_is_better=get_metric(base_metric).higher_is_better,
+                        higher_is_better=direction,
                         n_examples=int(result["n"]),
                         provenance={
                             "job": job.key,
@@ -126,6 +136,7 @@ def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
                             "code_version": ctx.code_version,
                             "run_id": ctx.run_id,
                             "task_version": spec.version,
+                            **({"details": result["info"]} if "info" in result else {}),
                         },
                     )
                 )

@@ -102,6 +102,7 @@ def _eval_languages(spec: TaskSpec, config: ExperimentConfig, requested: str | l
 
 def build_plan(config: ExperimentConfig, precision: str) -> Plan:
     """Validate names against the registries and data on disk, then expand the grid."""
+    config.import_task_modules()
     jobs: dict[str, Job] = {}
 
     def add(job: Job) -> Job:

@@ -12,7 +12,7 @@ from typing import Any
 
 from xstilts.errors import DataFormatError
 from xstilts.pipeline.fingerprint import stable_hash
-from xstilts.tasks.spec import EXAMPLE_FIELDS, TaskSpec
+from xstilts.tasks.spec import EXAMPLE_FIELDS, MINING_FIELDS, TaskSpec, TaskType
 
 
 def read_examples(
@@ -20,6 +20,8 @@ def read_examples(
 ) -> list[dict[str, Any]]:
     examples = spec.read(data_root, split, language)
     required = EXAMPLE_FIELDS[spec.task_type]
+    if examples and spec.task_type is TaskType.RETRIEVAL and "side" in examples[0]:
+        required = MINING_FIELDS
     if examples:
         missing = [f for f in required if f not in examples[0]]
         if missing:

@@ -50,6 +50,8 @@ EXAMPLE_FIELDS: dict[TaskType, tuple[str, ...]] = {
     # task's reader.
     TaskType.RETRIEVAL: ("id", "source", "target"),
 }
+# Mining-style retrieval (BUCC): one record per sentence, gold pairs read separately.
+MINING_FIELDS: tuple[str, ...] = ("id", "side", "text")
 
 Reader = Callable[[Path, str, str], list[dict[str, Any]]]
 

@@ -26,7 +26,7 @@ from typing import Any
 from xstilts.errors import DataFormatError
 from xstilts.tasks.spec import TaskSpec, TaskType
 
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 IGNORE_INDEX = -100
 
 
@@ -82,7 +82,7 @@ def build_features(
     labels: LabelMap | None,
     max_length: int,
     *,
-    doc_stride: int = 128,
+    doc_stride: int | None = None,
 ) -> dict[str, list]:
     """Tokenise examples of any task type into a column dict (see module docstring)."""
     builder = {
@@ -95,7 +95,9 @@ def build_features(
     if builder is None:
         raise DataFormatError(f"task {spec.name!r} ({spec.task_type}) is not trained or featurised")
     if builder is _span_qa:
-        return _span_qa(spec, examples, tokenizer, max_length, doc_stride)
+        # SQuAD recipes use a 128-piece stride at 384; keep the same ratio at other lengths.
+        stride = doc_stride if doc_stride is not None else min(128, max_length // 4)
+        return _span_qa(spec, examples, tokenizer, max_length, stride)
     return builder(spec, examples, tokenizer, labels, max_length)
 
 
@@ -168,8 +170,9 @@ def _span_qa(spec, examples, tokenizer, max_length, doc_stride) -> dict[str, lis
     }
     for window, example_index in enumerate(enc["overflow_to_sample_mapping"]):
         sequence_ids = enc.sequence_ids(window)
+        context = examples[example_index]["context"]
         offsets = [
-            list(span) if sequence_ids[k] == 1 else [-1, -1]
+            _trim(context, span) if sequence_ids[k] == 1 else [-1, -1]
             for k, span in enumerate(enc["offset_mapping"][window])
         ]
         start_token = end_token = 0
@@ -191,6 +194,14 @@ def _span_qa(spec, examples, tokenizer, max_length, doc_stride) -> dict[str, lis
         out["start_position"].append(start_token)
         out["end_position"].append(end_token)
     return out
+
+
+def _trim(context: str, span: tuple[int, int]) -> list[int]:
+    """SentencePiece pieces carry their leading space ("▁Paris" -> " Paris"): drop it from the span."""
+    start, end = span
+    while start < end and context[start].isspace():
+        start += 1
+    return [start, end]
 
 
 def cached_features(

@@ -30,17 +30,29 @@ def build_optimizers(
     weight_decay: float,
     embedding_mode: EmbeddingMode,
     fused: bool = False,
+    head_learning_rate: float | None = None,
 ) -> list[torch.optim.Optimizer]:
-    """AdamW over the dense trainable parameters (+ SparseAdam over sparse embedding rows)."""
+    """AdamW over the dense trainable parameters (+ SparseAdam over sparse embedding rows).
+
+    Heads start from random weights while the encoder is pretrained; a larger learning rate for
+    the heads (``head_learning_rate``) lets a short run fit them without overshooting the encoder.
+    """
     embedding_weight = model.encoder.get_input_embeddings().weight
-    decay, no_decay = [], []
+    grouped: dict[tuple[bool, bool], list[nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if not param.requires_grad or (param is embedding_weight and embedding_mode == "sparse"):
             continue
-        (no_decay if param.ndim < 2 or "norm" in name.lower() or name.endswith(".bias") else decay).append(
-            param
-        )
-    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        is_head = name.startswith("heads.")
+        decays = not (param.ndim < 2 or "norm" in name.lower() or name.endswith(".bias"))
+        grouped.setdefault((is_head, decays), []).append(param)
+    groups = [
+        {
+            "params": params,
+            "weight_decay": weight_decay if decays else 0.0,
+            "lr": (head_learning_rate or learning_rate) if is_head else learning_rate,
+        }
+        for (is_head, decays), params in sorted(grouped.items(), key=lambda item: item[0])
+    ]
     kwargs = {"fused": True} if fused else {"foreach": True}
     optimizers: list[torch.optim.Optimizer] = [torch.optim.AdamW(groups, lr=learning_rate, **kwargs)]
     if embedding_mode == "sparse":

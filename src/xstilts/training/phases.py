@@ -74,6 +74,7 @@ def settings_from(phase: PhaseConfig, ctx: RunContext) -> TrainSettings:
     multiple = pad_multiple_for(phase, ctx)
     return TrainSettings(
         learning_rate=phase.learning_rate,
+        head_learning_rate=phase.head_learning_rate,
         weight_decay=phase.weight_decay,
         warmup_ratio=phase.warmup_ratio,
         max_steps=phase.max_steps,

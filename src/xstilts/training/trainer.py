@@ -44,6 +44,7 @@ class TrainEntry:
 @dataclass
 class TrainSettings:
     learning_rate: float = 3e-5
+    head_learning_rate: float | None = None
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     max_steps: int = 200
@@ -146,6 +147,7 @@ def train(
         settings.weight_decay,
         settings.embedding_mode,
         settings.fused_optimizer,
+        settings.head_learning_rate,
     )
     total_updates = max(1, settings.max_steps)
     schedulers = [
