@@ -140,21 +140,22 @@ def test_cli_with_store_experiment_and_out(store: Path, tmp_path: Path, fake_dis
     assert "flattens the decline" in " ".join(result.output.split())  # the answer paragraph is printed
 
 
-def test_cli_from_experiment_config(store: Path, tmp_path: Path, fake_distances: None, monkeypatch) -> None:
+def test_cli_from_experiment_config(store: Path, tmp_path: Path, fake_distances: None) -> None:
+    """`xstilts report EXP.yaml` reads the store and report settings from the experiment file."""
+    import shutil
+
+    out = tmp_path / "run"
+    out.mkdir()
+    shutil.copyfile(store, out / "results.sqlite")
     config_file = tmp_path / "exp.yaml"
-    config_file.write_text("name: synthetic\n")
-    loaded = types.SimpleNamespace(
-        name=synthetic.EXPERIMENT,
-        store_path=store,
-        report_dir=tmp_path / "from-config",
-        language_meta=lambda: None,
+    config_file.write_text(
+        f"name: {synthetic.EXPERIMENT}\noutput_dir: {out}\nmodels: [m]\nseeds: [1]\n"
+        "conditions: {none: []}\ntargets: {xnli: {}}\nreport: {n_boot: 60, cluster: family}\n"
     )
-    fake_module = types.ModuleType("xstilts.pipeline.config")
-    fake_module.load_experiment = lambda path: loaded if Path(path) == config_file else None
-    monkeypatch.setitem(__import__("sys").modules, "xstilts.pipeline.config", fake_module)
-    result = CliRunner().invoke(app, ["report", str(config_file), "--n-boot", "20"])
+    result = CliRunner().invoke(app, ["report", str(config_file)])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "from-config" / "index.html").is_file()
+    assert (out / "report" / "index.html").is_file()
+    assert "clustered by family" in (out / "report" / "index.md").read_text()
 
 
 def test_cli_errors_are_one_line(store: Path, tmp_path: Path) -> None:

@@ -172,3 +172,26 @@ def test_ray_executor_gives_the_same_store_as_local(tiny_world, tmp_path, monkey
         assert sum(again.executed.values()) == 0
     finally:
         ray.shutdown()
+
+
+def test_ddp_with_two_processes_trains_once_and_records_once(tiny_world, tmp_path):
+    """`torchrun --nproc_per_node 2 -m xstilts run`: DDP training, one writer, no duplicate rows."""
+    exp = write_experiment(
+        tmp_path / "ddp.yaml", tiny_world, "ddp", task_modules=["tests.support.tiny"],
+        conditions={"none": [], "kind-en": ["tinykind:en"]}, targets={"tinytopic": {}},
+    )  # fmt: skip
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    done = subprocess.run(
+        [str(torchrun), "--nproc_per_node", "2", "-m", "xstilts", "run", str(exp)],
+        env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    config = load_experiment(exp)
+    metas = [json.loads(p.read_text()) for p in config.resolved_artifact_dir.glob("*/*/meta.json")]
+    trained = [m for m in metas if m["kind"] in ("intermediate", "finetune")]
+    assert len(trained) == 3 and all(m["settings"]["runtime_options"]["processes"] == 2 for m in trained)
+    frame = ResultsStore(config.store_path).scores_frame("ddp")
+    assert not frame.duplicated(["job_id", "condition", "seed", "language", "metric"]).any()
+    assert len(frame[frame.is_main == 1]) == 2 * 3  # 2 conditions x 3 languages
+    assert done.stdout.count("finished in") == 1  # only the main process reports

@@ -51,9 +51,32 @@ class AnalysisResults:
     excluded: pd.DataFrame
     skipped: pd.DataFrame
     fits: dict[tuple[str, str, str, str], regression.SlopeFit] = field(default_factory=dict)
-    cluster: str = "language"
+    cluster: str = "language"  # a description: "language", "family", or per task
     n_boot: int = 1000
     seed: int = 0
+    cluster_by_task: dict[str, str] = field(default_factory=dict)
+
+
+ClusterSpec = str | dict[str, str]
+
+
+def cluster_unit(cluster: ClusterSpec, task: str) -> str:
+    """The cluster unit of a task: one unit for all, or a per-task mapping (key "default" = the rest).
+
+    A broad typological sample (hundreds of UDHR languages) is clustered by family because related
+    languages are not independent; a few dozen XTREME-style languages are clustered by language.
+    """
+    if isinstance(cluster, str):
+        return cluster
+    return cluster.get(task, cluster.get("default", "language"))
+
+
+def describe_clusters(cluster: ClusterSpec) -> str:
+    if isinstance(cluster, str):
+        return cluster
+    default = cluster.get("default", "language")
+    special = ", ".join(f"{unit} for {task}" for task, unit in sorted(cluster.items()) if task != "default")
+    return f"{default}" + (f" ({special})" if special else "")
 
 
 def analyze(
@@ -61,13 +84,17 @@ def analyze(
     distances: DistanceSet,
     info: pd.DataFrame,
     *,
-    cluster: str = "language",
+    cluster: ClusterSpec = "language",
     n_boot: int = 1000,
     seed: int = 0,
 ) -> AnalysisResults:
     """Fit slopes, pooled interactions, bootstrap intervals and paired comparisons."""
     rows = attach_distances(frame.rows, distances)
-    rows["cluster"] = cluster_labels(rows["language"], info, cluster)
+    by_task = {str(task): cluster_unit(cluster, str(task)) for task in rows["target_task"].unique()}
+    rows["cluster"] = ""
+    for task, unit in by_task.items():
+        selected = rows["target_task"] == task
+        rows.loc[selected, "cluster"] = cluster_labels(rows.loc[selected, "language"], info, unit)
     skipped: list[dict] = []
     fits: dict[tuple[str, str, str, str], regression.SlopeFit] = {}
     settings = _Settings(cluster, n_boot, seed)
@@ -79,16 +106,19 @@ def analyze(
     return AnalysisResults(
         frame=frame, distances=distances, info=info, rows=rows, slopes=slopes, mitigation=mitigation,
         paired=paired, deltas=tables.delta_matrix(paired), xtreme=tables.xtreme_average(rows), family=family,
-        excluded=excluded, skipped=pd.DataFrame(skipped, columns=SKIP_COLUMNS), fits=fits, cluster=cluster,
-        n_boot=n_boot, seed=seed,
+        excluded=excluded, skipped=pd.DataFrame(skipped, columns=SKIP_COLUMNS), fits=fits,
+        cluster=describe_clusters(cluster), n_boot=n_boot, seed=seed, cluster_by_task=by_task,
     )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class _Settings:
-    cluster: str
+    cluster: ClusterSpec
     n_boot: int
     seed: int
+
+    def unit(self, task: str) -> str:
+        return cluster_unit(self.cluster, task)
 
 
 def _rng(seed: int, *key: str) -> np.random.Generator:
@@ -140,7 +170,7 @@ def _slopes(
                      "metric": group["metric"].iloc[0], "kind": kind, "distance_to": distance_to,
                      "condition": condition, "slope": fit.slope, "ci_low": fit.ci_low, "ci_high": fit.ci_high,
                      "p_value": fit.p_value, "boot_low": boot_low, "boot_high": boot_high, "r2": fit.r2,
-                     "n_languages": fit.n_languages, "n_obs": fit.n_obs, "cluster": settings.cluster,
+                     "n_languages": fit.n_languages, "n_obs": fit.n_obs, "cluster": settings.unit(str(task)),
                      "n_clusters": fit.n_clusters}
                 )  # fmt: skip
     return pd.DataFrame(records, columns=SLOPE_COLUMNS)
@@ -203,7 +233,7 @@ def _mitigation_record(
         "metric": data["metric"].iloc[0], "kind": kind, "condition": condition, "slope_none": slope_none,
         "slope_condition": slope_none + interaction.estimate, "mitigation": sign * interaction.estimate,
         "ci_low": low, "ci_high": high, "p_value": interaction.p_value, "robust_ci_low": robust_low,
-        "robust_ci_high": robust_high, "n_languages": len(common), "cluster": settings.cluster,
+        "robust_ci_high": robust_high, "n_languages": len(common), "cluster": settings.unit(task),
         "n_clusters": int(data["cluster"].nunique()),
         "verdict": verdict(sign * interaction.estimate, low, high, interaction.p_value),
     }  # fmt: skip

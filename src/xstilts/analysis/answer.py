@@ -175,9 +175,10 @@ def compose_answer(results: AnalysisResults) -> str:
     paragraphs = [overall_sentence(results, kinds)]
     for (model, task), _ in results.rows.groupby(["model", "target_task"], sort=True):
         paragraphs.append(task_paragraph(results, str(model), str(task), kinds))
+    units = sorted(set(results.cluster_by_task.values())) or [results.cluster]
+    plural = {"language": "languages", "family": "language families"}
     paragraphs.append(
         f"Standard errors are clustered by {results.cluster}; bootstrap intervals resample "
-        f"{'languages' if results.cluster == 'language' else 'language families'} (and seeds within "
-        f"languages) {results.n_boot} times."
+        f"{' or '.join(plural.get(u, u) for u in units)} (and seeds within languages) {results.n_boot} times."
     )
     return "\n\n".join(paragraphs)

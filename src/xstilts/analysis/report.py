@@ -47,7 +47,7 @@ def analyse_store(
     metric: str | None = None,
     n_boot: int = 1000,
     seed: int = 0,
-    cluster: str = "language",
+    cluster: str | dict[str, str] = "language",
     split: str = "test",
 ) -> AnalysisResults:
     """Every estimate of the report, without writing anything (for notebooks and tests).
@@ -82,7 +82,7 @@ def build_report(
     metric: str | None = None,
     n_boot: int = 1000,
     seed: int = 0,
-    cluster: str = "language",
+    cluster: str | dict[str, str] = "language",
     split: str = "test",
 ) -> ReportSummary:
     """Analyse ``experiment`` in the store and write the report into ``out_dir``."""

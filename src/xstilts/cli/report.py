@@ -52,6 +52,18 @@ def _resolve(
     return store, experiment, out or store.parent / "reports" / experiment, meta
 
 
+def write_report_for(config: Any, console: Console):
+    """The report of an experiment with the settings of its ``report:`` section (used by ``demo``)."""
+    from xstilts.analysis.report import build_report
+
+    settings = config.report
+    with console.status(f"analysing {config.name} ..."):
+        return build_report(
+            config.store_path, config.name, config.report_dir, reference=settings.reference_language,
+            language_meta=config.language_meta(), n_boot=settings.n_boot, cluster=settings.cluster,
+        )  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     """Add the top-level ``report`` command."""
 
@@ -65,15 +77,18 @@ def register(app: typer.Typer) -> None:
         out: Path | None = typer.Option(
             None, "--out", help="Report folder (default: the config's, or next to the store)."
         ),
-        reference: str = typer.Option(
-            "en", help="Transfer source language: gaps and distances are relative to it."
+        reference: str | None = typer.Option(
+            None, help="Transfer source language (default: the config's report.reference_language, else en)."
         ),
         metric: str | None = typer.Option(None, help="Metric to analyse (default: each task's main metric)."),
         split: str = typer.Option("test", help="Evaluation split to analyse."),
-        n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap replicates."),
+        n_boot: int | None = typer.Option(
+            None, "--n-boot", help="Bootstrap replicates (default: config, else 1000)."
+        ),
         seed: int = typer.Option(0, help="Bootstrap seed."),
-        cluster: str = typer.Option(
-            "language", help="Cluster unit for errors and bootstrap: language or family."
+        cluster: str | None = typer.Option(
+            None,
+            help="Cluster unit for errors and bootstrap: language or family (default: config, else language).",
         ),
         language_meta: Path | None = typer.Option(
             None, "--language-meta", help="CSV/TSV with language,name,family,latitude,longitude."
@@ -92,6 +107,10 @@ def register(app: typer.Typer) -> None:
 
         console = Console()
         store_path, name, out_dir, meta = _resolve(experiment_file, store, experiment, out)
+        defaults = _load_experiment(experiment_file).report if experiment_file is not None else None
+        reference = reference or (defaults.reference_language if defaults else "en")
+        n_boot = n_boot or (defaults.n_boot if defaults else 1000)
+        cluster = cluster or (defaults.cluster if defaults else "language")
         if language_meta is not None:
             meta = read_language_meta(language_meta)
         with console.status(f"analysing {name} ..."):

@@ -81,8 +81,16 @@ class EvaluationConfig(Strict):
     retrieval: RetrievalConfig = RetrievalConfig()
 
 
+class StratifiedLanguages(Strict):
+    """A family-stratified sample of the languages on disk (languages round-robin over families)."""
+
+    stratified: int = Field(ge=1, description="how many languages")
+    min_families: int = Field(20, ge=1)
+    seed: int = 0
+
+
 class TargetConfig(Strict):
-    languages: Literal["all"] | list[str] = "all"
+    languages: Literal["all"] | list[str] | StratifiedLanguages = "all"
     max_examples_per_language: int | None = Field(None, ge=1)
 
 
@@ -99,7 +107,9 @@ class RuntimeConfig(Strict):
 class ReportConfig(Strict):
     reference_language: str = "en"
     n_boot: int = Field(1000, ge=50)
-    cluster: Literal["language", "family"] = "language"
+    # Cluster unit for standard errors and bootstrap: one for all tasks, or per task with a
+    # "default" key, e.g. {default: language, udhr-retrieval: family}.
+    cluster: Literal["language", "family"] | dict[str, Literal["language", "family"]] = "language"
 
 
 class ExperimentConfig(Strict):
@@ -193,7 +203,11 @@ class ExperimentConfig(Strict):
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def language_meta(self):
-        """Language metadata (family, coordinates) when a target is the UDHR task, else None."""
+        """Language metadata (family, coordinates) when a target is the UDHR task, else None.
+
+        The analysis then clusters by family and draws the world map from these coordinates; for
+        other tasks it derives families and coordinates from URIEL.
+        """
         if not any(t.startswith("udhr") for t in self.targets):
             return None
         from xstilts.data.udhr import language_meta

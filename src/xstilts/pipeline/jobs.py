@@ -43,35 +43,45 @@ def lineage(ctx: RunContext, parent: dict[str, str] | None) -> list[dict[str, st
 
 
 def run_job(job: Job, ctx: RunContext) -> None:
-    from xstilts.training.phases import run_finetune, run_intermediate
+    """Run one job (unless its artifact exists) and record it.
 
+    Under ``accelerate launch`` (several processes, DDP) every process trains, only the main one
+    writes artifacts, evaluates and records, and the others wait for it at each job's end.
+    """
+    from xstilts.training.phases import run_finetune, run_intermediate
+    from xstilts.training.precision import process_state
+
+    state = process_state()
     started = time.time()
     experiment = ctx.config.name
     if not ctx.cache.is_complete(job.kind, job.key):
-        ctx.store.record_job(
-            experiment, job.key, job.kind, job.label, "running", run_id=ctx.run_id, started_at=started
-        )
+        if state.is_main_process:
+            ctx.store.record_job(
+                experiment, job.key, job.kind, job.label, "running", run_id=ctx.run_id, started_at=started
+            )
         if job.kind == "intermediate":
             run_intermediate(job, ctx)
         elif job.kind == "finetune":
             run_finetune(job, ctx)
-        else:
+        elif state.is_main_process:
             _evaluate(job, ctx)
-    artifact = str(ctx.cache.path(job.kind, job.key))
-    scores = _score_rows(job, ctx) if job.kind == "evaluate" else []
-    ctx.store.record_job(
-        experiment,
-        job.key,
-        job.kind,
-        job.label,
-        "done",
-        run_id=ctx.run_id,
-        started_at=started,
-        wall_s=time.time() - started,
-        artifact=artifact,
-        provenance=ctx.provenance(payload=job.payload),
-        scores=scores,
-    )
+        state.wait_for_everyone()
+    if state.is_main_process:
+        scores = _score_rows(job, ctx) if job.kind == "evaluate" else []
+        ctx.store.record_job(
+            experiment,
+            job.key,
+            job.kind,
+            job.label,
+            "done",
+            run_id=ctx.run_id,
+            started_at=started,
+            wall_s=time.time() - started,
+            artifact=str(ctx.cache.path(job.kind, job.key)),
+            provenance=ctx.provenance(payload=job.payload),
+            scores=scores,
+        )
+    state.wait_for_everyone()
 
 
 def _evaluate(job: Job, ctx: RunContext) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from xstilts.errors import ConfigError, MissingResourceError, UnknownNameError
 from xstilts.models.loading import resolve_model
-from xstilts.pipeline.config import ExperimentConfig
+from xstilts.pipeline.config import ExperimentConfig, StratifiedLanguages
 from xstilts.pipeline.fingerprint import ENGINE_VERSION, data_fingerprint, stable_hash
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import Role, TaskSpec, TaskType
@@ -81,8 +81,18 @@ def _fingerprints(
     return out
 
 
-def _eval_languages(spec: TaskSpec, config: ExperimentConfig, requested: str | list[str]) -> list[str]:
-    on_disk = spec.languages_on_disk(spec.data_root(config.data_dir)).get(spec.test_split, [])
+def _eval_languages(spec: TaskSpec, config: ExperimentConfig, requested) -> list[str]:
+    root = spec.data_root(config.data_dir)
+    on_disk = spec.languages_on_disk(root).get(spec.test_split, [])
+    if isinstance(requested, StratifiedLanguages):
+        if not (root / "languages.csv").is_file():
+            raise ConfigError(
+                f"targets.{spec.name}.languages: a stratified sample needs the dataset's language families",
+                fix="use it with udhr-retrieval (its languages.csv), or list the languages",
+            )
+        from xstilts.data.udhr import stratified_subset
+
+        requested = stratified_subset(requested.stratified, requested.min_families, requested.seed, root)
     if requested == "all":
         if not on_disk:
             raise MissingResourceError(

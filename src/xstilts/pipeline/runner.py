@@ -6,6 +6,7 @@ ones complete on disk and in the store, and runs only what is missing.
 
 from __future__ import annotations
 
+import io
 import socket
 import time
 from collections import Counter
@@ -85,10 +86,16 @@ def run_experiment(
     cpus_per_job: int = 1,
     gpus_per_job: float = 0,
 ) -> RunSummary:
+    from xstilts.training.precision import process_state
+
+    state = process_state()  # several processes under `accelerate launch`: only the main one reports
     console = console or Console()
+    if not state.is_main_process:
+        console = Console(file=io.StringIO())
     start = time.perf_counter()
     plan, ctx = prepare(config)
-    removed = ctx.cache.clean_stale()
+    removed = ctx.cache.clean_stale() if state.is_main_process else 0
+    state.wait_for_everyone()
     console.print(
         f"[bold]{config.name}[/]: {len(config.models)} model(s) x {len(config.conditions)} condition(s) x "
         f"{len(config.targets)} target(s) x {len(config.seeds)} seed(s)"
@@ -105,9 +112,14 @@ def run_experiment(
     if dry_run:
         console.print(jobs_table(plan, ctx))
         return RunSummary("", planned, Counter(), time.perf_counter() - start, config.store_path)
-    ctx.run_id = ctx.store.start_run(
-        config.name, ctx.config_hash, ctx.code_version, config.model_dump(mode="json"), socket.gethostname()
-    )
+    if state.is_main_process:
+        ctx.run_id = ctx.store.start_run(
+            config.name,
+            ctx.config_hash,
+            ctx.code_version,
+            config.model_dump(mode="json"),
+            socket.gethostname(),
+        )
     executed: Counter = Counter()
     status = "failed"
     try:
@@ -154,7 +166,8 @@ def run_experiment(
                 run_local(todo, ctx, on_done)
         status = "done"
     finally:
-        ctx.store.finish_run(ctx.run_id, status)
+        if state.is_main_process:
+            ctx.store.finish_run(ctx.run_id, status)
     wall = time.perf_counter() - start
     console.print(
         f"finished in {wall:.0f} s: ran {dict(executed)}; skipped {len(plan.jobs) - len(todo)} finished job(s). "

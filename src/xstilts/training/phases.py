@@ -66,7 +66,14 @@ def prepare_encoder(model, ctx: RunContext) -> dict[str, Any]:
         "precision_reason": ctx.runtime.reason,
         "device": ctx.runtime.device,
         "threads": ctx.runtime.threads,
+        "processes": _world_size(),
     }
+
+
+def _world_size() -> int:
+    from xstilts.training.precision import process_state
+
+    return process_state().num_processes
 
 
 def settings_from(phase: PhaseConfig, ctx: RunContext) -> TrainSettings:
@@ -217,6 +224,10 @@ def _train_and_save(
         "padding_efficiency": result.real_tokens / max(1, result.padded_tokens),
         "provenance": ctx.provenance(**meta_extra),
     }
+    from xstilts.training.precision import process_state
+
+    if not process_state().is_main_process:  # DDP: one writer
+        return
     with ctx.cache.build(job.kind, job.key, meta) as tmp:
         meta["saved_parameters"] = save_delta(model, tmp / WEIGHTS, save_keys)
         (tmp / "train_log.json").write_text(json.dumps(result.dev_history, indent=2))

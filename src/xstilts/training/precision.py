@@ -97,3 +97,14 @@ def choose_runtime(
 def autocast(choice: RuntimeChoice):
     """The autocast context for a choice (a no-op context for fp32)."""
     return torch.autocast(device_type=choice.device, dtype=torch.bfloat16, enabled=choice.precision == "bf16")
+
+
+def process_state():
+    """Accelerate's process state (rank, world size); several processes under ``accelerate launch``.
+
+    On machines without CUDA the state must be told it is on CPU, or a multi-process launch
+    (gloo) is mistaken for independent single processes that would each run the whole grid.
+    """
+    from accelerate import PartialState
+
+    return PartialState(cpu=not torch.cuda.is_available())

@@ -171,9 +171,10 @@ def train(
         for micro in range(settings.grad_accumulation):
             name = next(sampler)
             entry = by_name[name]
-            indices = next(streams[name])
+            global_indices = next(streams[name])
+            indices = global_indices
             if world > 1:  # every process takes its share of the same global batch
-                indices = indices[rank::world] or indices[:1]
+                indices = global_indices[rank::world] or global_indices[:1]
             rows = entry.train[indices]
             batch = collate(rows, pad_id, settings.plan.pad_multiple)
             if entry.head == MLM_HEAD:
@@ -190,9 +191,10 @@ def train(
             with autocast(runtime):
                 _, loss = model(entry.head, batch)
             accelerator.backward(loss / settings.grad_accumulation)
-            examples += len(indices)
-            real += int(batch["attention_mask"].sum())
-            padded += int(batch["attention_mask"].numel())
+            examples += len(global_indices)
+            # tokens of this process's share, scaled to the global batch (exact for one process)
+            real += int(batch["attention_mask"].sum()) * world
+            padded += int(batch["attention_mask"].numel()) * world
             if micro == settings.grad_accumulation - 1:
                 loss_value = float(loss.detach())
         if settings.max_grad_norm:
