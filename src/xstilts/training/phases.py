@@ -50,8 +50,9 @@ def prepare_encoder(model, ctx: RunContext) -> dict[str, Any]:
     """Apply the runtime's memory/speed options to the encoder; return what was chosen."""
     runtime = ctx.config.runtime
     configure_embeddings(model.encoder, runtime.embedding_mode)
-    if runtime.gradient_checkpointing:
-        model.encoder.gradient_checkpointing_enable()
+    if runtime.gradient_checkpointing:  # renamed in transformers 5.2x; older 5.x only has the old name
+        enable = getattr(model.encoder, "activation_checkpointing_enable", None)
+        (enable or model.encoder.gradient_checkpointing_enable)()
     model.to(ctx.runtime.device)
     compiled = runtime.compile == "on"
     if compiled:

@@ -26,6 +26,8 @@ from xstilts.training.optim import build_optimizers, linear_schedule
 from xstilts.training.precision import RuntimeChoice, autocast
 from xstilts.training.sampling import TaskSampler, task_probabilities
 
+LOG_EVERY = 10  # steps between reading the loss back from the device (a sync on GPUs)
+
 
 @dataclass
 class TrainEntry:
@@ -164,6 +166,7 @@ def train(
     best_score, best_step, best_dev, best_state = -math.inf, 0, {}, None
     history: list[dict[str, Any]] = []
     bad_evals, stopped_early, loss_value = 0, False, float("nan")
+    last_loss = torch.tensor(float("nan"))
     start = time.perf_counter()
     model.train()
     step = 0
@@ -187,16 +190,17 @@ def train(
                     generator,
                     settings.mlm_probability,
                 )
-            batch = {k: v.to(accelerator.device) for k, v in batch.items()}
+            # Count on the CPU copy: reading a GPU tensor back would stall the pipeline every step.
+            # Tokens of this process's share, scaled to the global batch (exact for one process).
+            real += int(batch["attention_mask"].sum()) * world
+            padded += int(batch["attention_mask"].numel()) * world
+            examples += len(global_indices)
+            batch = {k: v.to(accelerator.device, non_blocking=True) for k, v in batch.items()}
             with autocast(runtime):
                 _, loss = model(entry.head, batch)
             accelerator.backward(loss / settings.grad_accumulation)
-            examples += len(global_indices)
-            # tokens of this process's share, scaled to the global batch (exact for one process)
-            real += int(batch["attention_mask"].sum()) * world
-            padded += int(batch["attention_mask"].numel()) * world
             if micro == settings.grad_accumulation - 1:
-                loss_value = float(loss.detach())
+                last_loss = loss.detach()
         if settings.max_grad_norm:
             accelerator.clip_grad_norm_(
                 [
@@ -210,9 +214,12 @@ def train(
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
+        if step % LOG_EVERY == 0 or step == settings.max_steps:
+            loss_value = float(last_loss)  # the only device sync outside evaluations
         if on_step:
-            on_step(step, settings.max_steps, loss_value)
+            on_step(step, settings.max_steps, loss_value)  # the loss as of the last sync
         if settings.eval_every and (step % settings.eval_every == 0 or step == settings.max_steps):
+            loss_value = float(last_loss)
             scores = dev_scores(core, entries, settings, runtime, pad_id)
             model.train()
             if scores:
@@ -231,6 +238,7 @@ def train(
                         stopped_early = True
                         break
     wall = time.perf_counter() - start
+    loss_value = float(last_loss)
     if best_state is not None:
         core.load_state_dict(best_state, strict=False)
     else:
