@@ -2,7 +2,7 @@
 
 The paper's recipe (fp32, batch 4, padded to 256) and the Hugging Face Trainer defaults (fp32,
 batch 8, padded to 128) leave most of a modern GPU idle; xstilts' recipe (bf16 autocast, fused
-AdamW, token-budget batches padded to a multiple of 32) is meant to use it. This script measures
+AdamW, token-budget batches padded to a multiple of 8) is meant to use it. This script measures
 all three on one GPU in one command (< 5 minutes on an H100/H200), on synthetic batches with
 realistic length distributions (see ``gpu_recipes``), and writes ``gpu-bench.json`` and
 ``gpu-bench.md``.

@@ -4,7 +4,8 @@ Real messages are short (gettext: ~11 pieces on average), so padding every batch
 wastes ~90% of the compute. Batches are instead built from pools of examples sorted by length
 (training: shuffled pools, so batches stay random across the epoch; evaluation: one global sort)
 and padded only to the longest member, rounded up to ``pad_multiple``: on GPUs a new shape every
-step costs more than the padding it saves, and rounding to a multiple of 32 fixes that.
+step costs more than the padding it saves, and rounding to a small multiple fixes that (measured
+on an H200: exact padding 0.6-0.7x, multiples of 8, 16 and 32 within ~10% of each other, 8 best).
 
 A batch is either a fixed number of examples or, with ``max_tokens``, as many examples as fit in
 a budget of padded tokens (capped at ``max_examples``), which keeps the work per step constant
