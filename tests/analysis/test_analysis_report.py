@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
 
 import analysis_synthetic as synthetic  # importable: pytest prepends this folder (it has no __init__.py)

@@ -27,7 +27,6 @@ from xstilts.training.features import LabelMap, cached_features
 from xstilts.training.optim import configure_embeddings
 from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
-
 DEFAULT_PAD_MULTIPLE = 8
 
 
