@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.support.tiny import build_tiny_model, register_tiny_tasks, write_data
 
 

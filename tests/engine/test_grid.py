@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from tests.engine.conftest import write_experiment
 
+from tests.engine.conftest import write_experiment
 from xstilts.errors import XstiltsError
 from xstilts.pipeline.config import load_experiment
 from xstilts.pipeline.runner import run_experiment
@@ -42,6 +42,8 @@ def test_grid_trains_each_intermediate_once_and_second_run_trains_nothing(tiny_w
     for (condition, task), rows in main.groupby(["condition", "target_task"]):
         assert sorted(rows.language) == ["de", "en", "fr"], (condition, task)
     assert set(main.condition) == {"none", "kind-en", "kind-de"}
+    same = frame[frame.metric == "accuracy@en-same-items"]
+    assert set(same.language) == {"de", "fr"}  # English scored on exactly each language's items
     provenance = json.loads(main.provenance_json.iloc[0])
     assert provenance["config_hash"] == config.config_hash() and provenance["lineage"]
     second = run_experiment(config, console=QUIET)

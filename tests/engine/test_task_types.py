@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 from rich.console import Console
-from tests.support.tiny import build_tiny_xlmr
 
+from tests.support.tiny import build_tiny_xlmr
 from xstilts.pipeline.config import load_experiment
 from xstilts.pipeline.runner import run_experiment
 from xstilts.pipeline.store import ResultsStore

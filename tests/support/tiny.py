@@ -142,6 +142,7 @@ SPECS = [
         labels=TOPICS,
         metrics=("accuracy",),
         reader="tests.support.tiny:read_tinytopic",
+        parallel_test=True,
         files=_files("tinytopic"),
         max_length=16,
     ),

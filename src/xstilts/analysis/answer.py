@@ -82,9 +82,10 @@ def _mitigation_sentence(row: pd.Series, unit: str) -> str:
     )
 
 
-def _dependent_phrase(dependent: str, metric: str, reference: str) -> str:
+def _dependent_phrase(dependent: str, metric: str, reference: str, same_items: bool = False) -> str:
     if dependent == "gap":
-        return f"dependent variable: gap = {metric}(language) - {metric}({reference})"
+        on = " on the same items" if same_items else ""
+        return f"dependent variable: gap = {metric}(language) - {metric}({reference}{on})"
     return f"dependent variable: the {metric} score itself (no {reference} evaluation to subtract)"
 
 
@@ -117,7 +118,9 @@ def task_paragraph(results: AnalysisResults, model: str, task: str, kinds: list[
     mitigation = results.mitigation[
         (results.mitigation["model"] == model) & (results.mitigation["target_task"] == task)
     ]
-    dependent = _dependent_phrase(results.frame.dependent_by_task[task], metric, reference)
+    task_rows = results.frame.rows[results.frame.rows["target_task"] == task]
+    same_items = "reference_kind" in task_rows and bool((task_rows["reference_kind"] == "same items").any())
+    dependent = _dependent_phrase(results.frame.dependent_by_task[task], metric, reference, same_items)
     header = f"{task} (model {model}; {dependent}; {_seeds_phrase(rows)} per language)."
     sentences = []
     for kind in kinds:

@@ -4,7 +4,10 @@ The dependent variable is named explicitly per task, because two kinds of task r
 
 - tasks evaluated in English too (XNLI, PAWS-X, PAN-X, ...): the dependent variable is the **gap**,
   ``score(language) - score(reference)`` for the same model, condition, task and seed. Pairing by
-  seed keeps run-to-run noise of the English fine-tuning out of the gap.
+  seed keeps run-to-run noise of the English fine-tuning out of the gap. Where the evaluation also
+  scored the reference language on exactly that language's items (parallel test sets: metric
+  ``<main>@en-same-items``), that score is the reference: languages covering different parts of
+  a parallel pool then differ only in language, not in which items (and class mix) they got.
 - tasks without an English evaluation row (retrieval en<->X such as Tatoeba or UDHR): there is no
   English score to subtract, so the **score** itself is the dependent variable.
 
@@ -38,6 +41,7 @@ class ScoreSelection:
     higher_is_better: dict[str, bool]
     runs: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    same_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # "<metric>@<ref>-same-items" rows
 
 
 @dataclass
@@ -107,7 +111,10 @@ def select_scores(
     chosen, metric_by_task = _one_metric_per_task(chosen, notes)
     chosen = _drop_duplicates(chosen, notes)
     higher = chosen.groupby("target_task")["higher_is_better"].first().astype(bool).to_dict()
-    return ScoreSelection(chosen.reset_index(drop=True), split, metric_by_task, higher, runs, notes)
+    same_items = on_split[on_split["metric"].str.endswith("-same-items")]
+    return ScoreSelection(
+        chosen.reset_index(drop=True), split, metric_by_task, higher, runs, notes, same_items
+    )
 
 
 def _one_metric_per_task(chosen: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -148,7 +155,8 @@ def build_frame(selection: ScoreSelection, reference: str = "en") -> AnalysisFra
         has_reference = bool((task_rows["language"] == reference).any())
         dependent_by_task[str(task)] = "gap" if has_reference else "score"
         if has_reference:
-            parts.append(_with_gap(task_rows, reference, exclusions))
+            paired = _same_item_references(selection, str(task), reference)
+            parts.append(_with_gap(task_rows, reference, exclusions, paired))
         else:
             parts.append(
                 task_rows.assign(reference_score=np.nan, dependent=task_rows["score"], is_reference=False)
@@ -159,12 +167,35 @@ def build_frame(selection: ScoreSelection, reference: str = "en") -> AnalysisFra
     return AnalysisFrame(frame_rows, reference, dependent_by_task, selection, excluded)
 
 
-def _with_gap(task_rows: pd.DataFrame, reference: str, exclusions: list[dict]) -> pd.DataFrame:
+def _same_item_references(selection: ScoreSelection, task: str, reference: str) -> pd.DataFrame:
+    """Per (model, condition, seed, language): the reference language's score on the same items."""
+    if selection.same_items.empty or task not in selection.metric_by_task:
+        return pd.DataFrame(columns=[*KEY, "paired_reference"])
+    name = f"{selection.metric_by_task[task]}@{reference}-same-items"
+    rows = selection.same_items[
+        (selection.same_items["target_task"] == task) & (selection.same_items["metric"] == name)
+    ]
+    rows = rows.sort_values("created_at").drop_duplicates(subset=KEY, keep="last")
+    out = rows[[*KEY, "value"]].rename(columns={"value": "paired_reference"})
+    out["seed"] = out["seed"].astype(int)
+    return out
+
+
+def _with_gap(
+    task_rows: pd.DataFrame, reference: str, exclusions: list[dict], paired: pd.DataFrame | None = None
+) -> pd.DataFrame:
     pair_key = ["model", "condition", "target_task", "seed"]
     reference_scores = task_rows[task_rows["language"] == reference][[*pair_key, "score"]].rename(
         columns={"score": "reference_score"}
     )
     merged = task_rows.merge(reference_scores, on=pair_key, how="left")
+    merged["reference_kind"] = "all items"
+    if paired is not None and not paired.empty:
+        merged = merged.merge(paired, on=KEY, how="left")
+        use = merged["paired_reference"].notna()
+        merged.loc[use, "reference_score"] = merged.loc[use, "paired_reference"]
+        merged.loc[use, "reference_kind"] = "same items"
+        merged = merged.drop(columns=["paired_reference"])
     merged["is_reference"] = merged["language"] == reference
     merged["dependent"] = merged["score"] - merged["reference_score"]
     merged.loc[merged["is_reference"], "dependent"] = np.nan

@@ -22,6 +22,7 @@ from xstilts.training.batching import BatchPlan
 from xstilts.training.features import LabelMap, cached_features
 
 EVAL_SEED = 0  # one fixed subsample for every condition: paired comparisons need the same items
+REFERENCE = "en"
 
 
 def write_predictions(path: Path, examples: list[dict[str, Any]], predictions: list, gold: list) -> None:
@@ -51,6 +52,7 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     root = spec.data_root(ctx.config.data_dir)
     limit = payload["max_examples"]
     results: dict[str, dict[str, Any]] = {}
+    items: dict[str, list] = {}
     (out_dir / "predictions").mkdir(exist_ok=True)
     languages = payload["languages"]
     for done, language in enumerate(languages):
@@ -78,5 +80,37 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
             "n": len(examples),
             "data": fingerprint,
         }
+        items[language] = [e["id"] for e in examples]
         ctx.progress(job.key, done + 1, len(languages), language)
+    if spec.parallel_test and REFERENCE in languages:
+        _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items, results)
     return results
+
+
+def _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items, results) -> None:
+    """English scored on exactly each language's items (parallel test sets share ids).
+
+    Languages cover different subsets of a parallel pool (and so different class mixes); the gap
+    against English on the *same* items measures transfer, not item difficulty.
+    """
+    english = {e["id"]: e for e in read_examples(spec, root, spec.test_split, REFERENCE)}
+    wanted = sorted({i for lang, ids in items.items() if lang != REFERENCE for i in ids if i in english})
+    if not wanted:
+        return
+    examples = [english[i] for i in wanted]
+    fingerprint = data_fingerprint(root, spec.files[spec.test_split].format(lang=REFERENCE))
+    features = cached_features(
+        spec, spec.test_split, REFERENCE, examples, subsample_fingerprint(fingerprint, len(examples), None, 0),
+        tokenizer, labels, spec.max_length, ctx.feature_cache,
+    )  # fmt: skip
+    by_id = dict(zip(wanted, predict(model, spec.name, spec, features, examples, labels, plan, ctx.runtime,
+                                     tokenizer.pad_token_id), strict=True))  # fmt: skip
+    for language, ids in items.items():
+        shared = [i for i in ids if i in english]
+        if language == REFERENCE or not shared:
+            continue
+        value = score(spec, [by_id[i] for i in shared], [english[i] for i in shared], REFERENCE)[
+            spec.main_metric
+        ]
+        results[language]["scores"][f"{spec.main_metric}@{REFERENCE}-same-items"] = value
+        results[language].setdefault("info", {})["n_same_items"] = len(shared)

@@ -1,12 +1,15 @@
 """Read a task's examples for one (split, language), with a deterministic subsample.
 
-Subsampling is seeded and order-preserving, so the same ``limit`` gives the same examples in
-every job: every condition of a grid is evaluated on exactly the same test messages.
+The subsample keeps the examples whose ids hash lowest (salted by ``seed``), in file order. Test
+files of parallel tasks share ids across languages (the same English message, the same XNLI
+pair), so a limit selects *the same items in every language* — paired comparisons across
+languages and conditions stay paired — and the English side of retrieval pairs overlaps across
+languages, so it is embedded once.
 """
 
 from __future__ import annotations
 
-import random
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +33,14 @@ def read_examples(
                 file=spec.path(data_root, split, language),
             )
     if limit is not None and len(examples) > limit:
-        keep = sorted(random.Random(seed).sample(range(len(examples)), limit))
+        ranked = sorted(range(len(examples)), key=lambda i: (_id_hash(examples[i].get("id", i), seed), i))
+        keep = sorted(ranked[:limit])
         examples = [examples[i] for i in keep]
     return examples
+
+
+def _id_hash(identifier: object, seed: int) -> bytes:
+    return hashlib.blake2b(f"{seed}:{identifier}".encode(), digest_size=8).digest()
 
 
 def subsample_fingerprint(data_fingerprint: str, n_examples: int, limit: int | None, seed: int) -> str:

@@ -82,6 +82,9 @@ class TaskSpec(BaseModel):
     default_data_subdir: str | None = None  # under XSTILTS_HOME/data for datasets xstilts builds
     max_length: int = 128
     allows_no_answer: bool = False  # span QA: "" is a valid prediction (SQuAD v2)
+    # Test sets are translations of each other with shared example ids (XNLI, PAWS-X, XQuAD,
+    # msgdomain): the English score on exactly a language's items can then be its reference.
+    parallel_test: bool = False
     # The task whose English train/dev splits fine-tune this target, when it has none of its own
     # (XTREME fine-tunes XQuAD and MLQA on SQuAD v1.1, XNLI on MultiNLI).
     finetune_task: str | None = None

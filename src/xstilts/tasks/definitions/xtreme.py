@@ -148,6 +148,7 @@ register(
         "train and dev are English SQuAD v1.1; XQuAD itself is evaluation-only (test).",
         languages=XQUAD_LANGUAGES,
         metrics=("squad_f1", "squad_exact_match"),
+        parallel_test=True,  # the same item ids in every language
         reader="xstilts.tasks.readers.squad:read_xquad",
         files={**_SQUAD_TRAIN, "test": "xquad/xquad.{lang}.json"},
         fallback_files={**_SQUAD_EXPORT, "test": (export("xquad", "test"),)},
@@ -166,6 +167,7 @@ register(
         "As in XTREME, trained on English SQuAD v1.1; MLQA's own files are evaluation-only (dev, test).",
         languages=MLQA_LANGUAGES,
         metrics=("mlqa_f1", "mlqa_exact_match"),
+        parallel_test=True,  # the same item ids in every language
         reader="xstilts.tasks.readers.squad:read_mlqa",
         files={
             "train": _SQUAD_TRAIN["train"],
