@@ -4,19 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
-
-from tests.support.tiny import build_tiny_model, register_tiny_tasks, write_data
-
-
-@pytest.fixture(scope="session")
-def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    register_tiny_tasks()
-    root = tmp_path_factory.mktemp("tiny")
-    data = write_data(root / "data")
-    model = build_tiny_model(root / "model", data)
-    return {"data": data, "model": model, "root": root}
 
 
 def write_experiment(path: Path, world: dict[str, Path], name: str, **overrides) -> Path:

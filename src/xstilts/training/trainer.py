@@ -125,8 +125,10 @@ def train(
     if accelerator is None:
         from accelerate.utils import DistributedDataParallelKwargs
 
+        # Mixed precision is applied by xstilts' own autocast (chosen per runtime): Accelerate's
+        # process-wide state cannot change precision between jobs of one process.
         accelerator = Accelerator(
-            mixed_precision="bf16" if runtime.precision == "bf16" else "no",
+            mixed_precision="no",
             cpu=runtime.device == "cpu",
             # Multi-task: the heads of tasks not sampled this step get no gradient.
             kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=len(entries) > 1)],

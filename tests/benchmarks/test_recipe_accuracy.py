@@ -1,0 +1,28 @@
+"""benchmarks/recipe_accuracy.py runs both recipes and reports the accuracy difference."""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks.recipe_accuracy import main
+
+
+def test_recipe_accuracy_runs_both_recipes_on_the_same_examples(tiny_world, tmp_path):
+    out = tmp_path / "acc.json"
+    code = main([
+        "--model", str(tiny_world["model"]), "--task", "tinytopic", "--data-dir", str(tiny_world["data"]),
+        "--steps", "4", "--batch-size", "4", "--seeds", "1", "--max-length", "16", "--threads", "1",
+        "--json", str(out),
+    ])  # fmt: skip
+    assert code == 0
+    summary = json.loads(out.read_text())
+    assert {r["recipe"] for r in summary["runs"]} == {"fp32", "fast"}
+    assert all(r["examples_seen"] == 16 for r in summary["runs"])  # same examples seen
+    fp32, fast = (next(r for r in summary["runs"] if r["recipe"] == name) for name in ("fp32", "fast"))
+    assert (
+        fp32["precision"] == "fp32"
+        and fp32["embedding_mode"] == "full"
+        and fast["embedding_mode"] == "frozen"
+    )
+    assert fp32["padding_efficiency"] < fast["padding_efficiency"]  # max_length padding vs length buckets
+    assert "within_1_point" in summary and summary["speedup_fast_vs_fp32"] > 0
