@@ -44,6 +44,12 @@ def _baseline_sentence(row: pd.Series, reference: str, unit: str, sign: float) -
     per_step = row["slope"] * STEP
     low, high = sorted((row["boot_low"] * STEP, row["boot_high"] * STEP))
     interval = f"slope per {STEP} {per_step:+.2f}, 95% bootstrap CI {_number(low)} to {_number(high)}, {_p(row['p_value'])}"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return (
+            f"without intermediate training, the slope ({per_step:+.2f} per {STEP}, {_p(row['p_value'])}) has no "
+            f"bootstrap interval: the distance barely varies inside the resampled clusters (e.g. every language "
+            f"outside {reference}'s family is equally far genetically), so no conclusion is drawn"
+        )
     if verdict(per_step, low, high, row["p_value"]) in {"flatter", "steeper"}:
         loss = -sign * per_step
         direction = "costs" if loss > 0 else "adds"
@@ -75,7 +81,10 @@ def _mitigation_sentence(row: pd.Series, unit: str) -> str:
             f"bootstrap CI and the clustered test disagree)"
         )
     if row["verdict"] == "not estimable":
-        return f"for {name} the change of slope could not be estimated"
+        return (
+            f"for {name} the change of slope could not be estimated (mitigation {per_step:+.2f} per {STEP}, "
+            f"{_p(row['p_value'])}, but too many bootstrap resamples had no spread in distance for an interval)"
+        )
     return (
         f"for {name} the data do not show a difference in slope (mitigation {per_step:+.2f} per {STEP}, "
         f"{interval}; the CI includes zero)"

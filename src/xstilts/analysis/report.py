@@ -55,8 +55,10 @@ def analyse_store(
     With the default (URIEL) distance provider and no ``language_meta``, families and coordinates
     come from URIEL as well; with an injected provider only the language registry is used.
     """
-    if cluster not in CLUSTER_UNITS:
-        raise ConfigError(f"unknown cluster unit {cluster!r}", fix=f"use one of: {', '.join(CLUSTER_UNITS)}")
+    units = cluster.values() if isinstance(cluster, dict) else [cluster]
+    for unit in units:
+        if unit not in CLUSTER_UNITS:
+            raise ConfigError(f"unknown cluster unit {unit!r}", fix=f"use one of: {', '.join(CLUSTER_UNITS)}")
     if n_boot < 1:
         raise ConfigError(f"n_boot must be at least 1, got {n_boot}", fix="use e.g. 1000")
     provider = distance_provider or default_provider

@@ -20,6 +20,22 @@ from xstilts.training.features import IGNORE_INDEX, LabelMap
 from xstilts.training.precision import RuntimeChoice, autocast
 
 MAX_ANSWER_PIECES = 30
+CPU_EVAL_TOKENS = 2048  # measured on 2 cores: 2k-token batches ran 1.4x (bf16) faster than 8k ones
+CUDA_EVAL_TOKENS = 32768
+
+
+def evaluation_plan(config, runtime: RuntimeChoice) -> BatchPlan:
+    """Length-sorted evaluation batches under a token budget (cap: ``evaluation.batch_size``).
+
+    A fixed count of examples would pad many short sentences to the length of the longest one
+    sorted into the same batch; a token budget keeps every batch the same amount of work.
+    """
+    budget = config.evaluation.max_tokens or (
+        CUDA_EVAL_TOKENS if runtime.device == "cuda" else CPU_EVAL_TOKENS
+    )
+    return BatchPlan(batch_size=config.evaluation.batch_size, max_tokens=budget, pad_multiple=8)
+
+
 N_BEST = 20
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from xstilts.evaluation.predict import evaluation_plan
 from xstilts.evaluation.zero_shot import EVAL_SEED
 from xstilts.models.assemble import assemble
 from xstilts.pipeline.context import RunContext
@@ -34,14 +35,14 @@ class Embedder:
         model,
         tokenizer,
         runtime,
-        batch_size: int,
+        plan: BatchPlan,
         layer: int,
         pooling: str,
         prefix: str,
-        max_length: int = 256,
+        max_length: int,
     ) -> None:
         self.model, self.tokenizer, self.runtime = model, tokenizer, runtime
-        self.plan = BatchPlan(batch_size=batch_size, pad_multiple=8)
+        self.plan = plan
         self.layer, self.pooling, self.prefix, self.max_length = layer, pooling, prefix, max_length
         self.memo: dict[str, np.ndarray] = {}
 
@@ -110,10 +111,11 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         model,
         ctx.tokenizer(payload["model"]),
         ctx.runtime,
-        ctx.config.evaluation.batch_size,
+        evaluation_plan(ctx.config, ctx.runtime),
         settings["layer"],
         settings["pooling"],
         settings["prefix"],
+        settings.get("max_length") or spec.max_length,
     )
     root = spec.data_root(ctx.config.data_dir)
     (out_dir / "predictions").mkdir(exist_ok=True)

@@ -11,14 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from xstilts.evaluation.predict import predict, references, score
+from xstilts.evaluation.predict import evaluation_plan, predict, references, score
 from xstilts.models.assemble import assemble
 from xstilts.models.heads import HeadSpec
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import data_fingerprint
 from xstilts.tasks.loading import read_examples, subsample_fingerprint
 from xstilts.tasks.registry import get_task
-from xstilts.training.batching import BatchPlan
 from xstilts.training.features import LabelMap, cached_features
 
 EVAL_SEED = 0  # one fixed subsample for every condition: paired comparisons need the same items
@@ -48,7 +47,7 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     model, _ = assemble(payload["model"], head_specs, parent_dir, parent_heads=True)
     model.to(ctx.runtime.device).eval()
     tokenizer = ctx.tokenizer(payload["model"])
-    plan = BatchPlan(batch_size=ctx.config.evaluation.batch_size, pad_multiple=8)
+    plan = evaluation_plan(ctx.config, ctx.runtime)
     root = spec.data_root(ctx.config.data_dir)
     limit = payload["max_examples"]
     results: dict[str, dict[str, Any]] = {}

@@ -79,12 +79,33 @@ def load_tokenizer(model: str | ResolvedModel):
         raise _offline_guard(resolved.location, error) from None
 
 
+_ENCODERS: dict[tuple[str, str], object] = {}
+
+
 def load_encoder(model: str | ResolvedModel, **kwargs):
-    """The bare encoder (no pooler: xstilts' heads pool for themselves)."""
+    """The bare encoder (no pooler: xstilts' heads pool for themselves).
+
+    A grid loads the same pretrained weights for every job; the first load is kept in memory and
+    later jobs get a deep copy (~0.3 s instead of ~2 s from disk for e5-small), never the shared
+    instance, so no job can see another's updates.
+    """
+    import copy
+
+    resolved = model if isinstance(model, ResolvedModel) else resolve_model(model)
+    key = (resolved.location, resolved.revision)
+    if kwargs or key not in _ENCODERS:
+        encoder = _load_encoder_from_disk(resolved, **kwargs)
+        if kwargs:
+            return encoder
+        _ENCODERS.clear()  # keep one model's weights resident, not every model's of a grid
+        _ENCODERS[key] = encoder
+    return copy.deepcopy(_ENCODERS[key])
+
+
+def _load_encoder_from_disk(resolved: ResolvedModel, **kwargs):
     from transformers import AutoConfig, AutoModel
 
     _quiet_transformers()
-    resolved = model if isinstance(model, ResolvedModel) else resolve_model(model)
     try:
         config = AutoConfig.from_pretrained(resolved.location, local_files_only=_offline())
     except OSError as error:

@@ -73,10 +73,19 @@ class RetrievalConfig(Strict):
     pooling: Literal["mean", "first"] = "mean"
     layer: int = -1
     prefix: str = ""
+    max_length: int | None = Field(
+        None, ge=8, description="truncate sentences (default: the task's max_length)"
+    )
 
 
 class EvaluationConfig(Strict):
-    batch_size: int = Field(256, ge=1)
+    batch_size: int = Field(256, ge=1, description="most examples per batch")
+    max_tokens: int | None = Field(
+        None,
+        ge=64,
+        description="padded tokens per batch (default: 2048 on CPU, where small batches stay in "
+        "cache, 32768 on CUDA)",
+    )
     max_examples_per_language: int | None = Field(None, ge=1)
     retrieval: RetrievalConfig = RetrievalConfig()
 
@@ -99,7 +108,7 @@ class RuntimeConfig(Strict):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, ge=1)
     embedding_mode: Literal["frozen", "sparse", "full"] = "frozen"
-    fused_optimizer: Literal["auto", "on", "off"] = "auto"  # auto: fused AdamW on CUDA
+    fused_optimizer: Literal["auto", "on", "off"] = "auto"  # auto: fused AdamW where torch has it (CUDA, CPU)
     compile: Literal["auto", "on", "off"] = "auto"  # torch.compile the encoder (auto: off; bucketed shapes)
     gradient_checkpointing: bool = False  # trade compute for memory (long QA windows, large models)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from xstilts.evaluation.predict import evaluation_plan
 from xstilts.models.assemble import WEIGHTS, assemble
 from xstilts.models.heads import HeadSpec
 from xstilts.models.multitask import MLM_HEAD, save_delta, trainable_keys
@@ -24,7 +25,7 @@ from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskSpec
 from xstilts.training.batching import BatchPlan
 from xstilts.training.features import LabelMap, cached_features
-from xstilts.training.optim import configure_embeddings
+from xstilts.training.optim import configure_embeddings, fused_adamw_available
 from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
 DEFAULT_PAD_MULTIPLE = 8
@@ -101,9 +102,9 @@ def settings_from(phase: PhaseConfig, ctx: RunContext) -> TrainSettings:
         temperature=phase.temperature,
         cap=phase.cap,
         embedding_mode=ctx.config.runtime.embedding_mode,
-        fused_optimizer=fused == "on" or (fused == "auto" and ctx.runtime.device == "cuda"),
+        fused_optimizer=fused == "on" or (fused == "auto" and fused_adamw_available(ctx.runtime.device)),
         plan=BatchPlan(batch_size=phase.batch_size, max_tokens=phase.max_tokens, pad_multiple=multiple),
-        eval_plan=BatchPlan(batch_size=ctx.config.evaluation.batch_size, pad_multiple=multiple),
+        eval_plan=evaluation_plan(ctx.config, ctx.runtime),
     )
 
 
