@@ -67,7 +67,7 @@ def results(
     parquet: Path = typer.Option(None, "--parquet", help="Write every score to this Parquet file."),
     overrides: list[str] = SetOption,
 ) -> None:
-    """Print main scores (mean over seeds) per condition x language; export CSV/Parquet."""
+    """Print main scores (mean over seeds) per language x condition; export CSV/Parquet."""
     from xstilts.pipeline.config import load_experiment
     from xstilts.pipeline.store import ResultsStore
 
@@ -79,14 +79,15 @@ def results(
         raise ConfigError(f"the store has no scores for {config.name!r}", file=config.store_path)
     main = frame[frame.is_main == 1]
     for task, rows in main.groupby("target_task"):
-        pivot = rows.pivot_table(index="condition", columns="language", values="value", aggfunc="mean")
-        pivot["avg"] = pivot.mean(axis=1)
+        # languages down, conditions across: grids have few conditions and many languages
+        pivot = rows.pivot_table(index="language", columns="condition", values="value", aggfunc="mean")
+        pivot.loc["(mean)"] = pivot.mean(axis=0)
         table = Table(title=f"{task}: {rows.metric.iloc[0]} (mean over {rows.seed.nunique()} seed(s))")
-        table.add_column("condition")
+        table.add_column("language")
         for column in pivot.columns:
             table.add_column(str(column), justify="right")
-        for condition, values in pivot.iterrows():
-            table.add_row(str(condition), *(f"{v:.1f}" for v in values))
+        for language, values in pivot.iterrows():
+            table.add_row(str(language), *(f"{v:.1f}" for v in values))
         console.print(table)
     if csv:
         frame.to_csv(csv, index=False)
