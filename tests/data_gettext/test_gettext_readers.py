@@ -60,10 +60,10 @@ def _corrupt(path: Path, line_number: int, text: str) -> None:
 @pytest.mark.parametrize(
     ("bad_line", "problem"),
     [
-        ('{"id": "x", "text": "broken', "invalid JSON"),
+        ('{"id": "x", "text": "broken', "broken JSON"),
         ('{"id": "x", "label": "desktop"}', "missing or empty field 'text'"),
         ('{"id": "x", "text": "hello", "label": "gardening"}', "unknown label 'gardening'"),
-        ("[1, 2]", "a line must be a JSON object"),
+        ("[1, 2]", "expected a JSON object"),
     ],
 )
 def test_bad_lines_are_one_line_errors(built: Path, bad_line: str, problem: str) -> None:

@@ -29,9 +29,9 @@ def test_spec_discovers_languages_on_disk_and_reads_examples(built: BuildReport)
 @pytest.mark.parametrize(
     ("content", "problem", "line"),
     [
-        ('{"id": "a1.1", "source": "x", "target": "y"}\n{"id": "a1.2", "source": "x"\n', "not JSON", 2),
-        ('{"id": "a1.1", "source": "x", "target": ""}\n', "missing or empty 'target'", 1),
-        ('["a1.1", "x", "y"]\n', "not a JSON object", 1),
+        ('{"id": "a1.1", "source": "x", "target": "y"}\n{"id": "a1.2", "source": "x"\n', "broken JSON", 2),
+        ('{"id": "a1.1", "source": "x", "target": ""}\n', "missing or empty field 'target'", 1),
+        ('["a1.1", "x", "y"]\n', "expected a JSON object", 1),
         ('{"id": "a1.1", "source": "x", "target": "y"}\n' * 2, "appears twice", 2),
     ],
 )

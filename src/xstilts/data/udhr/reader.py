@@ -8,11 +8,11 @@ because a silently skipped pair would shift every gold index after it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from xstilts.errors import DataFormatError, MissingResourceError
+from xstilts.tasks.readers.textfile import iter_jsonl, required_text
 
 RETRIEVAL_PATTERN = "retrieval/{lang}.jsonl"
 _FIELDS = ("id", "source", "target")
@@ -34,25 +34,13 @@ def read_retrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]
         )
     examples: list[dict[str, Any]] = []
     seen: set[str] = set()
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataFormatError(
-                    f"not JSON ({error.msg})", file=path, line=number, fix=_REBUILD
-                ) from None
-            if not isinstance(row, dict):
-                raise DataFormatError("line is not a JSON object", file=path, line=number, fix=_REBUILD)
-            for name in _FIELDS:
-                if not isinstance(row.get(name), str) or not row[name].strip():
-                    raise DataFormatError(f"missing or empty {name!r}", file=path, line=number, fix=_REBUILD)
-            if row["id"] in seen:
-                raise DataFormatError(f"id {row['id']!r} appears twice", file=path, line=number, fix=_REBUILD)
-            seen.add(row["id"])
-            examples.append({name: row[name] for name in _FIELDS})
+    for number, row in iter_jsonl(path, fix=_REBUILD):
+        for name in _FIELDS:
+            required_text(row, name, path, number, _REBUILD)
+        if row["id"] in seen:
+            raise DataFormatError(f"id {row['id']!r} appears twice", file=path, line=number, fix=_REBUILD)
+        seen.add(row["id"])
+        examples.append({name: row[name] for name in _FIELDS})
     if not examples:
         raise DataFormatError("the file holds no examples", file=path, fix=_REBUILD)
     return examples

@@ -19,7 +19,6 @@ file, line and fix; a missing file says to run the build.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from xstilts.data.gettext.domains import CLASSES
 from xstilts.data.gettext.kinds import KINDS
 from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
 from xstilts.errors import DataFormatError, MissingResourceError
+from xstilts.tasks.readers.textfile import iter_jsonl, required_text
 from xstilts.tasks.registry import register
 from xstilts.tasks.spec import EXAMPLE_FIELDS, Role, TaskSpec, TaskType
 
@@ -109,34 +109,17 @@ def _read_jsonl(spec: TaskSpec, data_dir: Path, split: str, lang: str) -> list[d
     required = EXAMPLE_FIELDS[spec.task_type]
     rebuild = f"rebuild with `{BUILD_COMMAND} --force`"
     rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataFormatError(
-                    f"invalid JSON: {error.msg}", file=path, line=number, fix=rebuild
-                ) from None
-            if not isinstance(row, dict):
-                raise DataFormatError("a line must be a JSON object", file=path, line=number, fix=rebuild)
-            for name in required:
-                if not isinstance(row.get(name), str) or not row[name]:
-                    raise DataFormatError(
-                        f"missing or empty field {name!r}",
-                        file=path,
-                        line=number,
-                        fix=f"every row needs {required}; {rebuild}",
-                    )
-            if spec.labels and row["label"] not in spec.labels:
-                raise DataFormatError(
-                    f"unknown label {row['label']!r}",
-                    file=path,
-                    line=number,
-                    fix=f"{spec.name} labels are {', '.join(spec.labels)}; {rebuild}",
-                )
-            rows.append(row)
+    for number, row in iter_jsonl(path, fix=rebuild):
+        for name in required:
+            required_text(row, name, path, number, f"every row needs {required}; {rebuild}")
+        if spec.labels and row["label"] not in spec.labels:
+            raise DataFormatError(
+                f"unknown label {row['label']!r}",
+                file=path,
+                line=number,
+                fix=f"{spec.name} labels are {', '.join(spec.labels)}; {rebuild}",
+            )
+        rows.append(row)
     return rows
 
 

@@ -50,23 +50,38 @@ def json_error(path: Path, error: json.JSONDecodeError, *, line: int | None = No
     )
 
 
-def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line_number, record)`` for every non-blank line of a JSON Lines file."""
+def iter_jsonl(path: Path, fix: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line_number, record)`` for every non-blank line of a JSON Lines file.
+
+    ``fix`` replaces the generic advice (e.g. "rebuild with `xstilts data build ...`" for datasets
+    xstilts writes itself).
+    """
     for number, line in iter_lines(path):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise json_error(path, error, line=number) from None
+            broken = json_error(path, error, line=number)
+            if fix:
+                broken = DataFormatError(broken.problem, file=path, line=number, fix=fix)
+            raise broken from None
         if not isinstance(record, dict):
             raise DataFormatError(
                 f"expected a JSON object, found {type(record).__name__}",
                 file=path,
                 line=number,
-                fix="each line must be one JSON object (Dataset.to_json writes JSON Lines)",
+                fix=fix or "each line must be one JSON object (Dataset.to_json writes JSON Lines)",
             )
         yield number, record
+
+
+def required_text(record: Mapping[str, Any], key: str, path: Path, line: int, fix: str) -> str:
+    """``record[key]``, which must be a non-empty string."""
+    value = record.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise DataFormatError(f"missing or empty field {key!r}", file=path, line=line, fix=fix)
+    return value
 
 
 def field(record: Mapping[str, Any], key: str, path: Path, line: int, fix: str, kind: type = str) -> Any:
