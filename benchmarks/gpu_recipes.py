@@ -160,7 +160,11 @@ def variant_recipes(workload: Workload, max_tokens: int, with_compile: bool) -> 
     base = replace(main_recipes(workload, max_tokens)[-1], variant_of="xstilts")
     changes = {
         "pair": [
-            ("xstilts-exact-pad", "exact per-batch padding (pad_multiple=1): shape churn", {"pad_multiple": 1}),
+            (
+                "xstilts-exact-pad",
+                "exact per-batch padding (pad_multiple=1): shape churn",
+                {"pad_multiple": 1},
+            ),
             ("xstilts-pad32", "padded lengths rounded to a multiple of 32", {"pad_multiple": 32}),
             (
                 "xstilts-2x-budget",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from benchmarks.gpu_recipes import (
     RecordingFeatures,
     StepClock,
@@ -25,7 +26,6 @@ from benchmarks.gpu_recipes import (
     sample_lengths,
     workloads,
 )
-
 from xstilts.training.batching import BatchPlan, training_batches
 
 ROOT = Path(__file__).resolve().parents[2]

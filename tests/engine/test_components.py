@@ -199,3 +199,34 @@ def test_artifact_cache_is_atomic_and_cleans_stale_folders(tmp_path):
     stale = tmp_path / "finetune" / ".tmp-def-999999999-x"
     stale.mkdir()
     assert cache.clean_stale() == 1 and not stale.exists()
+
+
+def _open_stores_in_step(paths: list[str], barrier, errors) -> None:
+    from xstilts.pipeline.store import ResultsStore
+
+    for path in paths:
+        barrier.wait()  # both processes open each fresh store at the same instant
+        try:
+            ResultsStore(path)
+        except Exception as error:  # reported to the parent: a raise would only kill the child
+            errors.put(repr(error))
+
+
+def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
+    """DDP ranks open the same fresh store together; WAL setup once raised "database is locked"."""
+    import multiprocessing
+    import sqlite3
+
+    spawn = multiprocessing.get_context("spawn")
+    paths = [str(tmp_path / f"s{i}.sqlite") for i in range(40)]
+    barrier, errors = spawn.Barrier(2), spawn.Queue()
+    workers = [spawn.Process(target=_open_stores_in_step, args=(paths, barrier, errors)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert all(worker.exitcode == 0 for worker in workers)
+    assert errors.empty(), errors.get()
+    con = sqlite3.connect(paths[0])
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()

@@ -188,7 +188,8 @@ def test_ddp_with_two_processes_trains_once_and_records_once(tiny_world, tmp_pat
         [str(torchrun), "--nproc_per_node", "2", "-m", "xstilts", "run", str(exp)],
         env=env, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    failing = [line for line in done.stderr.splitlines() if "[rank1]" in line or "Error" in line]
+    assert done.returncode == 0, "\n".join(failing[-40:]) or done.stderr[-3000:]
     config = load_experiment(exp)
     metas = [json.loads(p.read_text()) for p in config.resolved_artifact_dir.glob("*/*/meta.json")]
     trained = [m for m in metas if m["kind"] in ("intermediate", "finetune")]

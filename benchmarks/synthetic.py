@@ -1,0 +1,209 @@
+"""A synthetic stand-in for the gettext tasks, with the length mix of real messages.
+
+Benchmarks run on the real gettext tasks when they are built; this world lets them (and their
+tests) run anywhere. It keeps what matters for speed, the *length mix*: sentence lengths in words
+are log-normal (median 6, long tail, capped at 40), like software messages whose pieces average
+11-17 with the multilingual-e5 tokenizer. Words are made of syllables; every "language" spells the
+same syllables differently (a fixed permutation), so one sentence exists in every language.
+
+Tasks, in xstilts' JSONL conventions (registered under ``synth*`` names):
+
+- ``synthtopic`` (target, classification, 8 topics): a sentence carries one or two keywords of
+  its topic; 10% of labels are resampled, so accuracy has a ceiling near 91% and two recipes can
+  be told apart. English train/dev, test in every language.
+- ``synthkind`` (intermediate, classification, 3 kinds): the kind is marked by the final word;
+  train/dev in every language.
+- ``synthretrieval`` (target, retrieval): an English sentence and its rendering in a language.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+from typing import Any
+
+from xstilts.tasks.registry import register
+from xstilts.tasks.spec import Role, TaskSpec, TaskType
+
+LANGUAGES = ("en", "xa", "xb", "xc", "xd", "xe", "xf", "xg")
+TOPICS = ("archive", "desktop", "mail", "media", "network", "printing", "system", "toolchain")
+KINDS = ("error", "question", "label")
+SYLLABLES = (
+    "ka", "lo", "mi", "ren", "tas", "pu", "vel", "dor", "ni", "sha",
+    "gre", "bon", "tu", "fal", "zen", "mor", "ri", "qua", "lem", "sto",
+)  # fmt: skip
+LABEL_NOISE = 0.1
+MEDIAN_WORDS = 6.0
+MAX_WORDS = 40
+WORLD_SEED = 20240601
+
+Word = tuple[int, ...]  # syllable indices
+
+
+def _vocabulary(rng: random.Random, n: int, syllables: tuple[int, int]) -> list[Word]:
+    seen: set[Word] = set()
+    words: list[Word] = []
+    while len(words) < n:
+        word = tuple(rng.randrange(len(SYLLABLES)) for _ in range(rng.randint(*syllables)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+class World:
+    """Vocabulary, topic keywords, kind markers and per-language spellings, from one seed."""
+
+    def __init__(self, seed: int = WORLD_SEED) -> None:
+        rng = random.Random(seed)
+        words = _vocabulary(rng, 600 + 10 * len(TOPICS) + 3 * len(KINDS), (2, 3))
+        self.filler = words[:600]
+        self.keywords = {topic: words[600 + 10 * i : 610 + 10 * i] for i, topic in enumerate(TOPICS)}
+        start = 600 + 10 * len(TOPICS)
+        self.markers = {kind: words[start + 3 * i : start + 3 * i + 3] for i, kind in enumerate(KINDS)}
+        self.spelling: dict[str, list[str]] = {"en": list(SYLLABLES)}
+        for index, language in enumerate(LANGUAGES[1:]):
+            order = list(SYLLABLES)
+            random.Random(seed + index + 1).shuffle(order)
+            self.spelling[language] = order
+
+    def render(self, sentence: list[Word], language: str) -> str:
+        spell = self.spelling[language]
+        return " ".join("".join(spell[s] for s in word) for word in sentence)
+
+    def sentence(self, rng: random.Random, topic: str, kind: str) -> list[Word]:
+        n_words = min(MAX_WORDS, max(2, round(math.exp(rng.gauss(math.log(MEDIAN_WORDS), 0.55)))))
+        body = [rng.choice(self.filler) for _ in range(n_words - 1)]
+        for _ in range(1 if n_words < 9 else 2):
+            body.insert(rng.randrange(len(body) + 1), rng.choice(self.keywords[topic]))
+        return [*body, rng.choice(self.markers[kind])]
+
+
+def _noisy(rng: random.Random, label: str, labels: tuple[str, ...]) -> str:
+    return rng.choice(labels) if rng.random() < LABEL_NOISE else label
+
+
+def write_world(root: Path, n_train: int, n_dev: int, n_test: int, n_kind: int) -> Path:
+    """Write every split of the three tasks under ``root`` (idempotent for the same sizes)."""
+    stamp = root / "synthetic.json"
+    sizes = {"n_train": n_train, "n_dev": n_dev, "n_test": n_test, "n_kind": n_kind, "seed": WORLD_SEED}
+    if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")) == sizes:
+        return root
+    world = World()
+
+    def dump(relative: str, rows: list[dict[str, Any]]) -> None:
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+    def sample(rng: random.Random, n: int) -> list[tuple[list[Word], str, str]]:
+        out = []
+        for _ in range(n):
+            topic, kind = rng.choice(TOPICS), rng.choice(KINDS)
+            out.append((world.sentence(rng, topic, kind), topic, kind))
+        return out
+
+    def topic_rows(rng, items, language, prefix):
+        return [
+            {"id": f"{prefix}{i}", "text": world.render(s, language), "label": _noisy(rng, topic, TOPICS)}
+            for i, (s, topic, _) in enumerate(items)
+        ]
+
+    rng = random.Random(WORLD_SEED + 101)
+    dump("synthtopic/train-en.jsonl", topic_rows(rng, sample(rng, n_train), "en", "tr"))
+    dump("synthtopic/dev-en.jsonl", topic_rows(rng, sample(rng, n_dev), "en", "dv"))
+    test_items = sample(rng, n_test)  # the same sentences in every language
+    for language in LANGUAGES:
+        dump(f"synthtopic/test-{language}.jsonl", topic_rows(random.Random(7), test_items, language, "te"))
+        kind_rng = random.Random(f"{WORLD_SEED}-{language}")
+        for split, n in (("train", n_kind), ("dev", max(1, n_kind // 5))):
+            rows = [
+                {"id": f"{split}{i}", "text": world.render(s, language), "label": kind}
+                for i, (s, _, kind) in enumerate(sample(kind_rng, n))
+            ]
+            dump(f"synthkind/{split}-{language}.jsonl", rows)
+        if language != "en":
+            pairs = [
+                {"id": f"p{i}", "source": world.render(s, "en"), "target": world.render(s, language)}
+                for i, (s, _, _) in enumerate(test_items)
+            ]
+            dump(f"synthretrieval/test-{language}.jsonl", pairs)
+    stamp.write_text(json.dumps(sizes), encoding="utf-8")
+    return root
+
+
+def _read(data_dir: Path, task: str, split: str, lang: str) -> list[dict[str, Any]]:
+    from xstilts.errors import MissingResourceError
+
+    path = Path(data_dir) / task / f"{split}-{lang}.jsonl"
+    if not path.is_file():
+        raise MissingResourceError(
+            f"no synthetic {task} {split} file for {lang!r}",
+            file=path,
+            fix="call benchmarks.synthetic.write_world",
+        )
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def read_synthtopic(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    return _read(data_dir, "synthtopic", split, lang)
+
+
+def read_synthkind(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    return _read(data_dir, "synthkind", split, lang)
+
+
+def read_synthretrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    return _read(data_dir, "synthretrieval", split, lang)
+
+
+def _files(task: str, splits: tuple[str, ...]) -> dict[str, str]:
+    return {split: f"{task}/{split}-{{lang}}.jsonl" for split in splits}
+
+
+TOPIC = TaskSpec(
+    name="synthtopic",
+    task_type=TaskType.CLASSIFICATION,
+    roles=(Role.TARGET,),
+    description="Synthetic 8-topic classification with the length mix of gettext messages (benchmarks).",
+    languages=LANGUAGES,
+    labels=TOPICS,
+    metrics=("accuracy",),
+    reader="benchmarks.synthetic:read_synthtopic",
+    files=_files("synthtopic", ("train", "dev", "test")),
+    max_length=64,
+)
+KIND = TaskSpec(
+    name="synthkind",
+    task_type=TaskType.CLASSIFICATION,
+    roles=(Role.INTERMEDIATE,),
+    description="Synthetic 3-kind classification in every language (benchmarks).",
+    languages=LANGUAGES,
+    train_languages=LANGUAGES,
+    labels=KINDS,
+    metrics=("accuracy",),
+    reader="benchmarks.synthetic:read_synthkind",
+    files=_files("synthkind", ("train", "dev")),
+    max_length=64,
+    test_split="dev",
+)
+RETRIEVAL = TaskSpec(
+    name="synthretrieval",
+    task_type=TaskType.RETRIEVAL,
+    roles=(Role.TARGET,),
+    description="Synthetic aligned retrieval, English <-> each language (benchmarks).",
+    languages=LANGUAGES[1:],
+    train_languages=(),
+    metrics=("retrieval_accuracy", "mrr", "retrieval_margin"),
+    reader="benchmarks.synthetic:read_synthretrieval",
+    files={"test": "synthretrieval/test-{lang}.jsonl"},
+    max_length=64,
+    dev_split="test",
+)
+
+
+def register_tasks() -> None:
+    for spec in (TOPIC, KIND, RETRIEVAL):
+        register(spec)
