@@ -237,6 +237,11 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the result to this JSON file")
 
 
+def comma_list(text: str) -> list[str]:
+    """``--baselines plain,dynamic`` -> ["plain", "dynamic"] (empty items dropped)."""
+    return [value for value in text.split(",") if value]
+
+
 def run_cli(
     parser: argparse.ArgumentParser,
     run: Callable[[argparse.Namespace, MachineFacts], BenchmarkResult],

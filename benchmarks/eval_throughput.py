@@ -34,6 +34,7 @@ from benchmarks.common import (
     MachineFacts,
     Row,
     add_common_arguments,
+    comma_list,
     quick_precision,
     ratio,
     run_cli,
@@ -251,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_common_arguments(parser)
     parser.add_argument("--examples-per-language", type=int, default=100)
-    parser.add_argument("--languages", type=lambda s: [v for v in s.split(",") if v], default=None)
+    parser.add_argument("--languages", type=comma_list, default=None)
     parser.add_argument(
         "--batch-size", type=int, default=EvaluationConfig().batch_size,
         help="xstilts evaluation batch size (default: the experiment config's default)",
@@ -263,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baseline-batch-size", type=int, default=32)
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto", help="xstilts side")
     parser.add_argument(
-        "--baselines", type=lambda s: [v for v in s.split(",") if v], default=list(BASELINES),
+        "--baselines", type=comma_list, default=list(BASELINES),
         help=f"comma-separated: {', '.join(BASELINES)} (pipeline is the target's baseline)",
     )  # fmt: skip
     return parser

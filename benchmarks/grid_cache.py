@@ -30,6 +30,7 @@ from benchmarks.common import (
     MachineFacts,
     Row,
     add_common_arguments,
+    comma_list,
     quick_precision,
     ratio,
     reset_accelerate,
@@ -218,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--train-examples", type=int, default=2000, help="training examples read per task")
     parser.add_argument("--eval-examples", type=int, default=50, help="test examples per language")
-    parser.add_argument("--languages", type=lambda s: [v for v in s.split(",") if v], default=None,
+    parser.add_argument("--languages", type=comma_list, default=None,
                         help=f"evaluation languages of both targets (default: {', '.join(PREFERRED_LANGUAGES)} "
                         "where both have them)")  # fmt: skip
     return parser

@@ -25,6 +25,7 @@ from benchmarks.common import (
     BenchmarkResult,
     MachineFacts,
     busy_warning,
+    comma_list,
     machine_facts,
     markdown_table,
     results_path,
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run_all", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, tiny model, synthetic data")
     parser.add_argument(
-        "--only", type=lambda s: [v for v in s.split(",") if v], default=list(BENCHMARKS),
+        "--only", type=comma_list, default=list(BENCHMARKS),
         help=f"comma-separated subset of: {', '.join(BENCHMARKS)}",
     )  # fmt: skip
     parser.add_argument(

@@ -31,6 +31,7 @@ from benchmarks.common import (
     MachineFacts,
     Row,
     add_common_arguments,
+    comma_list,
     quick_precision,
     ratio,
     reset_accelerate,
@@ -286,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--dev-examples", type=int, default=1200)
     parser.add_argument(
-        "--baselines", type=lambda s: [v for v in s.split(",") if v], default=list(VARIANTS),
+        "--baselines", type=comma_list, default=list(VARIANTS),
         help=f"comma-separated Trainer recipes: {', '.join(VARIANTS)} (plain is the target's baseline)",
     )  # fmt: skip
     return parser

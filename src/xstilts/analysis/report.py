@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -78,21 +79,16 @@ def build_report(
     experiment: str,
     out_dir: str | Path,
     *,
-    reference: str = "en",
     distance_provider: DistanceProvider | None = None,
-    language_meta: pd.DataFrame | None = None,
-    metric: str | None = None,
-    n_boot: int = 1000,
-    seed: int = 0,
-    cluster: str | dict[str, str] = "language",
-    split: str = "test",
+    **options: Any,
 ) -> ReportSummary:
-    """Analyse ``experiment`` in the store and write the report into ``out_dir``."""
+    """Analyse ``experiment`` in the store and write the report into ``out_dir``.
+
+    ``options`` are :func:`analyse_store`'s (reference, language_meta, metric, n_boot, seed,
+    cluster, split): the report shows exactly what the notebook API computes.
+    """
     provider = distance_provider or default_provider
-    results = analyse_store(
-        store_path, experiment, reference=reference, distance_provider=distance_provider, language_meta=language_meta,
-        metric=metric, n_boot=n_boot, seed=seed, cluster=cluster, split=split,
-    )  # fmt: skip
+    results = analyse_store(store_path, experiment, distance_provider=distance_provider, **options)
     out_dir = Path(out_dir)
     languages = sorted(results.rows["language"].unique())
     tables = _tables(results, languages)
