@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from benchmarks.recipe_accuracy import main
 
 
@@ -26,3 +28,26 @@ def test_recipe_accuracy_runs_both_recipes_on_the_same_examples(tiny_world, tmp_
     )
     assert fp32["padding_efficiency"] < fast["padding_efficiency"]  # max_length padding vs length buckets
     assert "within_1_point" in summary and summary["speedup_fast_vs_fp32"] > 0
+
+
+def test_diagnostic_recipes_change_one_setting_each(tiny_world, tmp_path):
+    out = tmp_path / "diag.json"
+    code = main([
+        "--model", str(tiny_world["model"]), "--task", "tinytopic", "--data-dir", str(tiny_world["data"]),
+        "--steps", "3", "--batch-size", "4", "--seeds", "1", "--max-length", "16", "--threads", "1",
+        "--recipes", "fast-fp32,fast-sparse", "--json", str(out),
+    ])  # fmt: skip
+    assert code == 0
+    summary = json.loads(out.read_text())
+    runs = {r["recipe"]: r for r in summary["runs"]}
+    assert runs["fast-fp32"]["precision"] == "fp32" and runs["fast-fp32"]["embedding_mode"] == "frozen"
+    assert runs["fast-sparse"]["embedding_mode"] == "sparse"
+    assert "within_1_point" not in summary  # no fp32 baseline in this invocation: no verdict
+
+
+def test_unknown_recipe_is_a_one_line_usage_error(tiny_world, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--model", str(tiny_world["model"]), "--task", "tinytopic", "--data-dir", str(tiny_world["data"]),
+              "--recipes", "fast,turbo"])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert "unknown recipe(s) turbo" in capsys.readouterr().err
