@@ -85,6 +85,43 @@ def run_recipe(name: str, model: str, seed: int, args, train_rows, dev_rows, spe
     }  # fmt: skip
 
 
+def pooled_comparison(records: list[Path]) -> str:
+    """Paired (same seed) differences against fp32 over the runs of several records.
+
+    Why paired: a seed fixes the head's initialisation and the batch order's randomness for both
+    recipes, so differences within a seed are less noisy than differences of means; the interval
+    is the t interval over seeds (few seeds: wide, honestly).
+    """
+    from scipy import stats
+
+    runs, settings = {}, set()
+    for record in records:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        settings.add((data["task"], data["steps"], data["batch_size"], data["dev_examples"]))
+        for run in data["runs"]:
+            runs[(run["recipe"], run["seed"])] = run
+    if len(settings) > 1:
+        raise SystemExit(f"records differ in (task, steps, batch size, dev examples): {sorted(settings)}")
+    lines = []
+    for recipe in sorted({name for name, _ in runs} - {"fp32"}):
+        seeds = sorted(seed for name, seed in runs if name == recipe and ("fp32", seed) in runs)
+        if not seeds:
+            continue
+        differences = [runs[(recipe, s)]["dev_accuracy"] - runs[("fp32", s)]["dev_accuracy"] for s in seeds]
+        mean = statistics.mean(differences)
+        line = f"{recipe} - fp32 over seeds {seeds}: {mean:+.2f} points"
+        if len(seeds) > 1:
+            half = stats.t.ppf(0.975, len(seeds) - 1) * statistics.stdev(differences) / len(seeds) ** 0.5
+            line += f" (95% t interval {mean - half:+.2f} to {mean + half:+.2f})"
+        speed = statistics.mean(
+            runs[(recipe, s)]["examples_per_s"] / runs[("fp32", s)]["examples_per_s"] for s in seeds
+        )
+        lines.append(
+            f"{line}; per seed {', '.join(f'{d:+.2f}' for d in differences)}; {speed:.1f}x examples/s"
+        )
+    return "\n".join(lines) or "no recipe shares a seed with an fp32 run"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="multilingual-e5-small")
@@ -100,7 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--recipes", default="fp32,fast", help=f"comma-separated, from: {', '.join(RECIPES)}")
+    parser.add_argument(
+        "--pool", type=Path, nargs="+", default=None,
+        help="train nothing: pool the runs of earlier --json records and compare each recipe with fp32",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.pool:
+        print(pooled_comparison(args.pool))
+        return 0
 
     spec = get_task(args.task)
     root = spec.data_root(args.data_dir)

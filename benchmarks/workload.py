@@ -112,48 +112,15 @@ def _workload_texts(workload: Workload) -> list[str]:
 
 def build_tiny_model(folder: Path, workload: Workload, seed: int = 0) -> Path:
     """A random 2-layer BERT (hidden 64) with a word-level tokenizer over the workload's texts."""
-    import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    from xstilts.models.random_init import save_random_word_level_encoder
 
     stamp = folder / "tiny.json"
     identity = {"workload": workload.describe(), "seed": seed}
     if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")) == identity:
         return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer.train_from_iterator(
-        _workload_texts(workload),
-        trainers.WordLevelTrainer(
-            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"], min_frequency=2
-        ),
-    )
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
-    )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<s>",
-        eos_token="</s>",
-        unk_token="<unk>",
-        pad_token="<pad>",
-        mask_token="<mask>",
-        cls_token="<s>",
-        sep_token="</s>",
-        model_max_length=128,
-    )
-    fast.save_pretrained(folder)
-    torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=len(fast),
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=128,
-        pad_token_id=fast.pad_token_id,
-    )
-    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
+    save_random_word_level_encoder(
+        folder, _workload_texts(workload), hidden_size=64, intermediate_size=128, max_positions=128,
+        min_frequency=2, model_max_length=128, seed=seed,
+    )  # fmt: skip
     stamp.write_text(json.dumps(identity), encoding="utf-8")
     return folder

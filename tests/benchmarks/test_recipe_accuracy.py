@@ -51,3 +51,24 @@ def test_unknown_recipe_is_a_one_line_usage_error(tiny_world, capsys):
               "--recipes", "fast,turbo"])  # fmt: skip
     assert exit_info.value.code == 2
     assert "unknown recipe(s) turbo" in capsys.readouterr().err
+
+
+def test_pool_pairs_runs_by_seed_across_records(tmp_path, capsys):
+    def record(name, runs):
+        path = tmp_path / name
+        settings = {"task": "msgdomain", "steps": 150, "batch_size": 16, "dev_examples": 1200}
+        path.write_text(json.dumps(settings | {"runs": runs}))
+        return path
+
+    def run(recipe, seed, accuracy, speed):
+        return {"recipe": recipe, "seed": seed, "dev_accuracy": accuracy, "examples_per_s": speed}
+
+    first = record("a.json", [run("fp32", 1, 50.0, 10.0), run("fast", 1, 49.0, 80.0)])
+    second = record(
+        "b.json", [run("fp32", 2, 40.0, 10.0), run("fast", 2, 41.0, 60.0), run("fast", 3, 0.0, 1.0)]
+    )
+    assert main(["--pool", str(first), str(second)]) == 0
+    out = capsys.readouterr().out
+    # seed 3 has no fp32 partner and is left out; paired mean of -1 and +1 is 0; speed 8x and 6x
+    assert "fast - fp32 over seeds [1, 2]: +0.00 points" in out and "7.0x examples/s" in out
+    assert "-1.00, +1.00" in out

@@ -179,50 +179,19 @@ def register_tiny_tasks() -> None:
 
 def build_tiny_model(folder: Path, data_root: Path, seed: int = 0) -> Path:
     """A random 2-layer BERT (hidden 32) with a word-level tokenizer trained on the tiny data."""
-    import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    from xstilts.models.random_init import save_random_word_level_encoder
 
     if (folder / "config.json").is_file():
         return folder
-    folder.mkdir(parents=True, exist_ok=True)
     texts = [
         line
         for path in sorted(data_root.rglob("*.jsonl"))
         for line in path.read_text(encoding="utf-8").splitlines()
     ]
-    tokenizer = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    tokenizer.train_from_iterator(
-        (" ".join(str(v) for v in json.loads(t).values()) for t in texts),
-        trainers.WordLevelTrainer(special_tokens=specials),
-    )
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
-    )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<s>",
-        eos_token="</s>",
-        unk_token="<unk>",
-        pad_token="<pad>",
-        mask_token="<mask>",
-        cls_token="<s>",
-        sep_token="</s>",
-    )
-    fast.save_pretrained(folder)
-    torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=len(fast),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-        pad_token_id=fast.pad_token_id,
-    )
-    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
+    save_random_word_level_encoder(
+        folder, (" ".join(str(v) for v in json.loads(t).values()) for t in texts),
+        hidden_size=32, intermediate_size=64, max_positions=64, seed=seed,
+    )  # fmt: skip
     return folder
 
 

@@ -15,6 +15,9 @@ either); t statistics use G - 1 degrees of freedom for G clusters, which is hone
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,15 +49,30 @@ class SlopeFit:
 
     def band(self, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fitted mean and its 95% confidence band (cluster-robust) along ``grid``."""
-        frame = self.result.get_prediction(pd.DataFrame({"distance": grid})).summary_frame(alpha=0.05)
+        with _undefined_errors_are_nan():
+            frame = self.result.get_prediction(pd.DataFrame({"distance": grid})).summary_frame(alpha=0.05)
         return frame["mean"].to_numpy(), frame["mean_ci_lower"].to_numpy(), frame["mean_ci_upper"].to_numpy()
+
+
+@contextmanager
+def _undefined_errors_are_nan() -> Iterator[None]:
+    """Silence numpy's "invalid value encountered in sqrt" from statsmodels' standard errors.
+
+    With few clusters the cluster-robust covariance can have negative diagonal entries; the
+    affected standard errors, intervals and p-values become NaN, which the report states in
+    words ("cannot be estimated"), so the raw numpy warning would only alarm the reader.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "invalid value encountered in sqrt", RuntimeWarning)
+        yield
 
 
 def _fit(formula: str, data: pd.DataFrame) -> RegressionResultsWrapper:
     """OLS; cluster-robust when there are at least two clusters (otherwise nothing is estimable)."""
     model = smf.ols(formula, data=data)
     groups = pd.factorize(data["cluster"])[0]
-    return model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    with _undefined_errors_are_nan():
+        return model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
 
 
 def enough_data(data: pd.DataFrame) -> str | None:
@@ -72,12 +90,14 @@ def enough_data(data: pd.DataFrame) -> str | None:
 def fit_slope(data: pd.DataFrame) -> SlopeFit:
     """Fit ``dependent ~ distance`` on rows with columns dependent, distance, language, cluster."""
     result = _fit(SLOPE_FORMULA, data)
-    low, high = result.conf_int(alpha=0.05).loc["distance"]
+    with _undefined_errors_are_nan():
+        low, high = result.conf_int(alpha=0.05).loc["distance"]
+        p_value = float(result.pvalues["distance"])
     return SlopeFit(
         slope=float(result.params["distance"]),
         ci_low=float(low),
         ci_high=float(high),
-        p_value=float(result.pvalues["distance"]),
+        p_value=p_value,
         intercept=float(result.params["Intercept"]),
         r2=float(result.rsquared),
         n_languages=int(data["language"].nunique()),
@@ -105,7 +125,9 @@ def interaction_name(condition: str) -> str:
 def fit_pooled(data: pd.DataFrame) -> dict[str, Interaction]:
     """Fit the pooled interaction model; one :class:`Interaction` per non-baseline condition."""
     result = _fit(POOLED_FORMULA, data)
-    intervals = result.conf_int(alpha=0.05)
+    with _undefined_errors_are_nan():
+        intervals = result.conf_int(alpha=0.05)
+        p_values = result.pvalues
     interactions = {}
     for condition in sorted(set(data["condition"]) - {BASELINE}):
         name = interaction_name(str(condition))
@@ -116,6 +138,6 @@ def fit_pooled(data: pd.DataFrame) -> dict[str, Interaction]:
             estimate=float(result.params[name]),
             ci_low=float(intervals.loc[name, 0]),
             ci_high=float(intervals.loc[name, 1]),
-            p_value=float(result.pvalues[name]),
+            p_value=float(p_values[name]),
         )
     return interactions
