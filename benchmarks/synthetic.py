@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.tasks.registry import register
-from xstilts.tasks.spec import Role, TaskSpec, TaskType
+from xstilts.tasks.spec import Role, TaskSpec, TaskType, jsonl_files
 
 LANGUAGES = ("en", "xa", "xb", "xc", "xd", "xe", "xf", "xg")
 TOPICS = ("archive", "desktop", "mail", "media", "network", "printing", "system", "toolchain")
@@ -159,10 +159,6 @@ def read_synthretrieval(data_dir: Path, split: str, lang: str) -> list[dict[str,
     return _read(data_dir, "synthretrieval", split, lang)
 
 
-def _files(task: str, splits: tuple[str, ...]) -> dict[str, str]:
-    return {split: f"{task}/{split}-{{lang}}.jsonl" for split in splits}
-
-
 TOPIC = TaskSpec(
     name="synthtopic",
     task_type=TaskType.CLASSIFICATION,
@@ -172,7 +168,7 @@ TOPIC = TaskSpec(
     labels=TOPICS,
     metrics=("accuracy",),
     reader="benchmarks.synthetic:read_synthtopic",
-    files=_files("synthtopic", ("train", "dev", "test")),
+    files=jsonl_files("synthtopic", ("train", "dev", "test")),
     max_length=64,
 )
 KIND = TaskSpec(
@@ -185,7 +181,7 @@ KIND = TaskSpec(
     labels=KINDS,
     metrics=("accuracy",),
     reader="benchmarks.synthetic:read_synthkind",
-    files=_files("synthkind", ("train", "dev")),
+    files=jsonl_files("synthkind", ("train", "dev")),
     max_length=64,
     test_split="dev",
 )
@@ -198,7 +194,7 @@ RETRIEVAL = TaskSpec(
     train_languages=(),
     metrics=("retrieval_accuracy", "mrr", "retrieval_margin"),
     reader="benchmarks.synthetic:read_synthretrieval",
-    files={"test": "synthretrieval/test-{lang}.jsonl"},
+    files=jsonl_files("synthretrieval", ("test",)),
     max_length=64,
     dev_split="test",
 )

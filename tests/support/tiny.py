@@ -22,7 +22,7 @@ import random
 from pathlib import Path
 
 from xstilts.tasks.registry import register
-from xstilts.tasks.spec import Role, TaskSpec, TaskType
+from xstilts.tasks.spec import Role, TaskSpec, TaskType, jsonl_files
 
 LANGS = ("en", "de", "fr")
 N_CONCEPTS = 24
@@ -115,10 +115,6 @@ def read_tinyretrieval(data_dir, split, lang):
     return read_jsonl(data_dir, split, lang, "tinyretrieval")
 
 
-def _files(task: str, splits=("train", "dev", "test")) -> dict[str, str]:
-    return {split: f"{task}/{split}-{{lang}}.jsonl" for split in splits}
-
-
 SPECS = [
     TaskSpec(
         name="tinykind",
@@ -130,7 +126,7 @@ SPECS = [
         labels=KINDS,
         metrics=("accuracy",),
         reader="tests.support.tiny:read_tinykind",
-        files=_files("tinykind", ("train", "dev")),
+        files=jsonl_files("tinykind", ("train", "dev")),
         max_length=16,
     ),
     TaskSpec(
@@ -143,7 +139,7 @@ SPECS = [
         metrics=("accuracy",),
         reader="tests.support.tiny:read_tinytopic",
         parallel_test=True,
-        files=_files("tinytopic"),
+        files=jsonl_files("tinytopic"),
         max_length=16,
     ),
     TaskSpec(
@@ -155,7 +151,7 @@ SPECS = [
         labels=("O", *KINDS),
         metrics=("token_accuracy",),
         reader="tests.support.tiny:read_tinytags",
-        files=_files("tinytags"),
+        files=jsonl_files("tinytags"),
         max_length=16,
     ),
     TaskSpec(
@@ -166,7 +162,7 @@ SPECS = [
         languages=LANGS[1:],
         metrics=("retrieval_accuracy", "mrr", "retrieval_margin"),
         reader="tests.support.tiny:read_tinyretrieval",
-        files={"test": "tinyretrieval/test-{lang}.jsonl"},
+        files=jsonl_files("tinyretrieval", ("test",)),
         max_length=16,
     ),
 ]

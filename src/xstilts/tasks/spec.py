@@ -56,6 +56,15 @@ MINING_FIELDS: tuple[str, ...] = ("id", "side", "text")
 Reader = Callable[[Path, str, str], list[dict[str, Any]]]
 
 
+def jsonl_files(task: str, splits: tuple[str, ...] = ("train", "dev", "test")) -> dict[str, str]:
+    """The project's own JSON Lines layout, ``TASK/SPLIT-{lang}.jsonl``, for a task's ``files``.
+
+    Every dataset xstilts builds (gettext, UDHR) and every ``datasets`` export follows it, so
+    task definitions name the layout instead of spelling out each path.
+    """
+    return {split: f"{task}/{split}-{{lang}}.jsonl" for split in splits}
+
+
 class TaskSpec(BaseModel):
     """A task, declared.
 

@@ -28,7 +28,7 @@ from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
 from xstilts.errors import DataFormatError, MissingResourceError
 from xstilts.tasks.readers.textfile import iter_jsonl, required_text
 from xstilts.tasks.registry import register
-from xstilts.tasks.spec import EXAMPLE_FIELDS, Role, TaskSpec, TaskType
+from xstilts.tasks.spec import EXAMPLE_FIELDS, Role, TaskSpec, TaskType, jsonl_files
 
 DATA_SUBDIR = "gettext/v1"
 BUILD_COMMAND = "xstilts data build gettext"
@@ -47,11 +47,7 @@ MSGDOMAIN = register(
         metrics=("accuracy",),
         parallel_test=True,  # the same item ids in every language
         reader="xstilts.tasks.definitions.gettext:read_msgdomain",
-        files={
-            "train": "msgdomain/train-{lang}.jsonl",
-            "dev": "msgdomain/dev-{lang}.jsonl",
-            "test": "msgdomain/test-{lang}.jsonl",
-        },
+        files=jsonl_files("msgdomain"),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
         max_length=64,
@@ -68,7 +64,7 @@ MSGRETRIEVAL = register(
         train_languages=(),
         metrics=("retrieval_accuracy", "mrr", "retrieval_margin"),
         reader="xstilts.tasks.definitions.gettext:read_msgretrieval",
-        files={"test": "msgretrieval/test-{lang}.jsonl"},
+        files=jsonl_files("msgretrieval", ("test",)),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
         max_length=64,
@@ -87,7 +83,7 @@ MSGKIND = register(
         labels=KINDS,
         metrics=("accuracy",),
         reader="xstilts.tasks.definitions.gettext:read_msgkind",
-        files={"train": "msgkind/train-{lang}.jsonl", "dev": "msgkind/dev-{lang}.jsonl"},
+        files=jsonl_files("msgkind", ("train", "dev")),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
         max_length=64,
