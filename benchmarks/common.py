@@ -82,10 +82,12 @@ def quiet_libraries() -> None:
 
 
 def reset_accelerate() -> None:
-    """Forget accelerate's process-wide state (mixed precision is fixed at first use).
+    """Forget accelerate's process-wide state between recipes run in one process.
 
-    The HF ``Trainer`` initialises it with ``mixed_precision="no"``; xstilts' trainer, run later in
-    the same process, asks for bf16 where the CPU has it, which accelerate refuses unless reset.
+    Accelerate keeps one ``AcceleratorState`` per process, fixed by its first user (device, mixed
+    precision, distributed setup). xstilts applies its own autocast and asks Accelerate for
+    ``mixed_precision="no"``, but the HF ``Trainer`` initialises the state with its own arguments;
+    resetting lets each recipe start as it would in a fresh process.
     """
     from accelerate.state import AcceleratorState
 
@@ -119,6 +121,16 @@ def stopwatch() -> Iterator[dict[str, float]]:
         yield box
     finally:
         box["s"] = time.perf_counter() - start
+
+
+def throughput(wall_s: float, examples: int, real_tokens: int, padded_tokens: int) -> dict[str, float]:
+    """Rates of one timed training loop, named alike for every recipe so their rows compare."""
+    return {
+        "examples_per_s": examples / wall_s,
+        "real_tokens_per_s": real_tokens / wall_s,
+        "padded_tokens_per_s": padded_tokens / wall_s,
+        "padding_efficiency": real_tokens / max(1, padded_tokens),
+    }
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchmarks.common import reset_accelerate, stopwatch
+from benchmarks.common import reset_accelerate, stopwatch, throughput
 
 VARIANTS = {
     "plain": "Trainer, padding='max_length' 128, default_data_collator, fp32, all parameters trained",
@@ -81,10 +81,7 @@ class TrainerRun:
             "examples": self.examples,
             "real_tokens": self.real_tokens,
             "padded_tokens": self.padded_tokens,
-            "examples_per_s": self.examples / self.train_s,
-            "real_tokens_per_s": self.real_tokens / self.train_s,
-            "padded_tokens_per_s": self.padded_tokens / self.train_s,
-            "padding_efficiency": self.real_tokens / max(1, self.padded_tokens),
+            **throughput(self.train_s, self.examples, self.real_tokens, self.padded_tokens),
             "final_loss": self.final_loss,
         }
 

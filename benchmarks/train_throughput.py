@@ -37,6 +37,7 @@ from benchmarks.common import (
     reset_accelerate,
     run_cli,
     stopwatch,
+    throughput,
 )
 from benchmarks.hf_baseline import VARIANTS, Recipe, predict_labels, train_with_trainer
 from benchmarks.workload import Workload, resolve_model_folder, resolve_workload
@@ -132,10 +133,7 @@ def run_xstilts(
         "examples": result.examples_seen,
         "real_tokens": result.real_tokens,
         "padded_tokens": result.padded_tokens,
-        "examples_per_s": result.examples_seen / result.wall_s,
-        "real_tokens_per_s": result.real_tokens / result.wall_s,
-        "padded_tokens_per_s": result.padded_tokens / result.wall_s,
-        "padding_efficiency": result.real_tokens / max(1, result.padded_tokens),
+        **throughput(result.wall_s, result.examples_seen, result.real_tokens, result.padded_tokens),
         "final_loss": result.final_loss,
         "dev_accuracy": accuracy,
         "dev_eval_s": round(dev_clock["s"], 3),

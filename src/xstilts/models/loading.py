@@ -93,12 +93,11 @@ def load_encoder(model: str | ResolvedModel, **kwargs):
 
     resolved = model if isinstance(model, ResolvedModel) else resolve_model(model)
     key = (resolved.location, resolved.revision)
-    if kwargs or key not in _ENCODERS:
-        encoder = _load_encoder_from_disk(resolved, **kwargs)
-        if kwargs:
-            return encoder
+    if kwargs:  # a non-default load is not the shared pretrained state: nothing to keep
+        return _load_encoder_from_disk(resolved, **kwargs)
+    if key not in _ENCODERS:
         _ENCODERS.clear()  # keep one model's weights resident, not every model's of a grid
-        _ENCODERS[key] = encoder
+        _ENCODERS[key] = _load_encoder_from_disk(resolved)
     return copy.deepcopy(_ENCODERS[key])
 
 

@@ -42,7 +42,7 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def pad_multiple_for(phase: PhaseConfig, ctx: RunContext) -> int:
+def pad_multiple_for(phase: PhaseConfig) -> int:
     """Padded lengths are rounded up to a multiple of 8 unless the phase says otherwise.
 
     Measured on an H200 (benchmarks/results/gpu-h200-*): exact per-batch padding (a new shape
@@ -50,7 +50,6 @@ def pad_multiple_for(phase: PhaseConfig, ctx: RunContext) -> int:
     padded tokens to run slightly slower than 8 on ~40-piece pairs; on CPUs shapes cost nothing
     and 8 keeps padding small.
     """
-    del ctx
     return phase.pad_multiple if phase.pad_multiple is not None else DEFAULT_PAD_MULTIPLE
 
 
@@ -87,7 +86,7 @@ def _world_size() -> int:
 
 def settings_from(phase: PhaseConfig, ctx: RunContext) -> TrainSettings:
     fused = ctx.config.runtime.fused_optimizer
-    multiple = pad_multiple_for(phase, ctx)
+    multiple = pad_multiple_for(phase)
     return TrainSettings(
         learning_rate=phase.learning_rate,
         head_learning_rate=phase.head_learning_rate,

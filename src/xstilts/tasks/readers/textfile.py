@@ -40,13 +40,15 @@ def split_tsv_line(line: str) -> list[str]:
     return next(csv.reader([line], delimiter="\t"))
 
 
-def json_error(path: Path, error: json.JSONDecodeError, *, line: int | None = None) -> DataFormatError:
+def json_error(
+    path: Path, error: json.JSONDecodeError, *, line: int | None = None, fix: str | None = None
+) -> DataFormatError:
     """A broken-JSON error at the decoder's position (``line`` overrides it for JSON Lines)."""
     return DataFormatError(
         f"broken JSON at column {error.colno}: {error.msg}",
         file=path,
         line=line if line is not None else error.lineno,
-        fix="repair or re-export the file; each JSON Lines line must be one complete JSON object",
+        fix=fix or "repair or re-export the file; each JSON Lines line must be one complete JSON object",
     )
 
 
@@ -62,10 +64,7 @@ def iter_jsonl(path: Path, fix: str | None = None) -> Iterator[tuple[int, dict[s
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            broken = json_error(path, error, line=number)
-            if fix:
-                broken = DataFormatError(broken.problem, file=path, line=number, fix=fix)
-            raise broken from None
+            raise json_error(path, error, line=number, fix=fix) from None
         if not isinstance(record, dict):
             raise DataFormatError(
                 f"expected a JSON object, found {type(record).__name__}",
