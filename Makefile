@@ -15,7 +15,7 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: venv install demo test lint bench bench-gpu clean-demo
+.PHONY: venv install demo test lint bench bench-gpu
 
 venv: $(STAMP)
 
@@ -38,9 +38,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# ruff, then the layer contracts of pyproject.toml's [tool.importlinter] (import-linter).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(XSTILTS) models install multilingual-e5-small

@@ -15,7 +15,7 @@
 Training FLOPs per step = 3 x forward (backward = 2 x forward), forward per layer and token =
 ``2 * (4 h^2 + 2 h f)`` (Q, K, V, attention output, two FFN matrices) ``+ 4 L h`` (scores and
 weighted values), plus the head; the embedding lookup is not a matmul. MFU = achieved / peak; the
-target row is the issue's definition (fp32 run, fp32 peak), bf16 runs are reported against both
+target row follows the benchmark's definition (fp32 run, fp32 peak), bf16 runs are reported against both
 peaks.
 """
 
@@ -209,10 +209,10 @@ def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
 
 
 def _rows(measurements: dict[str, Any], shapes: dict[str, list], quick: bool) -> list[Row]:
-    """The target is the issue's definition: fp32 training FLOP/s at real lengths / fp32 matmul peak.
+    """The target is defined as: fp32 training FLOP/s at real lengths / fp32 matmul peak.
 
     bf16 rows (where native) are measured against the bf16 peak (same-precision MFU) and, for
-    the issue's definition, against the fp32 peak.
+    that definition, against the fp32 peak.
     """
     rows: list[Row] = []
     fp32_peak = measurements["peak"]["fp32"]["flops_per_s"]

@@ -56,6 +56,8 @@ def test_translation_verdict() -> None:
 
 
 def test_message_id_is_stable() -> None:
-    assert message_id("Open the file now") == message_id("Open the file now")
+    # Golden value: sha256("Open the file now") truncated to 16 hex digits; any change of the id
+    # scheme would silently re-key every built dataset, so it must fail here.
+    assert message_id("Open the file now") == "9a9b67332b58df73"
     assert message_id("Open the file now") != message_id("Open the file")
     assert len(message_id("x")) == 16

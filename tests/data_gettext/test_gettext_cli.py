@@ -1,4 +1,4 @@
-"""``build_gettext`` as a CLI command, on a small typer app that registers it like the lead does."""
+"""``build_gettext`` as a CLI command, on a small typer app that registers it like the main CLI does."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``build_udhr`` as a typer command (the lead mounts it as ``xstilts data build udhr``)."""
+"""``build_udhr`` as a typer command (the main CLI mounts it as ``xstilts data build udhr``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``xstilts data build gettext``: build the gettext task datasets and show what was built.
 
-The lead's ``data`` command group registers :func:`build_gettext`; this module only turns the
+The CLI's ``data`` command group registers :func:`build_gettext`; this module only turns the
 build's manifest into tables (per-language counts per task, class balances, skipped catalogs,
 missing domains) so a user sees at a glance what their machine's catalogs gave.
 """

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from xstilts.tasks.metrics import compute, get_metric
+from xstilts.tasks.metrics import compute
 from xstilts.tasks.spec import TaskSpec, TaskType
 from xstilts.training.batching import BatchPlan, collate, evaluation_batches, feature_lengths
 from xstilts.training.features import IGNORE_INDEX, LabelMap
@@ -143,7 +143,3 @@ def score(
     """Every metric of the task on these predictions."""
     gold = references(spec, examples)
     return {name: compute(name, predictions, gold, language=language) for name in spec.metrics}
-
-
-def higher_is_better(metric: str) -> bool:
-    return get_metric(metric).higher_is_better

@@ -7,7 +7,6 @@ marker records the same source checksum is reused without work).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,6 +17,7 @@ from importlib import util as importlib_util
 from pathlib import Path
 
 from xstilts.errors import MissingResourceError
+from xstilts.hashing import sha256_file
 from xstilts.models.e5_bin import read_e5_bin, to_bert_state_dict
 from xstilts.paths import models_dir
 
@@ -63,14 +63,6 @@ def target_dir() -> Path:
     return models_dir() / NAME
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @dataclass
 class InstallResult:
     path: Path
@@ -100,8 +92,8 @@ def install(
     bin_path = Path(bin_path) if bin_path else source_bin()
     tokenizer_path = Path(tokenizer_path) if tokenizer_path else source_tokenizer()
     final = target_dir()
-    source_sha = _sha256(bin_path)
-    tokenizer_sha = _sha256(tokenizer_path)
+    source_sha = sha256_file(bin_path)
+    tokenizer_sha = sha256_file(tokenizer_path)
     marker = installed_marker(final)
     if (
         not force

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# One sentence per script family the issue names, plus Japanese (mixed scripts).
+# One sentence per major script family, plus Japanese (mixed scripts).
 PARITY_SENTENCES: dict[str, str] = {
     "Latin": "The committee approved the new budget after a long debate.",
     "Cyrillic": "Комитет утвердил новый бюджет после долгих обсуждений.",

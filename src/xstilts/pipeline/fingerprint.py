@@ -7,7 +7,6 @@ change to any of them builds a new artifact, and an unchanged job is never redon
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 from functools import cache
@@ -15,28 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from xstilts import __version__
+from xstilts.hashing import file_sha256, stable_hash
+
+__all__ = ["file_sha256", "stable_hash"]  # re-exported: the pipeline's callers import them from here
 
 # Bump when training/evaluation code changes what an artifact would contain.
 ENGINE_VERSION = "1"
-
-_FILE_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def stable_hash(payload: Any, length: int = 20) -> str:
-    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
-def file_sha256(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _FILE_HASHES:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        _FILE_HASHES[key] = digest.hexdigest()
-    return _FILE_HASHES[key]
 
 
 def data_fingerprint(data_root: Path, relative: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.errors import DataFormatError
-from xstilts.pipeline.fingerprint import stable_hash
+from xstilts.hashing import stable_hash
 from xstilts.tasks.spec import EXAMPLE_FIELDS, MINING_FIELDS, TaskSpec, TaskType
 
 

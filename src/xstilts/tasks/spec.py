@@ -94,9 +94,6 @@ class TaskSpec(BaseModel):
     # Test sets are translations of each other with shared example ids (XNLI, PAWS-X, XQuAD,
     # msgdomain): the English score on exactly a language's items can then be its reference.
     parallel_test: bool = False
-    # The task whose English train/dev splits fine-tune this target, when it has none of its own
-    # (XTREME fine-tunes XQuAD and MLQA on SQuAD v1.1, XNLI on MultiNLI).
-    finetune_task: str | None = None
     dev_split: str = "dev"
     test_split: str = "test"
 

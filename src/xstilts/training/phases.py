@@ -279,11 +279,10 @@ def run_finetune(job, ctx: RunContext) -> None:
     seed = payload["seed"]
     tokenizer = ctx.tokenizer(payload["model"])
     spec = get_task(payload["target"])
-    data_spec = get_task(spec.finetune_task) if spec.finetune_task else spec
-    root = data_spec.data_root(ctx.config.data_dir)
-    train_examples = read_examples(data_spec, root, "train", "en", phase.max_train_examples, seed)
+    root = spec.data_root(ctx.config.data_dir)
+    train_examples = read_examples(spec, root, "train", "en", phase.max_train_examples, seed)
     labels = LabelMap.for_task(spec, train_examples)
-    entry = _entry(ctx, spec, data_spec, "en", phase, seed, tokenizer, labels, train_examples)
+    entry = _entry(ctx, spec, spec, "en", phase, seed, tokenizer, labels, train_examples)
     head_specs = {spec.name: _head_spec(spec, labels, phase)}
     parent = payload["parent"]
     parent_dir = ctx.cache.path(parent["kind"], parent["key"]) if parent else None
@@ -294,7 +293,7 @@ def run_finetune(job, ctx: RunContext) -> None:
         "target": spec.name,
         "parent": parent,
         "seed": seed,
-        "train_task": data_spec.name,
+        "train_task": spec.name,
     }
     _train_and_save(
         job, ctx, model, [entry], phase, tokenizer, head_specs, {spec.name: labels}, inherited, meta

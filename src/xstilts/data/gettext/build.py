@@ -25,6 +25,7 @@ from xstilts.data.gettext.domains import CLASSES, PINNED_DOMAINS
 from xstilts.data.gettext.kinds import KINDS, RULES_VERSION
 from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
 from xstilts.errors import MissingResourceError
+from xstilts.hashing import sha256_file
 from xstilts.paths import data_dir
 
 BUILDER_VERSION = 1
@@ -79,10 +80,6 @@ def input_fingerprint(locale_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _up_to_date(target: Path, fingerprint: str) -> dict[str, Any] | None:
     manifest_path = target / MANIFEST
     if not manifest_path.is_file():
@@ -95,7 +92,7 @@ def _up_to_date(target: Path, fingerprint: str) -> dict[str, Any] | None:
         return None
     for relative, info in manifest.get("files", {}).items():
         path = target / relative
-        if not path.is_file() or _file_sha256(path) != info.get("sha256"):
+        if not path.is_file() or sha256_file(path) != info.get("sha256"):
             return None
     return manifest
 

