@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from benchmarks import eval_throughput, grid_cache, mfu, train_throughput
+from benchmarks import eval_throughput, grid_cache, mfu, profile_step, train_throughput
 from benchmarks.common import (
     RESULTS_DIR,
     BenchmarkResult,
@@ -38,6 +38,7 @@ BENCHMARKS = {
     "eval_throughput": eval_throughput,
     "mfu": mfu,
     "grid_cache": grid_cache,
+    "profile_step": profile_step,
 }
 
 

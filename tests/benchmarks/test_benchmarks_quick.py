@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("train_throughput", "eval_throughput", "mfu", "grid_cache")
+BENCHMARKS = ("train_throughput", "eval_throughput", "mfu", "grid_cache", "profile_step")
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,35 @@ def test_eval_and_grid_measure_what_they_claim(quick_record):
     mfu = benchmarks["mfu"]["measurements"]
     assert mfu["peak"]["fp32"]["flops_per_s"] > 0
     assert all(0 < entry["mfu"] < 5 for entry in mfu["achieved"].values())
+
+
+def test_profile_breaks_a_step_into_categories_that_add_up(quick_record):
+    profile = quick_record[1]["benchmarks"]["profile_step"]["measurements"]
+    assert set(profile) == {"train fp32", "eval fp32"}
+    for label, record in profile.items():
+        shares = [value["share"] for value in record["categories"].values()]
+        assert sum(shares) == pytest.approx(1.0), label
+        assert sum(v["ms"] for v in record["categories"].values()) == pytest.approx(record["ms_per_step"])
+        assert record["categories"]["matmul (linear, bmm)"]["ms"] > 0, label
+    assert profile["train fp32"]["categories"]["optimizer"]["ms"] > 0  # the step includes AdamW
+    assert "optimizer" not in profile["eval fp32"]["categories"]  # inference only
+
+
+def test_profile_categories_name_the_ops_they_should():
+    from benchmarks.profile_step import OTHER, breakdown, categorise
+
+    assert categorise("aten::addmm") == "matmul (linear, bmm)"
+    assert categorise("aten::native_layer_norm_backward") == "layer norm"
+    assert categorise("aten::_fused_adamw_") == "optimizer"
+    assert categorise("aten::_softmax") == "attention (softmax, sdpa)"
+    assert categorise("aten::_to_copy") == "casts and copies"
+    assert categorise("aten::gelu_backward") == "gelu"
+    assert categorise("some::unknown_op") == OTHER
+    record = breakdown([("aten::addmm", 300.0), ("aten::gelu", 100.0), ("aten::addmm", 600.0)], steps=2)
+    assert record["ms_per_step"] == pytest.approx(0.5)
+    assert record["categories"]["matmul (linear, bmm)"]["share"] == pytest.approx(0.9)
+    assert record["top_ops"][0] == {"op": "aten::addmm", "category": "matmul (linear, bmm)",
+                                    "ms": pytest.approx(0.45), "share": pytest.approx(0.9)}  # fmt: skip
 
 
 def test_a_failing_benchmark_exits_non_zero(tmp_path):
