@@ -2,13 +2,14 @@
 
 Standard library only (no playwright: its browser download cannot happen offline; Debian's
 ``chromium`` package is the browser). ``--remote-debugging-pipe`` makes Chromium read DevTools
-commands on fd 3 and write replies on fd 4, NUL-terminated JSON each; a ``/bin/sh`` ``exec``
+commands on fd 3 and write replies on fd 4, NUL-terminated JSON each; a ``bash`` ``exec``
 puts our pipe ends on those numbers.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
@@ -27,6 +28,18 @@ def find_browser() -> str | None:
     return next((path for name in BROWSERS if (path := shutil.which(name))), None)
 
 
+def _high_pipe() -> tuple[int, int]:
+    """A pipe whose ends are numbered 10 or above, so that ``3<&N 4>&M`` cannot clobber them.
+
+    (Hence bash, not sh: dash refuses descriptors above 9.)
+    """
+    low = os.pipe()
+    high = tuple(fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in low)
+    for fd in low:
+        os.close(fd)
+    return high[0], high[1]
+
+
 class PageLoad:
     """A page loaded once in a fresh headless browser: what went wrong while loading, and tools to look."""
 
@@ -36,16 +49,23 @@ class PageLoad:
         self._buffer = b""
         self._next_id = 0
         self._profile = tempfile.TemporaryDirectory(prefix="xstilts-chromium-")
-        commands_read, self._commands = os.pipe()
-        self._replies, replies_write = os.pipe()
+        commands_read, self._commands = _high_pipe()
+        self._replies, replies_write = _high_pipe()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the browser; closed in close())
         flags = ["--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--no-first-run", "--no-default-browser-check", "--hide-scrollbars", "--mute-audio",
                  f"--user-data-dir={self._profile.name}", "about:blank"]  # fmt: skip
         self._process = subprocess.Popen(
-            ["/bin/sh", "-c", f'exec "$0" "$@" 3<&{commands_read} 4>&{replies_write}', executable, *flags],
+            [
+                shutil.which("bash") or "/bin/bash",
+                "-c",
+                f'exec "$0" "$@" 3<&{commands_read} 4>&{replies_write}',
+                executable,
+                *flags,
+            ],
             pass_fds=(commands_read, replies_write),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self._log,
         )
         os.close(commands_read)
         os.close(replies_write)
@@ -83,6 +103,7 @@ class PageLoad:
         finally:
             os.close(self._commands)
             os.close(self._replies)
+            self._log.close()
             self._profile.cleanup()
 
     def __enter__(self) -> PageLoad:
@@ -118,7 +139,14 @@ class PageLoad:
         return self._next_id
 
     def _send(self, message: dict) -> None:
-        os.write(self._commands, json.dumps(message).encode() + b"\0")
+        try:
+            os.write(self._commands, json.dumps(message).encode() + b"\0")
+        except BrokenPipeError as error:
+            raise RuntimeError(f"headless Chromium exited: {self._log_tail()}") from error
+
+    def _log_tail(self) -> str:
+        self._log.seek(0)
+        return " | ".join(self._log.read().decode(errors="replace").strip().splitlines()[-3:])
 
     def _receive(self) -> dict:
         """The next message; console errors, script exceptions and failed loads are kept in ``errors``."""
@@ -128,7 +156,7 @@ class PageLoad:
                 raise TimeoutError("headless Chromium did not answer in time")
             chunk = os.read(self._replies, 1 << 16)
             if not chunk:
-                raise RuntimeError("headless Chromium exited")
+                raise RuntimeError(f"headless Chromium exited: {self._log_tail()}")
             self._buffer += chunk
         raw, self._buffer = self._buffer.split(b"\0", 1)
         message = json.loads(raw)

@@ -47,10 +47,16 @@ def figure_files(path: Path) -> list[Path]:
 
 
 def save(figure: Figure, path: Path) -> Path:
-    """Write the figure in every format of :data:`FORMATS` next to ``path``; return the PNG's path."""
+    """Write the figure in every format of :data:`FORMATS` next to ``path``; return the PNG's path.
+
+    The layout is computed once, for the first format, then frozen: the vector copies reuse it
+    (they have the same size in inches), which halves the cost of writing three files.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    for target in figure_files(path):
+    for index, target in enumerate(figure_files(path)):
         figure.savefig(target, format=target.suffix.lstrip("."), dpi=DPI)
+        if index == 0:
+            figure.set_layout_engine("none")
     return path.with_suffix(".png")
 
 
