@@ -173,3 +173,15 @@ def test_per_language_chart_grows_down_the_page_with_legible_rows(tmp_path: Path
     per_language = (heights[1] - heights[0]) / 32
     assert per_language >= plots.ROW_INCHES * plots.DPI - 1  # each language row keeps its height
     assert heights[1] > widths[1]
+
+
+def test_setup_provenance_lines_never_cut_a_value_mid_json() -> None:
+    import json
+
+    from xstilts.analysis.sections import provenance_summary
+
+    record = {"config": {"learning_rate": 2e-5, "notes": "x" * 200}, "revision": "abc"}
+    items = provenance_summary(pd.DataFrame({"provenance_json": [json.dumps(record)]}), pd.DataFrame())
+    assert 'provenance revision: "abc"' in items
+    assert "provenance config: 1 distinct value(s), in full under Provenance" in items
+    assert not any("xxxx" in item for item in items)
