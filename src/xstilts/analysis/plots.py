@@ -227,13 +227,19 @@ def language_bars(scores: pd.DataFrame, order: list[str], model: str, task: str,
     axes.set_xlabel(f"score: {metric} (dot = mean over seeds, whisker = SD)", fontsize=9)
     axes.set_title(f"{task} ({model}): score per language", fontsize=9)
     figure.legend(*axes.get_legend_handles_labels(), fontsize=8, ncols=min(5, len(conditions)),
-                  loc="outside lower center")  # fmt: skip
+                  loc="outside upper center")  # fmt: skip
     return save(figure, path)
 
 
-def mitigation_forest(mitigation: pd.DataFrame, model: str, path: Path) -> Path:
-    """Each condition's mitigation estimate with its bootstrap 95% CI, per task and distance kind."""
-    data = mitigation[mitigation["model"] == model].reset_index(drop=True)
+def mitigation_forest(
+    mitigation: pd.DataFrame, model: str, path: Path, kinds: list[str] | None = None
+) -> Path:
+    """Each condition's mitigation estimate with its bootstrap 95% CI, per task and distance kind.
+
+    ``kinds`` keeps only those distance kinds (the headline's); every kind stays in the table.
+    """
+    data = mitigation[(mitigation["model"] == model) & (mitigation["kind"].isin(kinds) if kinds else True)]
+    data = data.reset_index(drop=True)
     colors = condition_colors([BASELINE, *data["condition"].unique()])
     figure = new_figure(7.5, max(2.5, 0.3 * len(data) + 1.4))
     axes = figure.add_subplot()

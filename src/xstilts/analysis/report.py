@@ -184,9 +184,10 @@ def _draw_figures(
 
     for model in sorted(results.mitigation["model"].unique()):
         name = plots.slug("mitigation", str(model))
-        add(name, plots.mitigation_forest(results.mitigation, str(model), figure_dir / f"{name}.png"),
-            "Mitigation estimates (slope difference vs none, per 1.0 distance) with bootstrap 95% CIs "
-            "(positive = flatter decline than none).", True)  # fmt: skip
+        kinds = results.distances.main_kinds()
+        add(name, plots.mitigation_forest(results.mitigation, str(model), figure_dir / f"{name}.png", kinds),
+            f"Mitigation estimates on {', '.join(kinds)} distance (slope difference vs none, per 1.0 distance) "
+            "with bootstrap 95% CIs; positive = flatter decline than none. Every kind: mitigation.csv.", True)  # fmt: skip
     for (model, task), _ in results.rows.groupby(["model", "target_task"], sort=True):
         _task_figures(results, scores, str(model), str(task), languages, figure_dir, add)
     for model in sorted(results.deltas["model"].unique()):
@@ -269,7 +270,10 @@ def _labelled(block: Block) -> Block:
 
 
 def _unit_column(frame: pd.DataFrame) -> list[str] | None:
-    """Per row what the estimate's number means, or None for a table without a known estimate."""
+    """Per row what the estimate's number means, or None for a table without a known estimate.
+
+    A mitigation is a difference of two slopes, so it has a slope's unit.
+    """
     if "metric" not in frame.columns:
         return None
     metrics = frame["metric"].astype(str)
@@ -280,11 +284,7 @@ def _unit_column(frame: pd.DataFrame) -> list[str] | None:
     dependents = (
         frame["dependent"].astype(str) if "dependent" in frame.columns else pd.Series("score", frame.index)
     )
-    what = "slope difference: " if "mitigation" in frame.columns else ""
-    return [
-        f"{what}{plots.slope_unit(d, m, k)}"
-        for d, m, k in zip(dependents, metrics, frame["kind"], strict=True)
-    ]
+    return [plots.slope_unit(d, m, k) for d, m, k in zip(dependents, metrics, frame["kind"], strict=True)]
 
 
 def _provenance_section(results: AnalysisResults, out_dir: Path) -> list[Block]:
