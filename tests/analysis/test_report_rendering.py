@@ -185,3 +185,12 @@ def test_setup_provenance_lines_never_cut_a_value_mid_json() -> None:
     assert 'provenance revision: "abc"' in items
     assert "provenance config: 1 distinct value(s), in full under Provenance" in items
     assert not any("xxxx" in item for item in items)
+
+
+def test_answer_tables_stay_open_however_long() -> None:
+    from xstilts.analysis import report
+
+    verdicts = report._unfolded(Table(_frame(COLLAPSE_ROWS * 3), "verdicts.csv", "Verdicts"))
+    assert "<details" not in to_html("t", [verdicts]) and "Verdicts" in to_html("t", [verdicts])
+    assert report._unfolded(Table(_frame(2), collapsed=True)).collapsed is True  # an explicit choice stands
+    assert report._unfolded(Paragraph("p")) == Paragraph("p")

@@ -113,7 +113,7 @@ def build_report(
     headline = {name: figures.pop(name) for name in list(figures) if name in headline_names}
     blocks = [
         _at_a_glance(results, experiment),
-        *sections.answer_section(answer),
+        *[_unfolded(block) for block in sections.answer_section(answer)],
         *_figure_blocks("Headline figures", headline),
         *sections.setup_section(results, experiment, str(store_path)),
         *sections.evidence_sections(results, tables),
@@ -244,6 +244,11 @@ def _at_a_glance(results: AnalysisResults, experiment: str) -> Paragraph:
         f"{', '.join(sorted(map(str, rows['model'].unique())))}; transfer source {results.frame.reference}. "
         "Details in Setup; every table is also a CSV file next to this page."
     )
+
+
+def _unfolded(block: Block) -> Block:
+    """Tables of the answer (e.g. a verdict table) stay open whatever their length, unless told otherwise."""
+    return replace(block, collapsed=False) if isinstance(block, Table) and block.collapsed is None else block
 
 
 def _labelled(block: Block) -> Block:
