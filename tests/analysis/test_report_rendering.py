@@ -194,3 +194,10 @@ def test_answer_tables_stay_open_however_long() -> None:
     assert "<details" not in to_html("t", [verdicts]) and "Verdicts" in to_html("t", [verdicts])
     assert report._unfolded(Table(_frame(2), collapsed=True)).collapsed is True  # an explicit choice stands
     assert report._unfolded(Paragraph("p")) == Paragraph("p")
+
+
+def test_provenance_json_is_strict_json() -> None:
+    from xstilts.analysis import report
+
+    record = {"finished_at": float("nan"), "steps": [1.0, float("inf")], "config": {"lr": 2e-5}}
+    assert report._strict_json(record) == {"finished_at": None, "steps": [1.0, None], "config": {"lr": 2e-5}}

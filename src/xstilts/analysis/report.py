@@ -11,6 +11,7 @@ and the full provenance.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -292,6 +293,17 @@ def _unit_column(frame: pd.DataFrame) -> list[str] | None:
     return [plots.slope_unit(d, m, k) for d, m, k in zip(dependents, metrics, frame["kind"], strict=True)]
 
 
+def _strict_json(value: Any) -> Any:
+    """NaN and infinities as null: Python writes them, but they are not JSON and browsers reject them."""
+    if isinstance(value, dict):
+        return {key: _strict_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict_json(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _provenance_section(results: AnalysisResults, out_dir: Path) -> list[Block]:
     """Every run and every distinct score-provenance record, as full JSON (folded) and provenance.json."""
     selection = results.frame.selection
@@ -310,7 +322,8 @@ def _provenance_section(results: AnalysisResults, out_dir: Path) -> list[Block]:
             records.append({"n_scores": int(count), "provenance": json.loads(text)})
         except json.JSONDecodeError:
             records.append({"n_scores": int(count), "provenance": text})
-    text = json.dumps({"runs": runs, "score_provenance": records}, indent=2, sort_keys=True, default=str)
+    strict = _strict_json({"runs": runs, "score_provenance": records})
+    text = json.dumps(strict, indent=2, sort_keys=True, default=str, allow_nan=False)
     (out_dir / "provenance.json").write_text(text + "\n", encoding="utf-8")
     return [
         Heading("Provenance"),
