@@ -246,6 +246,15 @@ PAGE_METRICS = """(() => {
 })()"""
 
 
+STICKY_HEADER = """(() => {
+  const box = [...document.querySelectorAll('.scroll')].find(b => b.scrollHeight > b.clientHeight + 50);
+  if (!box) return null;
+  box.scrollTop = 200;
+  const header = box.querySelector('th');
+  return {scrolled: box.scrollTop, offset: header.getBoundingClientRect().top - box.getBoundingClientRect().top};
+})()"""
+
+
 def test_page_in_headless_chromium_at_1280px(summary: ReportSummary, tmp_path: Path) -> None:
     """The page loads without errors, never overflows sideways, and shows the answer on the first screen."""
     import headless_chromium
@@ -258,6 +267,7 @@ def test_page_in_headless_chromium_at_1280px(summary: ReportSummary, tmp_path: P
         page.screenshot(tmp_path / "first-screen.png")
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         opened = page.evaluate(PAGE_METRICS)
+        sticky = page.evaluate(STICKY_HEADER)
         errors = page.errors
     assert errors == []
     shown = summary.index_html.read_text(encoding="utf-8").count(
@@ -270,4 +280,7 @@ def test_page_in_headless_chromium_at_1280px(summary: ReportSummary, tmp_path: P
         )
     assert 0 <= closed["answerTop"] < closed["answerTextTop"] < 0.75 * closed["height"]
     assert opened["scrollingBoxes"] >= 1 and opened["stickyHeader"] == "sticky"
+    assert (
+        sticky is not None and sticky["scrolled"] == 200 and abs(sticky["offset"]) <= 2
+    )  # header stays on top
     assert (tmp_path / "first-screen.png").read_bytes()[:8] == PNG_SIGNATURE
