@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -157,7 +158,7 @@ def _write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, P
     return paths
 
 
-FigureAdder = Any  # add(name, path, caption, headline=False)
+FigureAdder = Callable[..., None]  # add(name, path, caption, headline=False)
 
 
 def _draw_figures(
@@ -211,8 +212,7 @@ def _task_figures(results: AnalysisResults, scores: pd.DataFrame, model: str, ta
         path = plots.paired_changes(results.rows, results.paired, model, task, kinds[0], reference,
                                     figure_dir / f"{name}.png")  # fmt: skip
         add(name, path, f"{task}: each language's change vs none (same items, seed means) against {kinds[0]} "
-                        "distance to {reference}; line and band = mean change and its t 95% CI.".replace(
-                            "{reference}", reference), True)  # fmt: skip
+                        f"distance to {reference}; line and band = mean change and its t 95% CI.", True)  # fmt: skip
     for index, kind in enumerate(kinds):
         name = plots.slug("scatter", model, task, kind)
         path = plots.scatter_with_fits(results.rows, results.fits, model, task, kind, reference,
