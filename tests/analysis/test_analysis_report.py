@@ -17,6 +17,7 @@ from xstilts.cli.main import app
 from xstilts.errors import ConfigError, DataFormatError, UnknownNameError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SIGNATURES = {".png": PNG_SIGNATURE, ".pdf": b"%PDF-", ".svg": b"<?xml"}
 N_BOOT = 200
 
 
@@ -58,12 +59,70 @@ def test_expected_figures_are_valid_pngs(summary: ReportSummary) -> None:
         for kind in ("syntactic", "genetic"):
             assert f"scatter_tiny-xlmr_{task}_{kind}" in names
         assert f"bars_tiny-xlmr_{task}" in names
+        assert f"paired_tiny-xlmr_{task}_syntactic" in names  # paired changes on the first main kind
         assert f"worldmap_tiny-xlmr_{task}" in names  # metadata has coordinates
     assert {"delta_heatmap_tiny-xlmr", "mitigation_tiny-xlmr", "distance_heatmap"} <= names
     for path in summary.figures.values():
         assert path.read_bytes()[:8] == PNG_SIGNATURE
         image = matplotlib.image.imread(path)
         assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+        for suffix, signature in SIGNATURES.items():  # the same figure as PNG, SVG and PDF
+            assert path.with_suffix(suffix).read_bytes().startswith(signature), (path, suffix)
+
+
+def test_page_reads_answer_first_then_headline_figures_then_folded_tables(summary: ReportSummary) -> None:
+    markdown = summary.index_md.read_text(encoding="utf-8")
+    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+    assert headings[:3] == ["## Answer", "## Headline figures", "## Setup"]
+    assert headings[-1] == "## Provenance"
+    headline = markdown.split("## Headline figures")[1].split("## Setup")[0]
+    assert (
+        "figures/mitigation_tiny-xlmr.png" in headline
+        and "figures/paired_tiny-xlmr_xnli_syntactic.png" in headline
+    )
+    assert "figures/bars_tiny-xlmr_xnli.png" not in headline  # the long per-language chart comes later
+    page = summary.index_html.read_text(encoding="utf-8")
+    scores = page.split('id="per-language-scores"')[1].split("<h2")[0]
+    assert '<details class="table">' in scores and '<a href="scores.csv">CSV</a>' in scores  # 51 rows: folded
+    xtreme = page.split('id="xtreme-style-average"')[1].split("<h2")[0]
+    assert "<details" not in xtreme and 'href="xtreme_average.csv"' in xtreme  # 3 rows: shown
+    assert (
+        'href="figures/mitigation_tiny-xlmr.svg">SVG</a>' in page
+        and 'href="figures/mitigation_tiny-xlmr.pdf"' in page
+    )
+
+
+def test_intervals_and_slopes_are_labelled_with_kind_and_unit(summary: ReportSummary) -> None:
+    markdown = summary.index_md.read_text(encoding="utf-8")
+    slopes = markdown.split("## Slopes of the dependent variable")[1].split("## Mitigation")[0]
+    header = next(line for line in slopes.splitlines() if line.startswith("| model"))
+    assert "| slope | unit | 95% CI, cluster-robust t |" in header and "| 95% CI, bootstrap |" in header
+    assert "ci_low" not in header and "boot_high" not in header
+    assert "| gap (accuracy) per 1.0 syntactic distance |" in slopes
+    mitigation = markdown.split("## Mitigation estimates")[1].split("## Paired")[0]
+    assert "| mitigation | unit | 95% CI, bootstrap |" in mitigation
+    assert "| gap (accuracy) per 1.0 syntactic distance |" in mitigation
+    paired = markdown.split("## Paired comparisons")[1].split("## Delta")[0]
+    assert "| mean_delta | unit | 95% CI, t over languages |" in paired
+    assert {"ci_low", "ci_high", "boot_low"} <= set(
+        pd.read_csv(summary.tables["slopes"]).columns
+    )  # CSV stays raw
+
+
+def test_provenance_is_full_json_folded(summary: ReportSummary) -> None:
+    import html
+    import json
+    import re
+
+    written = json.loads((summary.index_md.parent / "provenance.json").read_text(encoding="utf-8"))
+    assert written["runs"] and written["score_provenance"]
+    assert written["score_provenance"][0]["provenance"]["dataset_revision"] == "abc"
+    page = summary.index_html.read_text(encoding="utf-8")
+    folded = re.search(
+        r'<details class="code"><summary>Full provenance \(JSON\).*?<pre>(.*?)</pre>', page, re.S
+    )
+    assert folded is not None
+    assert json.loads(html.unescape(folded.group(1))) == written  # whole, not cut mid-JSON
 
 
 def test_every_table_is_a_csv(summary: ReportSummary) -> None:
@@ -90,10 +149,11 @@ def test_rerun_replaces_stale_figures(summary: ReportSummary, store: Path) -> No
     out = summary.index_md.parent
     stale = out / "figures" / "scatter_old-model_x_y.png"
     stale.write_bytes(PNG_SIGNATURE)
+    stale.with_suffix(".svg").write_bytes(b"<?xml")
     again = build_report(
         store, synthetic.EXPERIMENT, out, distance_provider=synthetic.fake_provider, n_boot=20
     )
-    assert not stale.exists()
+    assert not stale.exists() and not stale.with_suffix(".svg").exists()
     assert "worldmap_tiny-xlmr_xnli" not in again.figures  # no coordinates without metadata
     assert all(path.exists() for path in again.figures.values())
 
@@ -167,3 +227,60 @@ def test_cli_errors_are_one_line(store: Path, tmp_path: Path) -> None:
     nothing = runner.invoke(app, ["report"])
     assert isinstance(nothing.exception, ConfigError)
     assert "--store" in str(nothing.exception)
+
+
+PAGE_METRICS = """(() => {
+  const answer = document.getElementById('answer');
+  const first = answer && answer.nextElementSibling;
+  const header = document.querySelector('.scroll th');
+  return {
+    width: window.innerWidth, height: window.innerHeight,
+    scrollWidth: document.documentElement.scrollWidth, bodyWidth: document.body.scrollWidth,
+    answerTop: answer ? answer.getBoundingClientRect().top : null,
+    answerTextTop: first ? first.getBoundingClientRect().top : null,
+    images: document.images.length,
+    broken: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src')),
+    stickyHeader: header ? getComputedStyle(header).position : null,
+    scrollingBoxes: [...document.querySelectorAll('.scroll')].filter(b => b.scrollWidth > b.clientWidth + 1).length,
+  };
+})()"""
+
+
+STICKY_HEADER = """(() => {
+  const box = [...document.querySelectorAll('.scroll')].find(b => b.scrollHeight > b.clientHeight + 50);
+  if (!box) return null;
+  box.scrollTop = 200;
+  const header = box.querySelector('th');
+  return {scrolled: box.scrollTop, offset: header.getBoundingClientRect().top - box.getBoundingClientRect().top};
+})()"""
+
+
+def test_page_in_headless_chromium_at_1280px(summary: ReportSummary, tmp_path: Path) -> None:
+    """The page loads without errors, never overflows sideways, and shows the answer on the first screen."""
+    import headless_chromium
+
+    browser = headless_chromium.find_browser()
+    if browser is None:
+        pytest.skip("no Chromium on PATH (apt-get install chromium); browser checks skipped")
+    with headless_chromium.PageLoad(browser, summary.index_html.resolve().as_uri(), 1280, 800) as page:
+        closed = page.evaluate(PAGE_METRICS)
+        page.screenshot(tmp_path / "first-screen.png")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        opened = page.evaluate(PAGE_METRICS)
+        sticky = page.evaluate(STICKY_HEADER)
+        errors = page.errors
+    assert errors == []
+    shown = summary.index_html.read_text(encoding="utf-8").count(
+        "<img "
+    )  # another test may re-render the folder
+    assert closed["width"] == 1280 and closed["images"] == shown > 5 and closed["broken"] == []
+    for metrics in (closed, opened):  # folded or unfolded, wide tables scroll inside their box, not the page
+        assert metrics["scrollWidth"] <= metrics["width"] and metrics["bodyWidth"] <= metrics["width"], (
+            metrics
+        )
+    assert 0 <= closed["answerTop"] < closed["answerTextTop"] < 0.75 * closed["height"]
+    assert opened["scrollingBoxes"] >= 1 and opened["stickyHeader"] == "sticky"
+    assert (
+        sticky is not None and sticky["scrolled"] == 200 and abs(sticky["offset"]) <= 2
+    )  # header stays on top
+    assert (tmp_path / "first-screen.png").read_bytes()[:8] == PNG_SIGNATURE

@@ -1,20 +1,28 @@
-"""A tiny document model rendered twice: to Markdown and to self-contained HTML.
+"""A tiny document model rendered twice, through Jinja2 templates: to Markdown and to HTML.
 
-The report is built once as a list of blocks, so the two renderings cannot drift apart. HTML
-escapes every piece of text (condition and language names come from user configs); images are
-files next to the page, linked relatively, so the folder can be moved or zipped as a whole.
+The report is built once as a list of blocks, so the two renderings cannot drift apart. Rendering
+is generic: each block becomes a plain "view" (a dict with a ``kind``) and the templates
+(``templates/*.j2``, package data) draw each kind the same way wherever it appears, so a new
+section made of these blocks needs no template change. Long tables fold into ``<details>`` by row
+count; wide ones scroll inside their own box with sticky headers. The HTML template autoescapes
+every piece of text (condition and language names come from user configs); images are files next
+to the page, linked relatively, so the folder can be moved or zipped as a whole.
 """
 
 from __future__ import annotations
 
-import html
 import math
+import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pandas as pd
 
-MAX_TABLE_ROWS = 200
+MAX_TABLE_ROWS = 200  # rows rendered inline; the CSV always has them all
+COLLAPSE_ROWS = 12  # longer tables fold into <details> unless a Table says otherwise
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Bullets:
 @dataclass(frozen=True)
 class Code:
     text: str
+    summary: str = ""  # when set, the block folds into <details> under this one-line summary
 
 
 @dataclass(frozen=True)
@@ -43,12 +52,14 @@ class Table:
     frame: pd.DataFrame
     csv: str = ""  # the CSV file (relative to the report) that holds the full table
     caption: str = ""
+    collapsed: bool | None = None  # None: fold when longer than COLLAPSE_ROWS
 
 
 @dataclass(frozen=True)
 class Image:
     path: str  # relative to the report
     caption: str
+    formats: tuple[str, ...] = ()  # the same figure in other formats (e.g. SVG, PDF), relative paths
 
 
 Block = Heading | Paragraph | Bullets | Code | Table | Image
@@ -71,7 +82,12 @@ def format_cell(value: object, column: str = "") -> str:
     return str(value)
 
 
-def _table_rows(table: Table) -> tuple[list[str], list[list[str]], int]:
+def anchor(text: str) -> str:
+    """The HTML id of a heading: lower-case words joined by dashes ("Answer" -> "answer")."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def _table_view(table: Table) -> dict[str, Any]:
     frame = table.frame
     shown = frame.head(MAX_TABLE_ROWS)
     columns = [str(c) for c in shown.columns]
@@ -79,96 +95,91 @@ def _table_rows(table: Table) -> tuple[list[str], list[list[str]], int]:
         [format_cell(v, c) for v, c in zip(record, columns, strict=True)]
         for record in shown.itertuples(index=False)
     ]
-    return columns, rows, len(frame) - len(shown)
+    collapsed = len(frame) > COLLAPSE_ROWS if table.collapsed is None else table.collapsed
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]  # fmt: skip
+    return {"kind": "table", "columns": columns, "rows": rows, "numeric": numeric, "n_rows": len(frame),
+            "hidden": len(frame) - len(shown), "csv": table.csv, "caption": table.caption,
+            "collapsed": collapsed}  # fmt: skip
 
 
-def _more_note(table: Table, hidden: int) -> str:
-    where = f" (all rows: {table.csv})" if table.csv else ""
-    return f"{hidden} more rows not shown{where}." if hidden else (f"CSV: {table.csv}" if table.csv else "")
+def _view(block: Block) -> dict[str, Any]:
+    """A block as the plain dict the templates draw (one ``kind`` per block type)."""
+    if isinstance(block, Heading):
+        return {"kind": "heading", "text": block.text, "level": block.level, "id": anchor(block.text)}
+    if isinstance(block, Paragraph):
+        return {"kind": "paragraph", "text": block.text}
+    if isinstance(block, Bullets):
+        return {"kind": "bullets", "items": list(block.items)}
+    if isinstance(block, Code):
+        return {"kind": "code", "text": block.text, "summary": block.summary,
+                "n_lines": block.text.count("\n") + 1}  # fmt: skip
+    if isinstance(block, Table):
+        return _table_view(block)
+    if isinstance(block, Image):
+        formats = [(Path(p).suffix.lstrip(".").upper(), p) for p in block.formats]
+        return {"kind": "image", "path": block.path, "caption": block.caption, "formats": formats}
+    raise TypeError(f"not a document block: {type(block).__name__}")
+
+
+def _unique_ids(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Headings that repeat (e.g. two "Tasks") get -2, -3 suffixes so every anchor is unique."""
+    seen: dict[str, int] = {}
+    for view in views:
+        if view["kind"] == "heading":
+            count = seen.get(view["id"], 0) + 1
+            seen[view["id"]] = count
+            if count > 1:
+                view["id"] = f"{view['id']}-{count}"
+    return views
+
+
+def _markdown_cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+@cache
+def _environment(autoescape: bool) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("xstilts.analysis", "templates"),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,  # a misspelt field fails the render instead of printing nothing
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["mdcell"] = _markdown_cell
+    return environment
+
+
+def _sections(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Blocks grouped under their level-2 heading, so a page can style a section (e.g. the answer)."""
+    sections: list[dict[str, Any]] = [{"id": "", "blocks": []}]
+    for view in views:
+        if view["kind"] == "heading" and view["level"] == 2:
+            sections.append({"id": view["id"], "blocks": []})
+        sections[-1]["blocks"].append(view)
+    return [section for section in sections if section["blocks"]]
+
+
+def _render(template: str, title: str, blocks: list[Block], *, autoescape: bool) -> str:
+    views = _unique_ids([_view(block) for block in blocks])
+    toc = [view for view in views if view["kind"] == "heading" and view["level"] == 2]
+    return (
+        _environment(autoescape)
+        .get_template(template)
+        .render(title=title, blocks=views, sections=_sections(views), toc=toc)
+    )
 
 
 def to_markdown(title: str, blocks: list[Block]) -> str:
-    out = [f"# {title}", ""]
-    for block in blocks:
-        if isinstance(block, Heading):
-            out += [f"{'#' * block.level} {block.text}", ""]
-        elif isinstance(block, Paragraph):
-            out += [block.text, ""]
-        elif isinstance(block, Bullets):
-            out += [f"- {item}" for item in block.items] + [""]
-        elif isinstance(block, Code):
-            out += ["```", block.text, "```", ""]
-        elif isinstance(block, Table):
-            out += _markdown_table(block)
-        elif isinstance(block, Image):
-            out += [f"![{block.caption}]({block.path})", "", f"*{block.caption}*", ""]
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _markdown_table(table: Table) -> list[str]:
-    columns, rows, hidden = _table_rows(table)
-    lines = [f"*{table.caption}*", ""] if table.caption else []
-    if not columns:
-        return [*lines, "(empty)", ""]
-
-    def cells(values: list[str]) -> str:
-        return "| " + " | ".join(v.replace("|", "\\|").replace("\n", " ") for v in values) + " |"
-
-    lines += [cells(columns), "|" + "|".join("---" for _ in columns) + "|"] + [cells(r) for r in rows]
-    note = _more_note(table, hidden)
-    return [*lines, "", *([note, ""] if note else [])]
-
-
-_STYLE = """
-body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.45;color:#222}
-table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0 1.2em}
-th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#f2f2f2}
-td:first-child,th:first-child{text-align:left}figure{margin:1em 0}img{max-width:100%}
-figcaption{font-size:0.85em;color:#555}pre{background:#f7f7f7;padding:0.6em;overflow-x:auto}
-.caption{font-style:italic;font-size:0.9em}.note{font-size:0.85em;color:#555}
-"""
+    text = _render("report.md.j2", title, blocks, autoescape=False)
+    text = "\n".join(line.rstrip() for line in text.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
 
 
 def to_html(title: str, blocks: list[Block]) -> str:
-    escape = html.escape
-    body = [f"<h1>{escape(title)}</h1>"]
-    for block in blocks:
-        if isinstance(block, Heading):
-            body.append(f"<h{block.level}>{escape(block.text)}</h{block.level}>")
-        elif isinstance(block, Paragraph):
-            body.append(f"<p>{escape(block.text)}</p>")
-        elif isinstance(block, Bullets):
-            body.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in block.items) + "</ul>")
-        elif isinstance(block, Code):
-            body.append(f"<pre>{escape(block.text)}</pre>")
-        elif isinstance(block, Table):
-            body.append(_html_table(block))
-        elif isinstance(block, Image):
-            body.append(
-                f'<figure><img src="{escape(block.path, quote=True)}" alt="{escape(block.caption, quote=True)}">'
-                f"<figcaption>{escape(block.caption)}</figcaption></figure>"
-            )
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        f"<style>{_STYLE}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
-    )
-
-
-def _html_table(table: Table) -> str:
-    escape = html.escape
-    columns, rows, hidden = _table_rows(table)
-    parts = [f'<p class="caption">{escape(table.caption)}</p>'] if table.caption else []
-    if not columns:
-        return "".join(parts) + "<p>(empty)</p>"
-    parts.append(
-        "<table><thead><tr>" + "".join(f"<th>{escape(c)}</th>" for c in columns) + "</tr></thead><tbody>"
-    )
-    parts += ["<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in rows]
-    parts.append("</tbody></table>")
-    note = _more_note(table, hidden)
-    if note:
-        parts.append(f'<p class="note">{escape(note)}</p>')
-    return "".join(parts)
+    return _render("report.html.j2", title, blocks, autoescape=True)
 
 
 def write(out_dir: Path, title: str, blocks: list[Block]) -> tuple[Path, Path]:

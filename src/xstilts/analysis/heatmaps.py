@@ -3,6 +3,8 @@
 The distance heatmap orders languages by average-linkage hierarchical clustering, so that
 typologically close languages sit together and the blocks that drive a regression are visible.
 Languages with a missing distance cannot be placed in a clustering and are named in the caption.
+Each language gets a fixed row height, so the figure grows with the language count and its labels
+stay legible rather than shrinking to fit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from scipy.spatial.distance import pdist, squareform
 
 from xstilts.analysis.plots import new_figure, save
 from xstilts.analysis.tables import condition_order
+
+CELL_INCHES = 0.15  # one language's row (and column): room for a 7-point label, however many languages
 
 
 def delta_heatmap(deltas: pd.DataFrame, model: str, path: Path) -> Path:
@@ -74,11 +78,11 @@ def distance_heatmap(pairwise: pd.DataFrame, kind: str, path: Path) -> tuple[Pat
     np.fill_diagonal(symmetric, 0.0)
     order = _cluster_order(symmetric, square=True)
     labels = [str(complete[i]) for i in order]
-    size = min(16.0, 2.5 + 0.22 * len(labels))
+    size = 2.5 + CELL_INCHES * len(labels)  # at most PAIRWISE_HEATMAP_MAX languages come here
     figure = new_figure(size + 1.2, size)
     axes = figure.add_subplot()
     image = axes.imshow(symmetric[np.ix_(order, order)], cmap="viridis", aspect="equal")
-    font = 7 if len(labels) <= 40 else 5
+    font = 7
     axes.set_xticks(np.arange(len(labels)), labels, rotation=90, fontsize=font)
     axes.set_yticks(np.arange(len(labels)), labels, fontsize=font)
     axes.set_title(f"{kind} distance among evaluated languages (average-linkage order)", fontsize=9)
@@ -94,11 +98,11 @@ def distance_profile_heatmap(
     dropped = sorted(set(to_reference.index) - set(complete.index))
     order = _cluster_order(complete.to_numpy(), square=False)
     ordered = complete.iloc[order]
-    figure = new_figure(2.0 + 0.9 * ordered.shape[1], min(40.0, 2.0 + 0.12 * len(ordered)))
+    figure = new_figure(2.0 + 0.9 * ordered.shape[1], 2.0 + CELL_INCHES * len(ordered))
     axes = figure.add_subplot()
     image = axes.imshow(ordered.to_numpy(), cmap="viridis", aspect="auto")
     axes.set_xticks(np.arange(ordered.shape[1]), list(ordered.columns), rotation=30, ha="right", fontsize=8)
-    axes.set_yticks(np.arange(len(ordered)), list(ordered.index), fontsize=5 if len(ordered) > 60 else 7)
+    axes.set_yticks(np.arange(len(ordered)), list(ordered.index), fontsize=7)
     axes.set_title(f"distances to {reference} per kind (rows clustered)", fontsize=9)
     figure.colorbar(image, ax=axes, label="distance")
     return save(figure, path), dropped

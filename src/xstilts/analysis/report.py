@@ -1,13 +1,19 @@
-"""``build_report``: from a results store to ``index.md`` / ``index.html``, CSV tables and PNG figures.
+"""``build_report``: from a results store to ``index.md`` / ``index.html``, CSV tables and figures.
 
 The steps are the modules of this package in order: select scores (:mod:`.frame`), fetch
-distances (:mod:`.distances`), estimate (:mod:`.analyze`), write tables, draw figures, compose the
-answer (:mod:`.answer`) and render the document (:mod:`.sections`, :mod:`.document`).
+distances (:mod:`.distances`), estimate (:mod:`.analyze`), write tables, draw figures (PNG, SVG and
+PDF), compose the answer (:mod:`.answer`) and render the document (:mod:`.sections`,
+:mod:`.document`). The page is ordered for a reader with a minute: the answer, then the headline
+figures, then setup and the long tables (folded), then the remaining figures, the model formulas
+and the full provenance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +23,7 @@ from xstilts.analysis import document, heatmaps, plots, sections, worldmap
 from xstilts.analysis.analyze import AnalysisResults, analyze
 from xstilts.analysis.answer import compose_answer
 from xstilts.analysis.distances import DistanceProvider, default_provider, fetch_distances, pairwise
+from xstilts.analysis.document import Block, Code, Heading, Image, Paragraph, Table, format_cell
 from xstilts.analysis.frame import build_frame, load_scores, select_scores
 from xstilts.analysis.metadata import has_coordinates, language_info, normalise_meta, uriel_meta
 from xstilts.analysis.tables import distances_table, per_language_scores
@@ -24,6 +31,13 @@ from xstilts.errors import ConfigError
 
 PAIRWISE_HEATMAP_MAX = 60  # above this many languages the heatmap shows distance profiles instead
 CLUSTER_UNITS = ("language", "family")
+BOOTSTRAP_CI = "95% CI, bootstrap"
+# Per table (by its CSV): which (prefix_low, prefix_high) column pairs are which kind of interval.
+INTERVALS = {
+    "slopes.csv": {"ci": plots.ROBUST_CI, "boot": BOOTSTRAP_CI},
+    "mitigation.csv": {"ci": BOOTSTRAP_CI, "robust_ci": plots.ROBUST_CI},
+    "paired.csv": {"ci": "95% CI, t over languages"},
+}
 
 
 @dataclass
@@ -93,17 +107,25 @@ def build_report(
     languages = sorted(results.rows["language"].unique())
     tables = _tables(results, languages)
     table_paths = _write_tables(tables, out_dir)
-    figures, heatmap_dropped = _draw_figures(results, tables["scores"], provider, languages, out_dir)
+    figures, headline_names, heatmap_dropped = _draw_figures(
+        results, tables["scores"], provider, languages, out_dir
+    )
     answer = compose_answer(results)
 
+    headline = {name: figures.pop(name) for name in list(figures) if name in headline_names}
     blocks = [
+        _at_a_glance(results, experiment),
+        *[_unfolded(block) for block in sections.answer_section(answer)],
+        *_figure_blocks("Headline figures", headline),
         *sections.setup_section(results, experiment, str(store_path)),
-        *sections.answer_section(answer),
         *sections.evidence_sections(results, tables),
         *sections.exclusion_section(results, heatmap_dropped),
         *sections.figure_section(figures),
         *sections.methods_section(results),
+        *_provenance_section(results, out_dir),
     ]
+    blocks = [_labelled(block) for block in blocks]
+    figures = {**headline, **figures}
     index_md, index_html = document.write(out_dir, f"xstilts report: {experiment}", blocks)
     figure_paths = {name: out_dir / relative for name, (relative, _) in figures.items()}
     return ReportSummary(answer, index_md, index_html, table_paths, figure_paths, results)
@@ -136,57 +158,185 @@ def _write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, P
     return paths
 
 
+FigureAdder = Callable[..., None]  # add(name, path, caption, headline=False)
+
+
 def _draw_figures(
     results: AnalysisResults,
     scores: pd.DataFrame,
     provider: DistanceProvider,
     languages: list[str],
     out_dir: Path,
-) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """Every figure as name -> (path relative to the report, caption)."""
+) -> tuple[dict[str, tuple[str, str]], set[str], list[str]]:
+    """Every figure as name -> (PNG path relative to the report, caption), the headline names, and
+    the languages the distance heatmap left out."""
     figure_dir = out_dir / "figures"
     figure_dir.mkdir(parents=True, exist_ok=True)
-    for stale in figure_dir.glob("*.png"):  # the folder is ours: old figures must not linger in a new report
-        stale.unlink()
+    for fmt in plots.FORMATS:  # the folder is ours: old figures must not linger in a new report
+        for stale in figure_dir.glob(f"*.{fmt}"):
+            stale.unlink()
     figures: dict[str, tuple[str, str]] = {}
+    headline: set[str] = set()
 
-    def add(name: str, path: Path | None, caption: str) -> None:
+    def add(name: str, path: Path | None, caption: str, headline_figure: bool = False) -> None:
         if path is not None:
             figures[name] = (path.relative_to(out_dir).as_posix(), caption)
+            if headline_figure:
+                headline.add(name)
 
-    reference = results.frame.reference
-    kinds = results.distances.main_kinds()
-    order = list(results.distances.to_reference.sort_values(kinds[0]).index) if kinds else languages
+    for model in sorted(results.mitigation["model"].unique()):
+        name = plots.slug("mitigation", str(model))
+        kinds = results.distances.main_kinds()
+        add(name, plots.mitigation_forest(results.mitigation, str(model), figure_dir / f"{name}.png", kinds),
+            f"Mitigation estimates on {', '.join(kinds)} distance (slope difference vs none, per 1.0 distance) "
+            "with bootstrap 95% CIs; positive = flatter decline than none. Every kind: mitigation.csv.", True)  # fmt: skip
     for (model, task), _ in results.rows.groupby(["model", "target_task"], sort=True):
-        model, task = str(model), str(task)
-        dependent = results.frame.dependent_by_task[task]
-        for kind in kinds:
-            name = plots.slug("scatter", model, task, kind)
-            path = plots.scatter_with_fits(results.rows, results.fits, model, task, kind, reference,
-                                           figure_dir / f"{name}.png")  # fmt: skip
-            add(name, path, f"{task}: {dependent} vs {kind} distance to {reference}, per condition, OLS fit and "
-                            "95% CI band (points: language means over seeds).")  # fmt: skip
-        name = plots.slug("bars", model, task)
-        add(name, plots.language_bars(scores, order, model, task, figure_dir / f"{name}.png"),
-            f"{task}: score per language and condition (languages ordered by {kinds[0]} distance).")  # fmt: skip
-        if has_coordinates(results.info):
-            name = plots.slug("worldmap", model, task)
-            add(name, worldmap.world_map(results.rows, results.info, model, task, figure_dir / f"{name}.png"),
-                f"{task}: score change vs none at each language's coordinates.")  # fmt: skip
+        _task_figures(results, scores, str(model), str(task), languages, figure_dir, add)
     for model in sorted(results.deltas["model"].unique()):
         name = plots.slug("delta_heatmap", str(model))
         add(name, heatmaps.delta_heatmap(results.deltas, str(model), figure_dir / f"{name}.png"),
             "Mean score change vs no intermediate training per condition and task.")  # fmt: skip
-    for model in sorted(results.mitigation["model"].unique()):
-        name = plots.slug("mitigation", str(model))
-        add(name, plots.mitigation_forest(results.mitigation, str(model), figure_dir / f"{name}.png"),
-            "Mitigation estimates with bootstrap 95% CIs (positive = flatter decline than none).")  # fmt: skip
     dropped = _distance_heatmap(results, provider, languages, figure_dir, add)
-    return figures, dropped
+    return figures, headline, dropped
+
+
+def _task_figures(results: AnalysisResults, scores: pd.DataFrame, model: str, task: str, languages: list[str],
+                  figure_dir: Path, add: FigureAdder) -> None:  # fmt: skip
+    """Per (model, task): paired changes and fits on the first distance kind (headline), then the rest."""
+    reference = results.frame.reference
+    kinds = results.distances.main_kinds()
+    order = list(results.distances.to_reference.sort_values(kinds[0]).index) if kinds else languages
+    dependent = results.frame.dependent_by_task[task]
+    if kinds:
+        name = plots.slug("paired", model, task, kinds[0])
+        path = plots.paired_changes(results.rows, results.paired, model, task, kinds[0], reference,
+                                    figure_dir / f"{name}.png")  # fmt: skip
+        add(name, path, f"{task}: each language's change vs none (same items, seed means) against {kinds[0]} "
+                        f"distance to {reference}; line and band = mean change and its t 95% CI.", True)  # fmt: skip
+    for index, kind in enumerate(kinds):
+        name = plots.slug("scatter", model, task, kind)
+        path = plots.scatter_with_fits(results.rows, results.fits, model, task, kind, reference,
+                                       figure_dir / f"{name}.png")  # fmt: skip
+        add(name, path, f"{task}: {dependent} vs {kind} distance to {reference}, one panel per condition: "
+                        "language means over seeds, OLS fit and its 95% CI band (cluster-robust); dashed = "
+                        "no intermediate training.", index == 0)  # fmt: skip
+    name = plots.slug("bars", model, task)
+    add(name, plots.language_bars(scores, order, model, task, figure_dir / f"{name}.png"),
+        f"{task}: score per language and condition (languages ordered by {kinds[0] if kinds else 'code'} "
+        "distance, nearest first).")  # fmt: skip
+    if has_coordinates(results.info):
+        name = plots.slug("worldmap", model, task)
+        add(name, worldmap.world_map(results.rows, results.info, model, task, figure_dir / f"{name}.png"),
+            f"{task}: score change vs none at each language's coordinates (GSHHS coastlines).")  # fmt: skip
+
+
+def _figure_blocks(title: str, figures: dict[str, tuple[str, str]]) -> list[Block]:
+    if not figures:
+        return []
+    return [Heading(title), *[Image(relative, caption) for relative, caption in figures.values()]]
+
+
+def _at_a_glance(results: AnalysisResults, experiment: str) -> Paragraph:
+    """One line above the answer: what the numbers rest on (details follow in Setup)."""
+    rows = results.rows
+    return Paragraph(
+        f"{experiment}: {rows['target_task'].nunique()} target task(s), {rows['condition'].nunique()} conditions, "
+        f"{rows['language'].nunique()} languages, {rows['seed'].nunique()} seed(s), model(s) "
+        f"{', '.join(sorted(map(str, rows['model'].unique())))}; transfer source {results.frame.reference}. "
+        "Details in Setup; every table is also a CSV file next to this page."
+    )
+
+
+def _unfolded(block: Block) -> Block:
+    """Tables of the answer (e.g. a verdict table) stay open whatever their length, unless told otherwise."""
+    return replace(block, collapsed=False) if isinstance(block, Table) and block.collapsed is None else block
+
+
+def _labelled(block: Block) -> Block:
+    """Name each interval by its kind and each estimate by its unit (display only; CSVs keep raw columns)."""
+    if isinstance(block, Image) and block.path.endswith(".png"):
+        stem = block.path[: -len(".png")]
+        return replace(block, formats=tuple(f"{stem}.{fmt}" for fmt in plots.FORMATS if fmt != "png"))
+    if not isinstance(block, Table) or block.csv not in INTERVALS:
+        return block
+    frame = block.frame.copy()
+    for prefix, label in INTERVALS[block.csv].items():
+        low, high = f"{prefix}_low", f"{prefix}_high"
+        if {low, high} <= set(frame.columns):
+            cells = [
+                f"[{format_cell(a)}, {format_cell(b)}]" for a, b in zip(frame[low], frame[high], strict=True)
+            ]
+            frame.insert(frame.columns.get_loc(low), label, cells)
+            frame = frame.drop(columns=[low, high])
+    unit = _unit_column(frame)
+    if unit is not None:
+        estimate = next(c for c in ("slope", "mitigation", "mean_delta") if c in frame.columns)
+        frame.insert(frame.columns.get_loc(estimate) + 1, "unit", unit)
+    return replace(block, frame=frame)
+
+
+def _unit_column(frame: pd.DataFrame) -> list[str] | None:
+    """Per row what the estimate's number means, or None for a table without a known estimate.
+
+    A mitigation is a difference of two slopes, so it has a slope's unit.
+    """
+    if "metric" not in frame.columns:
+        return None
+    metrics = frame["metric"].astype(str)
+    if "mean_delta" in frame.columns:
+        return [f"{metric}, condition − none" for metric in metrics]
+    if "kind" not in frame.columns or not ({"slope", "mitigation"} & set(frame.columns)):
+        return None
+    dependents = (
+        frame["dependent"].astype(str) if "dependent" in frame.columns else pd.Series("score", frame.index)
+    )
+    return [plots.slope_unit(d, m, k) for d, m, k in zip(dependents, metrics, frame["kind"], strict=True)]
+
+
+def _strict_json(value: Any) -> Any:
+    """NaN and infinities as null: Python writes them, but they are not JSON and browsers reject them."""
+    if isinstance(value, dict):
+        return {key: _strict_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict_json(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _provenance_section(results: AnalysisResults, out_dir: Path) -> list[Block]:
+    """Every run and every distinct score-provenance record, as full JSON (folded) and provenance.json."""
+    selection = results.frame.selection
+    runs = []
+    for run in selection.runs.to_dict("records"):
+        config = run.pop("config_json", None)
+        try:
+            run["config"] = json.loads(config) if config else None
+        except json.JSONDecodeError:
+            run["config"] = config
+        runs.append(run)
+    counts = selection.scores["provenance_json"].dropna().value_counts(sort=False)
+    records = []
+    for text, count in counts.items():
+        try:
+            records.append({"n_scores": int(count), "provenance": json.loads(text)})
+        except json.JSONDecodeError:
+            records.append({"n_scores": int(count), "provenance": text})
+    strict = _strict_json({"runs": runs, "score_provenance": records})
+    text = json.dumps(strict, indent=2, sort_keys=True, default=str, allow_nan=False)
+    (out_dir / "provenance.json").write_text(text + "\n", encoding="utf-8")
+    return [
+        Heading("Provenance"),
+        Paragraph(
+            f"{len(runs)} run(s) and {len(records)} distinct score-provenance record(s), in full below and "
+            "in provenance.json next to this page."
+        ),
+        Code(text, summary="Full provenance (JSON)"),
+    ]
 
 
 def _distance_heatmap(results: AnalysisResults, provider: DistanceProvider, languages: list[str],
-                      figure_dir: Path, add) -> list[str]:  # fmt: skip
+                      figure_dir: Path, add: FigureAdder) -> list[str]:  # fmt: skip
     kind = results.distances.main_kinds()[0]
     if len(languages) <= PAIRWISE_HEATMAP_MAX:
         matrix = pairwise(provider, languages, kind)

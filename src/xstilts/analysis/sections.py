@@ -43,11 +43,12 @@ def provenance_summary(scores: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
             continue
         if isinstance(record, dict):
             for key, value in record.items():
-                values[str(key)].add(json.dumps(value, sort_keys=True, default=str)[:80])
+                values[str(key)].add(json.dumps(value, sort_keys=True, default=str))
     for key in sorted(values):
         distinct = values[key]
-        items.append(f"provenance {key}: {_join(distinct, 3)}" if len(distinct) <= 3 else
-                     f"provenance {key}: {len(distinct)} distinct values")  # fmt: skip
+        short = len(distinct) <= 3 and all(len(v) <= 80 for v in distinct)  # never cut a value mid-JSON
+        items.append(f"provenance {key}: {_join(distinct, 3)}" if short else
+                     f"provenance {key}: {len(distinct)} distinct value(s), in full under Provenance")  # fmt: skip
     return items
 
 
