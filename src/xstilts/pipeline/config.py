@@ -121,6 +121,21 @@ class ReportConfig(Strict):
     cluster: Literal["language", "family"] | dict[str, Literal["language", "family"]] = "language"
 
 
+class MLflowConfig(Strict):
+    """One MLflow run per job in this tracking store (e.g. ``sqlite:///mlflow.db``, ``./mlruns``)."""
+
+    uri: str = Field(min_length=1)
+    experiment: str | None = Field(None, description="MLflow experiment (default: this experiment's name)")
+
+
+class TrackingConfig(Strict):
+    """Training curves and scores: TensorBoard event files per job, optionally MLflow runs."""
+
+    tensorboard: bool = True
+    log_every: int = Field(10, ge=1, description="steps between logged points (each one a device sync)")
+    mlflow: MLflowConfig | None = None
+
+
 class ExperimentConfig(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
@@ -139,6 +154,7 @@ class ExperimentConfig(Strict):
     evaluation: EvaluationConfig = EvaluationConfig()
     runtime: RuntimeConfig = RuntimeConfig()
     report: ReportConfig = ReportConfig()
+    tracking: TrackingConfig = TrackingConfig()
     # Sweep axes, e.g. {"finetune.learning_rate": [2e-5, 5e-5]}; usually written as a list value in
     # the phase section itself (moved here on load by sweeps.extract_sweeps).
     sweep: dict[str, list[Any]] = Field(default_factory=dict)
@@ -348,6 +364,18 @@ def _resolve_paths(raw: dict, folder: Path) -> None:
         value = raw.get(name)
         if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
             raw[name] = str(folder / value)
+    mlflow = (raw.get("tracking") or {}).get("mlflow") if isinstance(raw.get("tracking"), dict) else None
+    if isinstance(mlflow, dict) and isinstance(mlflow.get("uri"), str):
+        mlflow["uri"] = _resolve_store_uri(mlflow["uri"], folder)
+
+
+def _resolve_store_uri(uri: str, folder: Path) -> str:
+    """``sqlite:///mlflow.db`` and ``./mlruns`` are relative to the file too; servers stay as given."""
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        return f"sqlite:///{folder / uri[len('sqlite:///') :]}"
+    if "://" not in uri and not Path(uri).expanduser().is_absolute():
+        return str(folder / uri)
+    return uri
 
 
 def _override_value(text: str) -> Any:

@@ -39,6 +39,29 @@ class RunContext:
         if self.on_progress is not None:
             self.on_progress(key, done, total, note)
 
+    def tracking_target(self, job, params: dict[str, Any] | None = None):
+        """Where job ``job`` logs its curves and scores (see training/tracking.py)."""
+        from xstilts.training.tracking import TrackingTarget, slug
+
+        settings = self.config.tracking
+        folder = None
+        if settings.tensorboard:
+            folder = (
+                self.config.resolved_output_dir
+                / "tensorboard"
+                / job.kind
+                / slug(f"{job.label}-{job.key[:8]}")
+            )
+        mlflow = settings.mlflow
+        return TrackingTarget(
+            name=job.label,
+            tensorboard_dir=folder,
+            mlflow_uri=mlflow.uri if mlflow else None,
+            mlflow_experiment=(mlflow.experiment if mlflow and mlflow.experiment else self.config.name),
+            params={"config": self.config.model_dump(mode="json"), "job": params or {}},
+            tags={"xstilts.job_key": job.key, "xstilts.kind": job.kind, **getattr(job, "tags", {})},
+        )
+
     def provenance(self, **extra: Any) -> dict[str, Any]:
         return {
             "experiment": self.config.name,

@@ -94,10 +94,25 @@ def _evaluate(job: Job, ctx: RunContext) -> None:
         "key": job.key,
         "provenance": ctx.provenance(parent=job.payload["parent"], payload=job.payload),
     }
-    with ctx.cache.build("evaluate", job.key, meta) as tmp:
+    from xstilts.training.tracking import Tracker
+
+    with (
+        Tracker(ctx.tracking_target(job, job.payload)) as tracker,
+        ctx.cache.build("evaluate", job.key, meta) as tmp,
+    ):
         evaluate = evaluate_retrieval if spec.task_type is TaskType.RETRIEVAL else evaluate_finetuned
         results = evaluate(job, ctx, tmp)
         (tmp / SCORES).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
+        tracker.log(0, _test_metrics(spec.test_split, results))
+
+
+def _test_metrics(split: str, results: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Every score of an evaluation as ``<split>/<language>/<metric>`` scalars for the trackers."""
+    return {
+        f"{split}/{language}/{metric}": float(value)
+        for language, result in results.items()
+        for metric, value in result["scores"].items()
+    }
 
 
 def _higher_is_better(metric: str) -> bool:

@@ -46,6 +46,7 @@ class Job:
     deps: list[str]
     payload: dict[str, Any]
     cells: list[Cell] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)  # model/condition/seed/target, for trackers
 
 
 @dataclass
@@ -181,6 +182,7 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                                 "runtime": runtime,
                                 "mlm": phase.get("mlm"),
                             },
+                            tags=_tags(shown, condition, seed),
                         )
                     )
                     parent = {"kind": "intermediate", "key": key}
@@ -231,6 +233,7 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                                     "seed": seed,
                                     "runtime": runtime,
                                 },
+                                tags=_tags(shown, condition, seed, target),
                             )
                         )
                         eval_parent = {"kind": "finetune", "key": ft_key}
@@ -267,9 +270,15 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                                 "runtime": runtime,
                             },
                             cells=[cell],
+                            tags=_tags(shown, condition, seed, target),
                         )
                     )
     return Plan(_topological(jobs))
+
+
+def _tags(model: str, condition: str, seed: int, target: str | None = None) -> dict[str, str]:
+    tags = {"model": model, "condition": condition, "seed": str(seed)}
+    return {**tags, "target": target} if target else tags
 
 
 def _topological(jobs: dict[str, Job]) -> dict[str, Job]:
