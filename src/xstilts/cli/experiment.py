@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xstilts.cli.choices import Executor
 from xstilts.errors import ConfigError
 
 console = Console()
@@ -24,7 +25,9 @@ def run(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the plan (job counts, done/pending) and stop."
     ),
-    executor: str = typer.Option("local", "--executor", help="local (in-process) or ray."),
+    executor: Executor = typer.Option(
+        Executor.local, "--executor", help="local: jobs in this process; ray: Ray tasks (see --ray-address)."
+    ),
     ray_address: str = typer.Option(None, "--ray-address", help="Connect to an existing Ray cluster."),
     cpus_per_job: int = typer.Option(1, "--cpus-per-job", help="Ray: CPU slots (and torch threads) per job."),
     gpus_per_job: float = typer.Option(0, "--gpus-per-job", help="Ray: GPUs per job."),
@@ -33,12 +36,10 @@ def run(
     from xstilts.pipeline.config import load_experiment
     from xstilts.pipeline.runner import run_experiment
 
-    if executor not in ("local", "ray"):
-        raise ConfigError(f"unknown executor {executor!r}", fix="use --executor local or --executor ray")
     config = load_experiment(experiment, overrides)
     run_experiment(
         config,
-        executor=executor,
+        executor=executor.value,
         dry_run=dry_run,
         console=console,
         ray_address=ray_address,
