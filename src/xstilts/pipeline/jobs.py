@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from xstilts.errors import UnknownNameError
+from xstilts.events import JobStarted
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.planner import Job
 from xstilts.pipeline.store import ScoreRow
@@ -56,6 +57,7 @@ def run_job(job: Job, ctx: RunContext) -> None:
     experiment = ctx.config.name
     if not ctx.cache.is_complete(job.kind, job.key):
         if state.is_main_process:
+            ctx.emit(JobStarted(job.key, job.kind, job.label))
             ctx.store.record_job(
                 experiment, job.key, job.kind, job.label, "running", run_id=ctx.run_id, started_at=started
             )

@@ -200,7 +200,10 @@ def _mlm_entries(ctx: RunContext, phase: PhaseConfig, seed: int, tokenizer) -> l
 
 
 def _progress(ctx: RunContext, key: str):
-    return lambda step, total, loss: ctx.progress(key, step, total, f"loss {loss:.3f}")
+    def report(step: int, total: int, loss: float) -> None:
+        ctx.progress(key, step, total, unit="steps", loss=None if loss != loss else loss)  # nan: not yet read
+
+    return report
 
 
 def _train_and_save(
