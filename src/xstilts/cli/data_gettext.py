@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xstilts.cli.progress import RichDatasetView
 from xstilts.data.gettext.build import build
 
 console = Console()
@@ -27,8 +28,16 @@ def build_gettext(
     ),
     force: bool = typer.Option(False, "--force", help="Rebuild even if the inputs have not changed."),
 ) -> None:
-    """Build the msgdomain, msgretrieval and msgkind datasets from the machine's gettext catalogs."""
-    result = build(locale_dir, force=force)
+    """Build the msgdomain, msgretrieval and msgkind datasets from the machine's gettext catalogs.
+
+    Examples:
+
+      xstilts data build gettext
+
+      xstilts data build gettext --locale-dir /usr/share/locale --force
+    """
+    with RichDatasetView(console) as view:
+        result = build(locale_dir, force=force, on_event=view)
     manifest = result.manifest
     if result.status == "up_to_date":
         console.print(

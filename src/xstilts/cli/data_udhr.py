@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xstilts.cli.progress import RichDatasetView
 from xstilts.data.udhr.build import BuildReport, build_udhr_dataset
 
 _EXAMPLES = 5
@@ -41,9 +42,17 @@ def build_udhr(
     ),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the dataset is up to date."),
 ) -> None:
-    """Build the UDHR parallel corpus (360+ languages, English pivot) for `udhr-retrieval`."""
+    """Build the UDHR parallel corpus (360+ languages, English pivot) for `udhr-retrieval`.
+
+    Examples:
+
+      xstilts data build udhr
+
+      xstilts data build udhr --force
+    """
     console = Console()
-    report = build_udhr_dataset(from_tarball, force=force)
+    with RichDatasetView(console) as view:
+        report = build_udhr_dataset(from_tarball, force=force, on_event=view)
     for problem in report.problems:
         console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
     print_summary(console, report)

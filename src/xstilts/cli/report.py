@@ -99,9 +99,9 @@ def register(app: typer.Typer) -> None:
 
         Examples:
 
-          xstilts report experiments/xnli-stilts.yaml
+          xstilts report examples/demo.yaml
 
-          xstilts report --store runs/results.sqlite --experiment xnli-stilts --out reports/xnli --n-boot 2000
+          xstilts report --store runs/demo/results.sqlite --experiment demo --out runs/demo/report-2000 --n-boot 2000
         """
         from xstilts.analysis.metadata import read_language_meta
         from xstilts.analysis.report import build_report

@@ -71,7 +71,16 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="Output folder for --matrix."),
         kind: DistanceKind = typer.Option(DistanceKind.all, "--kind", help="Distance kind to show or write."),
     ) -> None:
-        """URIEL distances (syntactic, phonological, inventory, genetic, geographic, featural)."""
+        """URIEL distances (syntactic, phonological, inventory, genetic, geographic, featural).
+
+        Examples:
+
+          xstilts distance eng jpn
+
+          xstilts distance en fi --kind genetic
+
+          xstilts distance --matrix --languages en,de,ja,fi --out distances
+        """
         positional = list(codes or [])
         if not matrix:
             if len(positional) != 2 or languages:

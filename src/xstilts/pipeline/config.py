@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -363,7 +364,7 @@ def _resolve_paths(raw: dict, folder: Path) -> None:
     for name in PATH_FIELDS:
         value = raw.get(name)
         if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
-            raw[name] = str(folder / value)
+            raw[name] = os.path.normpath(folder / value)
     mlflow = (raw.get("tracking") or {}).get("mlflow") if isinstance(raw.get("tracking"), dict) else None
     if isinstance(mlflow, dict) and isinstance(mlflow.get("uri"), str):
         mlflow["uri"] = _resolve_store_uri(mlflow["uri"], folder)
@@ -372,9 +373,9 @@ def _resolve_paths(raw: dict, folder: Path) -> None:
 def _resolve_store_uri(uri: str, folder: Path) -> str:
     """``sqlite:///mlflow.db`` and ``./mlruns`` are relative to the file too; servers stay as given."""
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-        return f"sqlite:///{folder / uri[len('sqlite:///') :]}"
+        return f"sqlite:///{os.path.normpath(folder / uri[len('sqlite:///') :])}"
     if "://" not in uri and not Path(uri).expanduser().is_absolute():
-        return str(folder / uri)
+        return os.path.normpath(folder / uri)
     return uri
 
 
