@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -88,3 +89,9 @@ def test_a_sweep_runs_and_the_store_labels_each_point(tiny_world, tmp_path):
         assert set(rows.condition) == {"none", "kind-en"}  # every point has its own baseline
         assert sorted(rows.language.unique()) == ["de", "en", "fr"]
     assert main.model.nunique() == 2
+    from xstilts.analysis.report import build_report
+
+    report = build_report(config.store_path, config.name, config.report_dir, n_boot=50)
+    text = Path(report.index_md).read_text(encoding="utf-8")
+    for model in main.model.unique():
+        assert model in text  # each sweep point is its own labelled model in the report
