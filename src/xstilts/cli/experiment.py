@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from xstilts.cli.choices import Executor
@@ -104,7 +105,12 @@ def results(
         raise ConfigError(f"the store has no scores for {config.name!r}", file=config.store_path)
     main = frame[frame.is_main == 1]
     for (model, task), rows in main.groupby(["model", "target_task"]):
-        console.print(_scores_table(model, task, rows))
+        console.print(
+            f"[bold]{escape(model)} · {task}[/]: {rows.metric.iloc[0]} (mean over {rows.seed.nunique()} seed(s))",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print(_scores_table(rows))
     if csv:
         frame.to_csv(csv, index=False)
         console.print(f"wrote {len(frame)} rows to {csv}")
@@ -113,15 +119,14 @@ def results(
         console.print(f"wrote {len(frame)} rows to {parquet}")
 
 
-def _scores_table(model: str, task: str, rows) -> Table:
+def _scores_table(rows) -> Table:
     """Languages down, conditions across (grids have few conditions and many languages).
 
     One table per model and target: a sweep point is its own model label, never averaged in.
     """
     pivot = rows.pivot_table(index="language", columns="condition", values="value", aggfunc="mean")
     pivot.loc["(mean)"] = pivot.mean(axis=0)
-    title = f"{model} · {task}: {rows.metric.iloc[0]} (mean over {rows.seed.nunique()} seed(s))"
-    table = folding_table(title, ["language", *map(str, pivot.columns)], right=list(map(str, pivot.columns)))
+    table = folding_table(None, ["language", *map(str, pivot.columns)], right=list(map(str, pivot.columns)))
     for language, values in pivot.iterrows():
         table.add_row(str(language), *(f"{v:.1f}" for v in values))
     return table

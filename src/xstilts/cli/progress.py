@@ -146,6 +146,9 @@ class RichRunView:
         for task in self.jobs.values():
             self.progress.remove_task(task)
         self.jobs.clear()
+        if self.overall is not None:  # the summary below says it all, and stays the last line
+            self.progress.remove_task(self.overall)
+            self.overall = None
         print_summary(self.progress.console, event)
 
 

@@ -172,7 +172,7 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                         Job(
                             key,
                             "intermediate",
-                            f"{shown} · {condition} · seed {seed}",
+                            f"{point.only('intermediate').model_label(model)} · {condition} · seed {seed}",
                             [],
                             {
                                 "model": model,
@@ -182,7 +182,7 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                                 "runtime": runtime,
                                 "mlm": phase.get("mlm"),
                             },
-                            tags=_tags(shown, condition, seed),
+                            tags=_tags(point.only("intermediate").model_label(model), condition, seed),
                         )
                     )
                     parent = {"kind": "intermediate", "key": key}

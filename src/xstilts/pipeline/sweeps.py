@@ -29,6 +29,10 @@ class SweepPoint:
     def label(self) -> str:
         return ", ".join(f"{name}={value}" for name, value in self.values.items())
 
+    def only(self, *phases: str) -> SweepPoint:
+        """The part of this point that concerns ``phases`` (an intermediate job ignores finetune.*)."""
+        return SweepPoint({k: v for k, v in self.values.items() if k.split(".", 1)[0] in phases})
+
     def model_label(self, model: str) -> str:
         """The store's ``model`` column for this point: the model, plus the swept values."""
         return f"{model} [{self.label}]" if self.values else model
