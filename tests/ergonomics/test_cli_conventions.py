@@ -78,17 +78,27 @@ def test_enum_options_list_their_values_and_reject_others_with_exit_2(args, valu
     assert re.search(re.escape(option) + r".*" + values, help_text), help_text
 
 
-def test_input_errors_exit_2_and_failed_runs_exit_1(tmp_path, monkeypatch):
-    result = runner.invoke(app, ["run", str(tmp_path / "missing.yaml")])
-    assert result.exit_code == 2 and "experiment file not found" in result.output
-    assert "Traceback" not in result.output
-    experiment = REPO / "examples" / "demo.yaml"
+def test_input_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
 
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "xstilts", "run", str(tmp_path / "missing.yaml")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "experiment file not found" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_failed_run_exits_1_and_says_so(monkeypatch):
     def broken_run(*_args, **_kwargs):
         raise RuntimeError("job exploded")
 
     monkeypatch.setattr("xstilts.pipeline.runner.run_experiment", broken_run)
-    result = runner.invoke(app, ["run", str(experiment)])
+    result = runner.invoke(app, ["run", str(REPO / "examples" / "demo.yaml")])
     assert result.exit_code == 1
     assert "failed: RuntimeError: job exploded" in result.output
     assert runner.invoke(app, ["run", "--no-such-option"]).exit_code == 2

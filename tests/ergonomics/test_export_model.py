@@ -134,34 +134,13 @@ def test_mean_pooled_head_is_the_encoder_plus_head_weights(trained, tiny_world):
 
 
 def test_ambiguous_or_unknown_selection_is_a_usage_error(trained):
+    from xstilts.errors import ConfigError
+
     path, _, root = trained
-    result = CliRunner().invoke(
-        app,
-        [
-            "export",
-            "model",
-            str(path),
-            "--out",
-            str(root / "x"),
-            "--condition",
-            "kind-en",
-            "--target",
-            "tinytopic",
-        ],
-    )
-    assert result.exit_code == 2 and "2 jobs match" in result.output
-    result = CliRunner().invoke(
-        app,
-        [
-            "export",
-            "model",
-            str(path),
-            "--out",
-            str(root / "y"),
-            "--condition",
-            "nope",
-            "--target",
-            "tinytopic",
-        ],
-    )
-    assert result.exit_code == 2 and "no finetune job for condition 'nope'" in result.output
+    base = ["export", "model", str(path), "--target", "tinytopic"]
+    ambiguous = CliRunner().invoke(app, [*base, "--out", str(root / "x"), "--condition", "kind-en"])
+    assert isinstance(ambiguous.exception, ConfigError)  # main() prints it as one line, exit 2
+    assert "2 jobs match" in str(ambiguous.exception) and "--model" in str(ambiguous.exception)
+    unknown = CliRunner().invoke(app, [*base, "--out", str(root / "y"), "--condition", "nope"])
+    assert "no finetune job for condition 'nope'" in str(unknown.exception)
+    assert not (root / "x").exists() and not (root / "y").exists()  # nothing written

@@ -27,14 +27,17 @@ EXIT_USAGE = 2  # usage or input error (click uses 2 for usage errors too)
 
 
 class _ConventionsGroup(TyperGroup):
-    """The root group: every sub-command's errors become the documented exit codes."""
+    """The root group: an unexpected exception in any sub-command is a failed run (exit 1).
+
+    :class:`XstiltsError` passes through to :func:`main`, which prints its one line and exits 2
+    (library callers and tests invoking the app still see the error object itself).
+    """
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except XstiltsError as error:
-            err_console.print(f"[bold red]error:[/] {error.one_line()}", highlight=False, soft_wrap=True)
-            raise typer.Exit(EXIT_USAGE) from None
+        except XstiltsError:
+            raise
         except Exception as error:
             if type(error).__module__.startswith("typer"):  # Exit, Abort, usage errors: typer's own
                 raise
@@ -101,7 +104,7 @@ def main() -> None:
     """Run the CLI; user errors become one line on stderr and exit code 2 (see the module docstring)."""
     try:
         app()  # standalone mode: typer/click handle usage errors, --help and exit codes
-    except XstiltsError as error:  # raised outside a command (e.g. while importing a task module)
+    except XstiltsError as error:  # a usage or input error, from any command
         err_console.print(f"[bold red]error:[/] {error.one_line()}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
 
