@@ -89,6 +89,7 @@ class RunFinished:
     store_path: Path
     report_dir: Path
     status: str  # done | failed | dry-run
+    pending: int = 0  # jobs this run had to do (a dry run does none of them)
 
 
 Event = DatasetProgress | RunStarted | JobStarted | JobProgress | JobFinished | RunFinished

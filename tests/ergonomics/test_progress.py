@@ -47,3 +47,17 @@ def test_a_run_emits_started_progress_finished_and_a_summary(tiny_world, tmp_pat
     text = out.getvalue()
     assert "jobs run: 0; reused (already finished): 5; failed: 0" in text
     assert str(config.store_path) in text and str(config.report_dir) in text
+
+
+def test_a_dry_run_reports_what_would_run_and_runs_nothing(tiny_world, tmp_path):
+    path = write_experiment(
+        tmp_path / "exp.yaml", tiny_world, "dry",
+        conditions={"none": [], "kind-en": ["tinykind:en"]}, targets={"tinytopic": {}},
+        intermediate=dict(PHASE), finetune=dict(PHASE),
+    )  # fmt: skip
+    events = []
+    summary = run_experiment(load_experiment(path), dry_run=True, on_event=events.append)
+    assert sum(summary.executed.values()) == 0
+    assert not any(isinstance(e, (JobStarted, JobProgress)) for e in events)
+    assert len(events[0].jobs) == 5 and not any(row.done for row in events[0].jobs)
+    assert (events[-1].status, events[-1].pending, events[-1].reused) == ("dry-run", 5, 0)

@@ -158,6 +158,12 @@ def print_summary(console: Console, event: RunFinished) -> None:
     kinds = ", ".join(f"{n} {kind}" for kind, n in event.executed.items() if n)
     color = {"done": "green", "failed": "red"}.get(event.status, "yellow")
     console.rule(f"[{color}]{event.experiment}: {event.status}[/]")
+    if event.status == "dry-run":
+        console.print(
+            f"dry run: {event.pending} job(s) would run, {event.reused} already finished; nothing was trained",
+            highlight=False,
+        )
+        return
     console.print(
         f"jobs run: {ran}{f' ({kinds})' if kinds else ''}; reused (already finished): {event.reused}; "
         f"failed: {event.failed}; wall time {event.wall_s:.0f} s",

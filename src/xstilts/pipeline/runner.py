@@ -101,7 +101,7 @@ def run_experiment(
     ctx.emit(_started(config, ctx, plan, removed, dry_run))
     if dry_run:
         summary = RunSummary("", planned, Counter(), time.perf_counter() - start, config.store_path)
-        ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), 0, "dry-run"))
+        ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), 0, "dry-run", len(todo)))
         return summary
     if state.is_main_process:
         ctx.run_id = ctx.store.start_run(
@@ -126,7 +126,7 @@ def run_experiment(
             ctx.store.finish_run(ctx.run_id, status)
         summary = RunSummary(ctx.run_id, planned, executed, time.perf_counter() - start, config.store_path)
         failed = 0 if status == "done" else 1  # executors stop at the first failing job
-        ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), failed, status))
+        ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), failed, status, len(todo)))
     return summary
 
 
@@ -159,7 +159,7 @@ def _started(
 
 
 def _finished(
-    config: ExperimentConfig, summary: RunSummary, reused: int, failed: int, status: str
+    config: ExperimentConfig, summary: RunSummary, reused: int, failed: int, status: str, pending: int
 ) -> RunFinished:
     return RunFinished(
         experiment=config.name,
@@ -170,4 +170,5 @@ def _finished(
         store_path=config.store_path,
         report_dir=config.report_dir,
         status=status,
+        pending=pending,
     )
