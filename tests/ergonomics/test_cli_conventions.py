@@ -149,3 +149,17 @@ targets: {msgdomain: {}}
     # a path given on the command line is the user's, relative to where they are
     overridden = load_experiment(folder / "explicit.yaml", ["output_dir=here"])
     assert overridden.resolved_output_dir == elsewhere / "here"
+
+
+def test_every_cli_table_column_folds_instead_of_cutting():
+    """Rich's default overflow is an ellipsis; every column the CLI declares must fold (or never wrap)."""
+    import ast
+
+    offenders = []
+    for path in sorted((REPO / "src" / "xstilts" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_column":
+                keywords = {k.arg for k in node.keywords}
+                if not keywords & {"overflow", "no_wrap"}:
+                    offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []

