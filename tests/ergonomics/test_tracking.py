@@ -96,3 +96,28 @@ def test_mlflow_has_one_run_per_job_with_config_params_curves_and_scores(tracked
         assert len(rows) == 3
         for row in rows.itertuples():
             assert run.data.metrics[f"test/{row.language}/accuracy"] == pytest.approx(row.value)
+
+
+def test_mlflow_takes_more_scores_than_one_batch_and_marks_failed_jobs(tmp_path):
+    pytest.importorskip("mlflow", reason="MLflow is the optional [tracking] extra")
+    from mlflow.tracking import MlflowClient
+
+    from xstilts.training.tracking import Tracker, TrackingTarget
+
+    uri = f"sqlite:///{tmp_path / 'm.db'}"
+    scores = {f"test/l{i:04d}/accuracy": i / 10 for i in range(2500)}  # > 1000 metrics per call
+    with Tracker(TrackingTarget("eval", mlflow_uri=uri, mlflow_experiment="e", tags={"k": "v"})) as tracker:
+        tracker.log(0, scores)
+    with (
+        pytest.raises(RuntimeError),
+        Tracker(TrackingTarget("broken", mlflow_uri=uri, mlflow_experiment="e")),
+    ):
+        raise RuntimeError("job failed")
+    client = MlflowClient(uri)
+    runs = {
+        r.info.run_name: r for r in client.search_runs([client.get_experiment_by_name("e").experiment_id])
+    }
+    assert (
+        len(runs["eval"].data.metrics) == 2500 and runs["eval"].data.metrics["test/l2499/accuracy"] == 249.9
+    )
+    assert runs["eval"].info.status == "FINISHED" and runs["broken"].info.status == "FAILED"

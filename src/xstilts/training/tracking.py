@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MLFLOW_BATCH = 100  # MlflowClient.log_batch accepts at most 100 params and 1000 metrics per call
+MLFLOW_BATCH = 100  # MlflowClient.log_batch accepts at most 100 params per call ...
+MLFLOW_METRICS = 1000  # ... and 1000 metrics (a tracking server enforces it; 360 languages log more)
 
 
 def slug(text: str, limit: int = 80) -> str:
@@ -80,8 +81,9 @@ class Tracker:
             from mlflow.entities import Metric
 
             now = _now_ms()
-            metrics_list = [Metric(_mlflow_name(k), v, now, step) for k, v in finite.items()]
-            self._client.log_batch(self._run_id, metrics=metrics_list)
+            metrics = [Metric(_mlflow_name(k), v, now, step) for k, v in finite.items()]
+            for start in range(0, len(metrics), MLFLOW_METRICS):
+                self._client.log_batch(self._run_id, metrics=metrics[start : start + MLFLOW_METRICS])
 
     def close(self, status: str = "FINISHED") -> None:
         """Flush and close; ``status`` FAILED marks an MLflow run whose job raised."""
