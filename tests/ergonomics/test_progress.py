@@ -61,3 +61,19 @@ def test_a_dry_run_reports_what_would_run_and_runs_nothing(tiny_world, tmp_path)
     assert not any(isinstance(e, (JobStarted, JobProgress)) for e in events)
     assert len(events[0].jobs) == 5 and not any(row.done for row in events[0].jobs)
     assert (events[-1].status, events[-1].pending, events[-1].reused) == ("dry-run", 5, 0)
+
+
+def test_the_job_bar_shows_steps_rate_eta_and_the_loss(tmp_path):
+    from xstilts.events import PlanRow
+
+    out = io.StringIO()
+    console = Console(file=out, width=150, force_terminal=True, color_system=None)
+    started = RunStarted("x", "grid", "cpu", tmp_path, 0, [PlanRow("finetune", 1, 0)])
+    with RichRunView(console) as view:
+        view(started)
+        view(JobStarted("k" * 16, "finetune", "model · none · topic · seed 1"))
+        for step in (1, 2, 3):
+            view(JobProgress("k" * 16, step, 10, "steps", 0.5 + step / 10))
+    text = out.getvalue()
+    assert "finetune: model · none · topic · seed 1" in text
+    assert "3/10" in text and "loss 0.800" in text and "steps/s" in text and "nan" not in text
