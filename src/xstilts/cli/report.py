@@ -17,6 +17,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from xstilts.cli.choices import Cluster
 from xstilts.errors import ConfigError
 
 
@@ -86,9 +87,9 @@ def register(app: typer.Typer) -> None:
             None, "--n-boot", help="Bootstrap replicates (default: config, else 1000)."
         ),
         seed: int = typer.Option(0, help="Bootstrap seed."),
-        cluster: str | None = typer.Option(
+        cluster: Cluster | None = typer.Option(
             None,
-            help="Cluster unit for errors and bootstrap: language or family (default: config, else language).",
+            help="Cluster unit for errors and bootstrap (default: the config's, else language).",
         ),
         language_meta: Path | None = typer.Option(
             None, "--language-meta", help="CSV/TSV with language,name,family,latitude,longitude."
@@ -98,9 +99,9 @@ def register(app: typer.Typer) -> None:
 
         Examples:
 
-          xstilts report experiments/xnli-stilts.yaml
+          xstilts report examples/demo.yaml
 
-          xstilts report --store runs/results.sqlite --experiment xnli-stilts --out reports/xnli --n-boot 2000
+          xstilts report --store runs/demo/results.sqlite --experiment demo --out runs/demo/report-2000 --n-boot 2000
         """
         from xstilts.analysis.metadata import read_language_meta
         from xstilts.analysis.report import build_report
@@ -110,7 +111,7 @@ def register(app: typer.Typer) -> None:
         defaults = _load_experiment(experiment_file).report if experiment_file is not None else None
         reference = reference or (defaults.reference_language if defaults else "en")
         n_boot = n_boot or (defaults.n_boot if defaults else 1000)
-        cluster = cluster or (defaults.cluster if defaults else "language")
+        cluster = cluster.value if cluster else (defaults.cluster if defaults else "language")
         if language_meta is not None:
             meta = read_language_meta(language_meta)
         with console.status(f"analysing {name} ..."):

@@ -47,7 +47,12 @@ def _found_languages(spec: TaskSpec, data_dir: Path | None) -> str:
 def list_tasks(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DATA_DIR_HELP, file_okay=False),
 ) -> None:
-    """Every registered task: type, roles, main metric, declared languages, languages on disk."""
+    """Every registered task: type, roles, main metric, declared languages, languages on disk.
+
+    Example:
+
+      xstilts tasks list
+    """
     table = Table(title="xstilts tasks", show_lines=False)
     for column in ("task", "type", "roles", "main metric", "#langs", "found on disk"):
         table.add_column(
@@ -70,7 +75,14 @@ def check(
     task: str = typer.Argument(..., help="Task name (see `xstilts tasks list`)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DATA_DIR_HELP, file_okay=False),
 ) -> None:
-    """Read and validate every (split, language) of TASK on disk; print counts and errors."""
+    """Read and validate every (split, language) of TASK on disk; print counts and errors.
+
+    Examples:
+
+      xstilts tasks check msgdomain
+
+      xstilts tasks check xnli --data-dir download
+    """
     console = Console()
     try:
         spec = get_task(task)
@@ -98,9 +110,9 @@ def check(
                 counts[split, lang] = "[red]error[/]"
                 errors.append(error.one_line())
     table = Table(title=escape(f"{task}: examples per split and language ({root})"))
-    table.add_column("language")
+    table.add_column("language", overflow="fold")
     for split in splits:
-        table.add_column(split, justify="right")
+        table.add_column(split, justify="right", overflow="fold")
     for lang in sorted({lang for split in splits for lang in found[split]}):
         table.add_row(lang, *(counts.get((split, lang), "-") for split in splits))
     console.print(table)

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xstilts.cli.choices import DistanceKind
 from xstilts.errors import ConfigError, UnknownNameError
 
 console = Console()
@@ -21,7 +22,7 @@ def _split_codes(text: str) -> list[str]:
     return [code.strip() for code in text.split(",") if code.strip()]
 
 
-def _print_pair(a: str, b: str) -> None:
+def _print_pair(a: str, b: str, kind: str = "all") -> None:
     from xstilts.typology import DISTANCE_KINDS, MEASURE, distance_table
 
     row = distance_table([b], reference=a)
@@ -29,12 +30,12 @@ def _print_pair(a: str, b: str) -> None:
         entry.split(":", 1)[0]: entry.split(":", 1)[1].strip() for entry in row.attrs["missing"].get(b, [])
     }
     table = Table(title=f"URIEL distances {a} - {b}")
-    table.add_column("kind")
-    table.add_column("distance", justify="right")
-    for kind in DISTANCE_KINDS:
-        value = float(row.loc[b, kind])
-        shown = f"missing ({reasons.get(kind, 'no data')})" if math.isnan(value) else f"{value:.3f}"
-        table.add_row(kind, shown)
+    table.add_column("kind", overflow="fold")
+    table.add_column("distance", justify="right", overflow="fold")
+    for name in DISTANCE_KINDS if kind == "all" else [kind]:
+        value = float(row.loc[b, name])
+        shown = f"missing ({reasons.get(name, 'no data')})" if math.isnan(value) else f"{value:.3f}"
+        table.add_row(name, shown)
     console.print(table)
     console.print(f"measure: {MEASURE}", highlight=False)
 
@@ -68,11 +69,18 @@ def register(app: typer.Typer) -> None:
             None, "--languages", help="Comma-separated codes for --matrix, e.g. en,de,ja."
         ),
         out: Path = typer.Option(None, "--out", help="Output folder for --matrix."),
-        kind: str = typer.Option(
-            "all", "--kind", help="syntactic|phonological|inventory|genetic|geographic|featural|all."
-        ),
+        kind: DistanceKind = typer.Option(DistanceKind.all, "--kind", help="Distance kind to show or write."),
     ) -> None:
-        """URIEL distances (syntactic, phonological, inventory, genetic, geographic, featural)."""
+        """URIEL distances (syntactic, phonological, inventory, genetic, geographic, featural).
+
+        Examples:
+
+          xstilts distance eng jpn
+
+          xstilts distance en fi --kind genetic
+
+          xstilts distance --matrix --languages en,de,ja,fi --out distances
+        """
         positional = list(codes or [])
         if not matrix:
             if len(positional) != 2 or languages:
@@ -80,11 +88,11 @@ def register(app: typer.Typer) -> None:
                     "give exactly two language codes",
                     fix="xstilts distance eng jpn, or use --matrix --languages ...",
                 )
-            _print_pair(*positional)
+            _print_pair(*positional, kind.value)
             return
         chosen = _split_codes(languages) if languages else positional
         if len(chosen) < 2:
             raise ConfigError("--matrix needs at least two languages", fix="--languages en,de,ja,fi")
         if out is None:
             raise ConfigError("--matrix needs an output folder", fix="--out DIR")
-        _write_matrices(chosen, kind, out)
+        _write_matrices(chosen, kind.value, out)

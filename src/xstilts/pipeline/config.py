@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -121,10 +122,25 @@ class ReportConfig(Strict):
     cluster: Literal["language", "family"] | dict[str, Literal["language", "family"]] = "language"
 
 
+class MLflowConfig(Strict):
+    """One MLflow run per job in this tracking store (e.g. ``sqlite:///mlflow.db``, ``./mlruns``)."""
+
+    uri: str = Field(min_length=1)
+    experiment: str | None = Field(None, description="MLflow experiment (default: this experiment's name)")
+
+
+class TrackingConfig(Strict):
+    """Training curves and scores: TensorBoard event files per job, optionally MLflow runs."""
+
+    tensorboard: bool = True
+    log_every: int = Field(10, ge=1, description="steps between logged points (each one a device sync)")
+    mlflow: MLflowConfig | None = None
+
+
 class ExperimentConfig(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
-    output_dir: Path | None = None  # default runs/<name>
+    output_dir: Path | None = None  # default runs/<name> next to the experiment file
     artifact_dir: Path | None = None  # default XSTILTS_HOME/artifacts (shared across experiments)
     data_dir: Path | None = None  # root of user-provided task data (e.g. xtreme download/)
     # Modules that register extra tasks (your own TaskSpecs): imported before planning and in
@@ -139,6 +155,24 @@ class ExperimentConfig(Strict):
     evaluation: EvaluationConfig = EvaluationConfig()
     runtime: RuntimeConfig = RuntimeConfig()
     report: ReportConfig = ReportConfig()
+    tracking: TrackingConfig = TrackingConfig()
+    # Sweep axes, e.g. {"finetune.learning_rate": [2e-5, 5e-5]}; usually written as a list value in
+    # the phase section itself (moved here on load by sweeps.extract_sweeps).
+    sweep: dict[str, list[Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sweep_axes(cls, value: Any) -> Any:
+        """A list value for a phase hyperparameter is a sweep axis (see pipeline/sweeps.py)."""
+        if isinstance(value, dict):
+            from xstilts.pipeline.sweeps import extract_sweeps
+
+            value = dict(value)
+            for phase in ("intermediate", "finetune"):
+                if isinstance(value.get(phase), dict):
+                    value[phase] = dict(value[phase])
+            extract_sweeps(value)
+        return value
 
     @field_validator("conditions", mode="before")
     @classmethod
@@ -172,7 +206,24 @@ class ExperimentConfig(Strict):
             raise ValueError("seeds must be distinct")
         if not self.targets:
             raise ValueError("at least one target task is needed")
+        from xstilts.pipeline.sweeps import validate_sweep
+
+        self.sweep = validate_sweep(
+            self.sweep, {"intermediate": self.intermediate, "finetune": self.finetune}
+        )
         return self
+
+    def sweep_points(self):
+        """The sweep grid's points (one empty point when nothing is swept)."""
+        from xstilts.pipeline.sweeps import sweep_points
+
+        return sweep_points(self.sweep)
+
+    def phase_at(self, phase: str, point) -> PhaseConfig:
+        """Phase ``phase`` (intermediate|finetune) with sweep point ``point``'s values applied."""
+        base: PhaseConfig = getattr(self, phase)
+        overrides = point.phase(phase)
+        return base.model_validate({**base.model_dump(), **overrides}) if overrides else base
 
     # -- derived locations ---------------------------------------------------------------
     @property
@@ -291,12 +342,52 @@ def load_experiment(path: str | Path, overrides: list[str] | None = None) -> Exp
         ) from None
     if not isinstance(raw, dict):
         raise ConfigError("the experiment file must be a YAML mapping", file=source)
+    _resolve_paths(raw, source.resolve().parent)
     for override in overrides or []:
         _apply_override(raw, override, source)
     try:
         return ExperimentConfig.model_validate(raw)
     except ValidationError as error:
         raise _format_validation_error(error, source) from None
+
+
+PATH_FIELDS = ("output_dir", "artifact_dir", "data_dir")
+
+
+def _resolve_paths(raw: dict, folder: Path) -> None:
+    """Relative paths written in the file mean "relative to this file", wherever the CLI runs.
+
+    Without ``output_dir`` the run folder is ``runs/<name>`` next to the file.
+    """
+    if "output_dir" not in raw and isinstance(raw.get("name"), str):
+        raw["output_dir"] = str(folder / "runs" / raw["name"])
+    for name in PATH_FIELDS:
+        value = raw.get(name)
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            raw[name] = os.path.normpath(folder / value)
+    mlflow = (raw.get("tracking") or {}).get("mlflow") if isinstance(raw.get("tracking"), dict) else None
+    if isinstance(mlflow, dict) and isinstance(mlflow.get("uri"), str):
+        mlflow["uri"] = _resolve_store_uri(mlflow["uri"], folder)
+
+
+def _resolve_store_uri(uri: str, folder: Path) -> str:
+    """``sqlite:///mlflow.db`` and ``./mlruns`` are relative to the file too; servers stay as given."""
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        return f"sqlite:///{os.path.normpath(folder / uri[len('sqlite:///') :])}"
+    if "://" not in uri and not Path(uri).expanduser().is_absolute():
+        return os.path.normpath(folder / uri)
+    return uri
+
+
+def _override_value(text: str) -> Any:
+    """``a,b,c`` is a list (a sweep axis for phase fields); anything else is read as YAML.
+
+    Quote a string that contains commas (``--set 'description="a, b"'``) or use YAML's ``[a, b]``.
+    """
+    stripped = text.strip()
+    if "," in stripped and stripped[:1] not in "[{\"'":
+        return [yaml.safe_load(part) for part in stripped.split(",")]
+    return yaml.safe_load(text)
 
 
 def _apply_override(raw: dict, override: str, source: Path) -> None:
@@ -309,4 +400,10 @@ def _apply_override(raw: dict, override: str, source: Path) -> None:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise ConfigError(f"override {override!r}: {part!r} is not a mapping", file=source)
-    node[parts[-1]] = yaml.safe_load(value)
+    try:
+        node[parts[-1]] = _override_value(value)
+    except yaml.YAMLError as error:
+        raise ConfigError(
+            f"override {override!r}: invalid value ({getattr(error, 'problem', error)})",
+            fix="quote strings: --set 'description=\"a, b\"'",
+        ) from None

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from xstilts.errors import UnknownNameError
+from xstilts.events import JobStarted
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.planner import Job
 from xstilts.pipeline.store import ScoreRow
@@ -56,6 +57,7 @@ def run_job(job: Job, ctx: RunContext) -> None:
     experiment = ctx.config.name
     if not ctx.cache.is_complete(job.kind, job.key):
         if state.is_main_process:
+            ctx.emit(JobStarted(job.key, job.kind, job.label))
             ctx.store.record_job(
                 experiment, job.key, job.kind, job.label, "running", run_id=ctx.run_id, started_at=started
             )
@@ -94,10 +96,25 @@ def _evaluate(job: Job, ctx: RunContext) -> None:
         "key": job.key,
         "provenance": ctx.provenance(parent=job.payload["parent"], payload=job.payload),
     }
-    with ctx.cache.build("evaluate", job.key, meta) as tmp:
+    from xstilts.training.tracking import Tracker
+
+    with (
+        Tracker(ctx.tracking_target(job, job.payload)) as tracker,
+        ctx.cache.build("evaluate", job.key, meta) as tmp,
+    ):
         evaluate = evaluate_retrieval if spec.task_type is TaskType.RETRIEVAL else evaluate_finetuned
         results = evaluate(job, ctx, tmp)
         (tmp / SCORES).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
+        tracker.log(0, _test_metrics(spec.test_split, results))
+
+
+def _test_metrics(split: str, results: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Every score of an evaluation as ``<split>/<language>/<metric>`` scalars for the trackers."""
+    return {
+        f"{split}/{language}/{metric}": float(value)
+        for language, result in results.items()
+        for metric, value in result["scores"].items()
+    }
 
 
 def _higher_is_better(metric: str) -> bool:

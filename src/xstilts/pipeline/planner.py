@@ -46,6 +46,7 @@ class Job:
     deps: list[str]
     payload: dict[str, Any]
     cells: list[Cell] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)  # model/condition/seed/target, for trackers
 
 
 @dataclass
@@ -144,10 +145,12 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                 )
             member_specs[member.key] = spec
 
+    points = config.sweep_points()
     for model in config.models:
         revision = resolve_model(model).revision
         base = {"model": model, "revision": revision}
-        for seed in config.seeds:
+        for point, seed in ((p, s) for p in points for s in config.seeds):
+            shown = point.model_label(model)  # the store's model column: model + swept values
             for condition, members in config.conditions.items():
                 parent: dict[str, str] | None = None
                 member_keys = ",".join(m.key for m in members)
@@ -161,7 +164,7 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                         member_data.append(
                             {"task": m.task, "version": spec.version, "language": m.language, "data": fps}
                         )
-                    phase = config.intermediate.model_dump(mode="json")
+                    phase = config.phase_at("intermediate", point).model_dump(mode="json")
                     key = stable_hash(
                         ["intermediate", ENGINE_VERSION, base, member_data, phase, seed, runtime]
                     )
@@ -169,7 +172,7 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                         Job(
                             key,
                             "intermediate",
-                            f"{model} · {condition} · seed {seed}",
+                            f"{point.only('intermediate').model_label(model)} · {condition} · seed {seed}",
                             [],
                             {
                                 "model": model,
@@ -179,12 +182,13 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                                 "runtime": runtime,
                                 "mlm": phase.get("mlm"),
                             },
+                            tags=_tags(point.only("intermediate").model_label(model), condition, seed),
                         )
                     )
                     parent = {"kind": "intermediate", "key": key}
                 for target, target_config in config.targets.items():
                     spec = targets[target]
-                    cell = Cell(model, condition, seed, target, member_keys, sources)
+                    cell = Cell(shown, condition, seed, target, member_keys, sources)
                     languages = _eval_languages(spec, config, target_config.languages)
                     test_fps = _fingerprints(spec, config, spec.test_split, languages)
                     limit = (
@@ -200,7 +204,7 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                             for split in ("train", spec.dev_split)
                             if split in spec.files
                         }
-                        phase = config.finetune.model_dump(mode="json")
+                        phase = config.phase_at("finetune", point).model_dump(mode="json")
                         ft_key = stable_hash(
                             [
                                 "finetune",
@@ -219,7 +223,7 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                             Job(
                                 ft_key,
                                 "finetune",
-                                f"{model} · {condition} · {target} · seed {seed}",
+                                f"{shown} · {condition} · {target} · seed {seed}",
                                 [parent["key"]] if parent else [],
                                 {
                                     "model": model,
@@ -229,6 +233,7 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                                     "seed": seed,
                                     "runtime": runtime,
                                 },
+                                tags=_tags(shown, condition, seed, target),
                             )
                         )
                         eval_parent = {"kind": "finetune", "key": ft_key}
@@ -245,9 +250,10 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                             limit,
                             evaluation,
                             runtime,
+                            *([point.values] if point.values else []),
                         ]
                     )
-                    label = f"{model} · {condition} · {target} → {len(languages)} languages"
+                    label = f"{shown} · {condition} · {target} → {len(languages)} languages"
                     add(
                         Job(
                             ev_key,
@@ -264,9 +270,15 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                                 "runtime": runtime,
                             },
                             cells=[cell],
+                            tags=_tags(shown, condition, seed, target),
                         )
                     )
     return Plan(_topological(jobs))
+
+
+def _tags(model: str, condition: str, seed: int, target: str | None = None) -> dict[str, str]:
+    tags = {"model": model, "condition": condition, "seed": str(seed)}
+    return {**tags, "target": target} if target else tags
 
 
 def _topological(jobs: dict[str, Job]) -> dict[str, Job]:

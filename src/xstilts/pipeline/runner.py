@@ -6,17 +6,13 @@ ones complete on disk and in the store, and runs only what is missing.
 
 from __future__ import annotations
 
-import io
 import socket
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
+from xstilts.events import EventSink, JobFinished, JobRow, PlanRow, RunFinished, RunStarted
 from xstilts.paths import cache_dir
 from xstilts.pipeline.cache import ArtifactCache
 from xstilts.pipeline.config import ExperimentConfig
@@ -55,25 +51,18 @@ def prepare(config: ExperimentConfig) -> tuple[Plan, RunContext]:
     return plan, ctx
 
 
-def plan_table(plan: Plan, ctx: RunContext, title: str) -> Table:
-    table = Table(title=title)
-    for column in ("kind", "planned", "done", "pending"):
-        table.add_column(column, justify="right" if column != "kind" else "left")
+def plan_rows(plan: Plan, ctx: RunContext) -> list[PlanRow]:
+    """Planned and finished jobs per kind (the "plan" table of ``run`` and ``status``)."""
+    rows = []
     for kind in ("intermediate", "finetune", "evaluate"):
         jobs = plan.by_kind(kind)
-        done = sum(is_done(job, ctx) for job in jobs)
-        table.add_row(kind, str(len(jobs)), str(done), str(len(jobs) - done))
-    return table
+        rows.append(PlanRow(kind, len(jobs), sum(is_done(job, ctx) for job in jobs)))
+    return rows
 
 
-def jobs_table(plan: Plan, ctx: RunContext) -> Table:
-    table = Table(title="jobs")
-    for column in ("status", "kind", "job", "key"):
-        table.add_column(column)
-    for job in plan.jobs.values():
-        done = is_done(job, ctx)
-        table.add_row("[green]done[/]" if done else "[yellow]pending[/]", job.kind, job.label, job.key[:12])
-    return table
+def job_rows(plan: Plan, ctx: RunContext) -> list[JobRow]:
+    """Every job with its done/pending state (``status`` and ``run --dry-run``)."""
+    return [JobRow(job.key, job.kind, job.label, is_done(job, ctx)) for job in plan.jobs.values()]
 
 
 def run_experiment(
@@ -81,17 +70,23 @@ def run_experiment(
     *,
     executor: str = "local",
     dry_run: bool = False,
-    console: Console | None = None,
+    on_event: EventSink | None = None,
+    console: object = None,
     ray_address: str | None = None,
     cpus_per_job: int = 1,
     gpus_per_job: float = 0,
 ) -> RunSummary:
+    """Plan, skip what is done, run the rest; progress goes to ``on_event`` (see xstilts.events).
+
+    ``console`` is accepted for callers written before progress events and ignored: the runner
+    draws nothing (cli/progress.py does).
+    """
     from xstilts.training.precision import process_state
 
+    del console
     state = process_state()  # several processes under `accelerate launch`: only the main one reports
-    console = console or Console()
     if not state.is_main_process:
-        console = Console(file=io.StringIO())
+        on_event = None
     start = time.perf_counter()
     removed = 0
     if state.is_main_process:  # creates the store and cache folders before the other ranks look
@@ -100,22 +95,14 @@ def run_experiment(
     state.wait_for_everyone()
     if not state.is_main_process:
         plan, ctx = prepare(config)
-    console.print(
-        f"[bold]{config.name}[/]: {len(config.models)} model(s) x {len(config.conditions)} condition(s) x "
-        f"{len(config.targets)} target(s) x {len(config.seeds)} seed(s)"
-    )
-    console.print(
-        f"runtime: {ctx.runtime.device}, {ctx.runtime.precision} ({ctx.runtime.reason}), "
-        f"{ctx.runtime.threads} threads; artifacts in {ctx.cache.root}"
-    )
-    if removed:
-        console.print(f"removed {removed} unfinished artifact folder(s) left by an interrupted run")
-    console.print(plan_table(plan, ctx, "plan"))
+    ctx.on_progress = on_event
     planned = Counter(job.kind for job in plan.jobs.values())
     todo = [job for job in plan.jobs.values() if not is_done(job, ctx)]
+    ctx.emit(_started(config, ctx, plan, removed, dry_run))
     if dry_run:
-        console.print(jobs_table(plan, ctx))
-        return RunSummary("", planned, Counter(), time.perf_counter() - start, config.store_path)
+        summary = RunSummary("", planned, Counter(), time.perf_counter() - start, config.store_path)
+        ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), 0, "dry-run", len(todo)))
+        return summary
     if state.is_main_process:
         ctx.run_id = ctx.store.start_run(
             config.name,
@@ -126,55 +113,62 @@ def run_experiment(
         )
     executed: Counter = Counter()
     status = "failed"
+
+    def on_done(job) -> None:
+        executed[job.kind] += 1
+        ctx.emit(JobFinished(job.key, job.kind, job.label))
+
     try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[note]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        ) as progress:
-            overall = progress.add_task("jobs", total=len(todo), note="")
-            current: dict[str, int] = {}
-
-            def on_progress(key: str, done: int, total: int, note: str) -> None:
-                if key not in current:
-                    label = next(j for j in todo if j.key == key)
-                    current[key] = progress.add_task(f"  {label.kind}: {label.label}", total=total, note="")
-                progress.update(current[key], completed=done, total=total, note=note)
-
-            def on_done(job) -> None:
-                executed[job.kind] += 1
-                if job.key in current:
-                    progress.remove_task(current.pop(job.key))
-                progress.console.print(f"[green]✓[/] {job.kind}: {job.label}")
-                progress.advance(overall)
-
-            ctx.on_progress = on_progress
-            if executor == "ray":
-                from xstilts.pipeline.executors import run_ray
-
-                run_ray(
-                    todo,
-                    ctx,
-                    on_done,
-                    address=ray_address,
-                    cpus_per_job=cpus_per_job,
-                    gpus_per_job=gpus_per_job,
-                )
-            else:
-                from xstilts.pipeline.executors import run_local
-
-                run_local(todo, ctx, on_done)
+        _execute(executor, todo, ctx, on_done, ray_address, cpus_per_job, gpus_per_job)
         status = "done"
     finally:
         if state.is_main_process:
             ctx.store.finish_run(ctx.run_id, status)
-    wall = time.perf_counter() - start
-    console.print(
-        f"finished in {wall:.0f} s: ran {dict(executed)}; skipped {len(plan.jobs) - len(todo)} finished job(s). "
-        f"Scores: {config.store_path}"
+        summary = RunSummary(ctx.run_id, planned, executed, time.perf_counter() - start, config.store_path)
+        failed = 0 if status == "done" else 1  # executors stop at the first failing job
+        ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), failed, status, len(todo)))
+    return summary
+
+
+def _execute(executor, todo, ctx, on_done, ray_address, cpus_per_job, gpus_per_job) -> None:
+    if executor == "ray":
+        from xstilts.pipeline.executors import run_ray
+
+        run_ray(todo, ctx, on_done, address=ray_address, cpus_per_job=cpus_per_job, gpus_per_job=gpus_per_job)
+    else:
+        from xstilts.pipeline.executors import run_local
+
+        run_local(todo, ctx, on_done)
+
+
+def _started(
+    config: ExperimentConfig, ctx: RunContext, plan: Plan, removed: int, dry_run: bool
+) -> RunStarted:
+    sweep = f" x {len(config.sweep_points())} sweep point(s)" if config.sweep else ""
+    return RunStarted(
+        experiment=config.name,
+        grid=f"{len(config.models)} model(s) x {len(config.conditions)} condition(s) x "
+        f"{len(config.targets)} target(s) x {len(config.seeds)} seed(s){sweep}",
+        runtime=f"{ctx.runtime.device}, {ctx.runtime.precision} ({ctx.runtime.reason}), "
+        f"{ctx.runtime.threads} threads",
+        artifacts=ctx.cache.root,
+        removed_stale=removed,
+        plan=plan_rows(plan, ctx),
+        jobs=job_rows(plan, ctx) if dry_run else [],
     )
-    return RunSummary(ctx.run_id, planned, executed, wall, config.store_path)
+
+
+def _finished(
+    config: ExperimentConfig, summary: RunSummary, reused: int, failed: int, status: str, pending: int
+) -> RunFinished:
+    return RunFinished(
+        experiment=config.name,
+        executed=dict(summary.executed),
+        reused=reused,
+        failed=failed,
+        wall_s=summary.wall_s,
+        store_path=config.store_path,
+        report_dir=config.report_dir,
+        status=status,
+        pending=pending,
+    )

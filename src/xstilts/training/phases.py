@@ -104,6 +104,7 @@ def settings_from(phase: PhaseConfig, ctx: RunContext) -> TrainSettings:
         fused_optimizer=fused == "on" or (fused == "auto" and fused_adamw_available(ctx.runtime.device)),
         plan=BatchPlan(batch_size=phase.batch_size, max_tokens=phase.max_tokens, pad_multiple=multiple),
         eval_plan=evaluation_plan(ctx.config, ctx.runtime),
+        log_every=ctx.config.tracking.log_every,
     )
 
 
@@ -199,7 +200,10 @@ def _mlm_entries(ctx: RunContext, phase: PhaseConfig, seed: int, tokenizer) -> l
 
 
 def _progress(ctx: RunContext, key: str):
-    return lambda step, total, loss: ctx.progress(key, step, total, f"loss {loss:.3f}")
+    def report(step: int, total: int, loss: float) -> None:
+        ctx.progress(key, step, total, unit="steps", loss=None if loss != loss else loss)  # nan: not yet read
+
+    return report
 
 
 def _train_and_save(
@@ -219,7 +223,16 @@ def _train_and_save(
     chosen = prepare_encoder(model, ctx)
     settings = settings_from(phase, ctx)
     runnable = torch.compile(model, dynamic=False) if chosen["compile"] else model
-    result = train(runnable, entries, settings, ctx.runtime, seed, tokenizer, on_step=_progress(ctx, job.key))
+    from xstilts.training.precision import process_state
+    from xstilts.training.tracking import Tracker
+
+    target = ctx.tracking_target(job, job.payload) if process_state().is_main_process else None
+    with Tracker(target) as tracker:
+        result = train(
+            runnable, entries, settings, ctx.runtime, seed, tokenizer,
+            on_step=_progress(ctx, job.key), tracker=tracker,
+        )  # fmt: skip
+        tracker.log(result.steps, _final_metrics(result))
     save_keys = {k for k in trainable_keys(model) | inherited if not k.startswith(f"heads.{MLM_HEAD}")}
     meta = {
         "kind": job.kind,
@@ -232,13 +245,22 @@ def _train_and_save(
         "padding_efficiency": result.real_tokens / max(1, result.padded_tokens),
         "provenance": ctx.provenance(**meta_extra),
     }
-    from xstilts.training.precision import process_state
-
     if not process_state().is_main_process:  # DDP: one writer
         return
     with ctx.cache.build(job.kind, job.key, meta) as tmp:
         meta["saved_parameters"] = save_delta(model, tmp / WEIGHTS, save_keys)
         (tmp / "train_log.json").write_text(json.dumps(result.dev_history, indent=2))
+
+
+def _final_metrics(result) -> dict[str, float]:
+    """What a finished phase reports once: best dev scores, final loss, throughput."""
+    return {
+        "final/loss": result.final_loss,
+        "final/best_step": result.best_step,
+        "final/examples_per_s": result.examples_per_s,
+        "final/wall_s": result.wall_s,
+        **{f"final/best_dev/{name}": value for name, value in result.best_dev.items()},
+    }
 
 
 def run_intermediate(job, ctx: RunContext) -> None:

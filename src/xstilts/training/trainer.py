@@ -25,8 +25,9 @@ from xstilts.training.mlm import mask_tokens
 from xstilts.training.optim import build_optimizers, linear_schedule
 from xstilts.training.precision import RuntimeChoice, autocast
 from xstilts.training.sampling import TaskSampler, task_probabilities
+from xstilts.training.tracking import Tracker
 
-LOG_EVERY = 10  # steps between reading the loss back from the device (a sync on GPUs)
+LOG_EVERY = 10  # default steps between reading the loss back from the device (a sync on GPUs)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class TrainSettings:
     plan: BatchPlan = field(default_factory=BatchPlan)
     eval_plan: BatchPlan = field(default_factory=lambda: BatchPlan(batch_size=256))
     mlm_probability: float = 0.15
+    log_every: int = LOG_EVERY  # steps between logged points (loss, lr, grad norm, throughput)
 
 
 @dataclass
@@ -118,6 +120,7 @@ def train(
     tokenizer,
     accelerator=None,
     on_step: Callable[[int, int, float], None] | None = None,
+    tracker: Tracker | None = None,
 ) -> TrainResult:
     from accelerate import Accelerator
 
@@ -203,27 +206,27 @@ def train(
             accelerator.backward(loss / settings.grad_accumulation)
             if micro == settings.grad_accumulation - 1:
                 last_loss = loss.detach()
-        if settings.max_grad_norm:
-            accelerator.clip_grad_norm_(
-                [
-                    p
-                    for p in model.parameters()
-                    if p.requires_grad and p.grad is not None and not p.grad.is_sparse
-                ],
-                settings.max_grad_norm,
-            )
+        # Step 1 is logged too, so the loss is known from the start (never "nan" on screen).
+        logging = step == 1 or step % settings.log_every == 0 or step == settings.max_steps
+        norm = _clip_or_measure(accelerator, model, settings.max_grad_norm, logging)
+        lr = optimizers[0].param_groups[0]["lr"]  # the rate this step used (before the schedule moves)
         for opt, sched in zip(optimizers, schedulers, strict=True):
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
-        if step % LOG_EVERY == 0 or step == settings.max_steps:
+        if logging:
             loss_value = float(last_loss)  # the only device sync outside evaluations
+            if tracker is not None:
+                now = time.perf_counter()
+                tracker.log(step, _curve_point(loss_value, lr, norm, examples, real, now - start))
         if on_step:
             on_step(step, settings.max_steps, loss_value)  # the loss as of the last sync
         if settings.eval_every and (step % settings.eval_every == 0 or step == settings.max_steps):
             loss_value = float(last_loss)
             scores = dev_scores(core, entries, settings, runtime, pad_id)
             model.train()
+            if tracker is not None and scores:
+                tracker.log(step, {f"dev/{name}": value for name, value in scores.items()})
             if scores:
                 mean = sum(scores.values()) / len(scores)
                 history.append({"step": step, "loss": loss_value, **scores, "mean": mean})
@@ -257,6 +260,29 @@ def train(
         final_loss=loss_value,
         stopped_early=stopped_early,
     )
+
+
+def _clip_or_measure(accelerator, model, max_norm: float, measure: bool) -> torch.Tensor | None:
+    """Clip gradients (when configured) and return their total norm; measured only if needed."""
+    grads = [p for p in model.parameters() if p.requires_grad and p.grad is not None and not p.grad.is_sparse]
+    if max_norm:
+        return accelerator.clip_grad_norm_(grads, max_norm)
+    if measure and grads:
+        return torch.nn.utils.get_total_norm([p.grad for p in grads])
+    return None
+
+
+def _curve_point(
+    loss: float, lr: float, norm: torch.Tensor | None, examples: int, tokens: int, elapsed: float
+) -> dict[str, float]:
+    """One point of the training curves (rates are averages since the phase started)."""
+    point = {"train/loss": loss, "train/learning_rate": lr}
+    if norm is not None:
+        point["train/grad_norm"] = float(norm)
+    if elapsed > 0:
+        point["train/examples_per_s"] = examples / elapsed
+        point["train/tokens_per_s"] = tokens / elapsed
+    return point
 
 
 def _trainable(model: torch.nn.Module) -> set[str]:

@@ -25,6 +25,7 @@ from xstilts.data.gettext.domains import CLASSES, PINNED_DOMAINS
 from xstilts.data.gettext.kinds import KINDS, RULES_VERSION
 from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
 from xstilts.errors import MissingResourceError
+from xstilts.events import DatasetProgress, EventSink, emit
 from xstilts.hashing import sha256_file
 from xstilts.paths import data_dir
 
@@ -98,9 +99,16 @@ def _up_to_date(target: Path, fingerprint: str) -> dict[str, Any] | None:
 
 
 def build(
-    locale_dir: Path = Path("/usr/share/locale"), *, force: bool = False, out_dir: Path | None = None
+    locale_dir: Path = Path("/usr/share/locale"),
+    *,
+    force: bool = False,
+    out_dir: Path | None = None,
+    on_event: EventSink | None = None,
 ) -> BuildResult:
-    """Build (or confirm up to date) the gettext datasets from ``locale_dir`` into ``out_dir``."""
+    """Build (or confirm up to date) the gettext datasets from ``locale_dir`` into ``out_dir``.
+
+    Progress (catalogs read, files written) goes to ``on_event`` as DatasetProgress events.
+    """
     started = time.perf_counter()
     locale_dir = Path(locale_dir)
     target = Path(out_dir) if out_dir is not None else dataset_dir()
@@ -116,7 +124,7 @@ def build(
         if manifest is not None:
             return BuildResult("up_to_date", target, manifest, time.perf_counter() - started)
 
-    corpus = collect(locale_dir)
+    corpus = collect(locale_dir, on_event)
     if not corpus.messages:
         raise MissingResourceError(
             "no usable message in the pinned gettext catalogs",
@@ -127,7 +135,7 @@ def build(
     pools = splits.split_pools(corpus.messages)
     files, left_out = datasets.all_files(corpus.messages, pools, languages)
     manifest = _manifest(corpus, pools, files, left_out, locale_dir, fingerprint)
-    _write_atomically(target, files, manifest)
+    _write_atomically(target, files, manifest, on_event)
     return BuildResult("built", target, manifest, time.perf_counter() - started)
 
 
@@ -195,13 +203,16 @@ def _manifest(
     }
 
 
-def _write_atomically(target: Path, files: dict[str, list[dict]], manifest: dict) -> None:
+def _write_atomically(
+    target: Path, files: dict[str, list[dict]], manifest: dict, on_event: EventSink | None = None
+) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
     retired = target.parent / f".{target.name}.old-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        for relative in sorted(files):
+        for done, relative in enumerate(sorted(files), 1):
+            emit(on_event, DatasetProgress("gettext", "files written", done, len(files), relative))
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in files[relative])

