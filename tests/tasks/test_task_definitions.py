@@ -19,7 +19,7 @@ MAIN_METRIC = {
     TaskType.PAIR_CLASSIFICATION: {"accuracy"},
     TaskType.MULTIPLE_CHOICE: {"accuracy"},
     # XTREME: SQuAD v1.1 script for XQuAD/TyDiQA/SQuAD, MLQA script for MLQA
-    TaskType.SPAN_QA: {"squad_f1", "mlqa_f1", "qa_f1"},
+    TaskType.SPAN_QA: {"squad_f1", "mlqa_f1", "qa_f1", "squad_v2_f1"},
 }
 
 

@@ -141,8 +141,9 @@ register(
         "squad_v1",
         {"train": "squad/train-v1.1.json", "dev": "squad/dev-v1.1.json"},
         task_type=TaskType.SPAN_QA,
-        description="SQuAD v1.1: extractive QA on Wikipedia paragraphs (every question answerable).",
-        metrics=("qa_f1", "exact_match"),
+        description="SQuAD v1.1: extractive QA on Wikipedia paragraphs (every question answerable); "
+        "scored with evaluate-v1.1.py's rule.",
+        metrics=("squad_f1", "squad_exact_match"),
         reader=f"{_READERS}.squad:read_squad_v1",
         source="https://rajpurkar.github.io/SQuAD-explorer/; Rajpurkar et al. 2016",
         obtain=download_step("download_squad"),
@@ -154,8 +155,9 @@ register(
         "squad_v2",
         {"train": "squad/train-v2.0.json", "dev": "squad/dev-v2.0.json"},
         task_type=TaskType.SPAN_QA,
-        description="SQuAD v2.0: extractive QA with unanswerable questions (answers == [] = no answer).",
-        metrics=("qa_f1", "exact_match"),
+        description="SQuAD v2.0: extractive QA with unanswerable questions (answers == [] = no answer); "
+        "scored with evaluate-v2.0.py's rule.",
+        metrics=("squad_v2_f1", "squad_v2_exact_match"),
         reader=f"{_READERS}.squad:read_squad_v2",
         source="https://rajpurkar.github.io/SQuAD-explorer/; Rajpurkar et al. 2018",
         obtain="SQuAD-explorer dataset/train-v2.0.json and dev-v2.0.json, saved in squad/",
