@@ -54,7 +54,7 @@ def test_every_file_on_disk_reads_and_passes_the_contract(task: str) -> None:
 def test_xnli_unquotes_csv_writer_fields_and_falls_back_to_the_export() -> None:
     train = read("xnli", "train", "en")
     assert train[2] == {
-        "id": "train-en-2",
+        "id": "train-2",
         "text_a": 'He said "no" twice .',
         "text_b": "He agreed at once .",
         "label": "contradiction",
@@ -79,10 +79,10 @@ def test_translate_train_and_dev_as_train() -> None:
     assert translated[0]["english_a"].startswith("Conceptually")
     as_train, dev = read("xnli-dev-as-train", "train", "ar"), read("xnli", "dev", "ar")
     assert [{**e, "id": ""} for e in as_train] == [{**e, "id": ""} for e in dev]
-    assert as_train[0]["id"] == "train-ar-0"
+    assert as_train[0]["id"] == "train-0"
     paws = read("pawsx-translate-train", "train", "fr")
     assert paws[1] == {
-        "id": "train-fr-1",
+        "id": "train-1",
         "text_a": "Elle est née à Toronto et a grandi à Ottawa .",
         "text_b": "Née à Toronto , elle a grandi à Ottawa .",
         "label": "1",
@@ -110,7 +110,7 @@ def test_glue_tasks_read_columns_by_name() -> None:
     assert (qqp[1]["id"], qqp[1]["label"]) == ("402555", "duplicate")
     sst2 = read("sst2", "train", "en")
     assert sst2[2] == {
-        "id": "train-en-2",
+        "id": "train-2",
         "text": "that loves its characters and communicates something rather beautiful about human nature ",
         "label": "positive",
     }
@@ -208,7 +208,7 @@ def test_bucc_records_and_gold() -> None:
 
 def test_tatoeba_source_is_english() -> None:
     assert read("tatoeba", "test", "ar")[1] == {
-        "id": "test-ar-1",
+        "id": "test-1",
         "source": "Where is the station?",
         "target": "أين المحطة؟",
     }

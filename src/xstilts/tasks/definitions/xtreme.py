@@ -71,6 +71,7 @@ register(
         languages=XNLI_LANGUAGES,
         labels=NLI_LABELS,
         metrics=("accuracy",),
+        parallel_test=True,  # row i (XTREME files, exports), pairID (XNLI-1.0), id (x-final): same item
         reader="xstilts.tasks.readers.tsv:read_xnli",
         files={split: f"xnli/{split}-{{lang}}.tsv" for split in ("train", "dev", "test")},
         fallback_files=exports("xnli", ("train", "dev", "test")),
@@ -89,6 +90,7 @@ register(
         languages=PAWSX_LANGUAGES,
         labels=("0", "1"),
         metrics=("accuracy",),
+        parallel_test=True,  # row i (XTREME files, exports), pairID (XNLI-1.0), id (x-final): same item
         reader="xstilts.tasks.readers.tsv:read_pawsx",
         files={split: f"pawsx/{split}-{{lang}}.tsv" for split in ("train", "dev", "test")},
         fallback_files=exports("pawsx", ("train", "dev", "test")),
@@ -130,7 +132,10 @@ register(
         metrics=("span_f1",),
         reader="xstilts.tasks.readers.conll:read_panx",
         files={split: f"panx/{split}-{{lang}}.tsv" for split in ("train", "dev", "test")},
-        fallback_files=exports("panx", ("train", "dev", "test")),
+        fallback_files={
+            split: (f"panx_dataset/{{lang}}-{split}", f"panx_dataset/{{lang}}/{split}", export("panx", split))
+            for split in ("train", "dev", "test")
+        },
         source=f"{XTREME_SOURCE}; Pan et al. 2017, WikiANN (AmazonPhotos.zip, manual download)",
         obtain=download_step("download_panx, after saving AmazonPhotos.zip to download/"),
     )

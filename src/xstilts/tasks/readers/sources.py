@@ -38,6 +38,21 @@ class LabelsWithheld(DataFormatError):
     """A release file whose gold labels were removed (XTREME's test files): try the next source."""
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One place a split may live: its files (a ``*`` pattern may match several) and the pattern."""
+
+    is_release: bool
+    files: list[Path]
+    pattern: str
+
+
+# (task, split, language) -> the pattern of the layout the last read of it used. The reader
+# signature stays ``reader(data_dir, split, lang) -> examples``; ``xstilts tasks check`` looks here
+# to count examples per layout.
+LAYOUTS_READ: dict[tuple[str, str, str], str] = {}
+
+
 class ReleaseTaskSpec(TaskSpec):
     """A :class:`TaskSpec` whose splits may have fallback files (exports, other releases)."""
 
@@ -56,14 +71,13 @@ class ReleaseTaskSpec(TaskSpec):
         release = (self.files[split],) if split in self.files else ()
         return release + tuple(self.fallback_files.get(split, ()))
 
-    def candidates(self, data_dir: Path, split: str, lang: str) -> list[tuple[bool, list[Path]]]:
-        """``(is_release, files)`` groups to try, in order; a group is one file, or every match of a
-        ``*`` pattern.
+    def candidates(self, data_dir: Path, split: str, lang: str) -> list[Candidate]:
+        """The file groups to try, in order; a group is one file, or every match of a ``*`` pattern.
 
         A group whose files do not exist is still listed (as the unexpanded path) so that a
         missing-file error can name where the data was expected.
         """
-        groups: list[tuple[bool, list[Path]]] = []
+        groups: list[Candidate] = []
         for index, pattern in enumerate(self.patterns(split)):
             if "{lang}" not in pattern and lang != self.source_language:
                 continue
@@ -71,9 +85,10 @@ class ReleaseTaskSpec(TaskSpec):
             relative = pattern.replace("{lang}", lang)
             if "*" in relative:
                 hits = sorted(glob.glob(_glob_under(Path(data_dir), relative)))
-                groups.append((is_release, [Path(hit) for hit in hits] or [Path(data_dir) / relative]))
+                files = [Path(hit) for hit in hits] or [Path(data_dir) / relative]
             else:
-                groups.append((is_release, [Path(data_dir) / relative]))
+                files = [Path(data_dir) / relative]
+            groups.append(Candidate(is_release, files, pattern))
         return groups
 
     def languages_on_disk(self, data_dir: Path) -> dict[str, list[str]]:
@@ -123,8 +138,13 @@ class ReadContext:
     lang: str
 
     def example_id(self, index: int) -> str:
-        """An id for formats without one: stable across runs, unique within (split, language)."""
-        return f"{self.split}-{self.lang}-{index}"
+        """An id for formats without one: the row index, stable across runs.
+
+        It leaves the language out on purpose: XTREME's XNLI/PAWS-X files (and the ``datasets``
+        exports of XNLI) are parallel, row *i* being the same item in every language, so the id
+        must be too, or ``max_examples_per_language`` would keep different items per language.
+        """
+        return f"{self.split}-{index}"
 
 
 Parser = Callable[[Path, ReadContext], list[Example]]
@@ -156,21 +176,23 @@ def read_task(
         )
     groups = spec.candidates(Path(data_dir), split, lang)
     withheld: LabelsWithheld | None = None
-    for is_release, group in groups:
+    for candidate in groups:
+        group = candidate.files
         if not all(path.exists() for path in group):
             continue
-        parser = parsers[""] if is_release else parsers.get(group[0].suffix, parsers[""])
+        parser = parsers[""] if candidate.is_release else parsers.get(group[0].suffix, parsers[""])
         context = ReadContext(spec, split, lang)
         try:
             examples: list[Example] = []
             for path in group:
                 examples.extend(parser(path, context))
+            LAYOUTS_READ[task, split, lang] = candidate.pattern
             return _unique_ids(examples)
         except LabelsWithheld as error:
             withheld = withheld or error
-    expected = groups[0][1][0] if groups else None
+    expected = groups[0].files[0] if groups else None
     if withheld is not None:
-        others = " or ".join(_describe(g[0]) for _, g in groups if str(g[0]) != withheld.file)
+        others = " or ".join(_describe(g.files[0]) for g in groups if str(g.files[0]) != withheld.file)
         raise DataFormatError(
             withheld.problem,
             file=withheld.file,
@@ -185,7 +207,7 @@ def read_task(
             fix=f"read {split!r} with language {spec.source_language!r}",
         )
     how = f"get it with {spec.obtain}" if spec.obtain else "provide the release file"
-    alternatives = " or ".join(_describe(g[0]) for _, g in groups[1:])
+    alternatives = " or ".join(_describe(g.files[0]) for g in groups[1:])
     raise MissingResourceError(
         f"no {task} {split} file for {lang!r}",
         file=expected,
