@@ -73,3 +73,27 @@ def test_check_errors(runner: CliRunner, tmp_path: Path) -> None:
     assert no_root.exit_code == 2 and "--data-dir" in no_root.output
     empty = runner.invoke(app, ["tasks", "check", "xnli", "--data-dir", str(tmp_path)])
     assert empty.exit_code == 1 and "no xnli files under" in empty.output
+
+
+def test_check_counts_examples_per_layout(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["tasks", "check", "panx", "--data-dir", str(FIXTURES)])
+    assert result.exit_code == 0, result.output
+    assert "panx: examples per layout read" in result.output
+    assert cells(result.output, "panx_dataset/{lang}-test") == ["panx_dataset/{lang}-test", "test", "1", "2"]
+    assert cells(result.output, "panx/test-{lang}.jsonl") == ["panx/test-{lang}.jsonl", "test", "1", "2"]
+
+
+def test_check_bucc_checks_the_gold_files(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["tasks", "check", "bucc2018", "--data-dir", str(FIXTURES)])
+    assert result.exit_code == 0, result.output
+    assert cells(result.output, "de") == ["de", "6 (2 gold)", "6 (2 gold)"]
+    shutil.copytree(FIXTURES / "bucc2018", tmp_path / "bucc2018")
+    shutil.rmtree(tmp_path / "bucc2018/de-en")  # XTREME deletes the test gold: nothing left for de test
+    (tmp_path / "bucc2018/zh-en.dev.gold").write_text("zh-000000001\ten-000000099\n", encoding="utf-8")
+    broken = runner.invoke(app, ["tasks", "check", "bucc2018", "--data-dir", str(tmp_path)])
+    assert broken.exit_code == 1
+    errors = [line for line in broken.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2, broken.output
+    assert "names 'en-000000099', which is not a sentence of the corpus" in errors[0]  # dev zh
+    assert "no BUCC gold pairs for de-en test" in errors[1]
+    assert "bucc2018-de-en.training-gold.tar.bz2" in errors[1] and "top folder is bucc2018/" in errors[1]

@@ -2,8 +2,10 @@
 
 Sentences are embedded by mean (or first-token) pooling over a chosen encoder layer and compared
 by cosine similarity. Each language is scored in both directions (English -> language and
-language -> English); the task's metrics are the mean of the two, and each direction is stored
-too. English sentences shared across languages are embedded once per job.
+language -> English), each stored as a labelled variant (``metric@en->xx``, ``metric@xx->en``);
+the unlabelled metric is the task's ``retrieval_direction`` (Tatoeba: xx->en, as XTREME) or the
+mean of both. Mining tasks (BUCC) mine with LASER's ratio margin (:mod:`.mining`). English
+sentences shared across languages are embedded once per job.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from xstilts.evaluation.mining import margin_mine
 from xstilts.evaluation.predict import evaluation_plan
 from xstilts.evaluation.zero_shot import EVAL_SEED
 from xstilts.models.assemble import assemble
@@ -66,17 +69,27 @@ class Embedder:
 
 
 def mine(embed: Embedder, records: list[dict[str, Any]]) -> list[tuple[str, str, float]]:
-    """BUCC-style mining: each source sentence's nearest English sentence by cosine similarity."""
-    sources = [r for r in records if r["side"] == "src"]
-    targets = [r for r in records if r["side"] == "trg"]
-    if not sources or not targets:
+    """BUCC mining as XTREME does it: LASER ratio margin, ``max`` retrieval (see :mod:`.mining`).
+
+    As XTREME, identical sentences are embedded and mined once, and a sentence that occurs more
+    than once in its corpus gives no pair (``read_sent2id`` cannot map it back to one id).
+    """
+    sides = {}
+    for side in ("src", "trg"):
+        ids_by_text: dict[str, list[str]] = {}
+        for record in records:
+            if record["side"] == side:
+                ids_by_text.setdefault(record["text"].strip(), []).append(record["id"])
+        sides[side] = ids_by_text
+    if not sides["src"] or not sides["trg"]:
         return []
-    similarity = embed([r["text"] for r in sources]) @ embed([r["text"] for r in targets]).T
-    best = similarity.argmax(1)
-    return [
-        (s["id"], targets[int(j)]["id"], float(similarity[i, j]))
-        for i, (s, j) in enumerate(zip(sources, best, strict=True))
-    ]
+    source_texts, target_texts = list(sides["src"]), list(sides["trg"])
+    pairs = []
+    for i, j, value in margin_mine(embed(source_texts), embed(target_texts)):
+        source_ids, target_ids = sides["src"][source_texts[i]], sides["trg"][target_texts[j]]
+        if len(source_ids) == 1 and len(target_ids) == 1:
+            pairs.append((source_ids[0], target_ids[0], value))
+    return pairs
 
 
 def _mining_scores(
@@ -97,6 +110,25 @@ def _mining_scores(
         "bucc_f1@dev": dev_f1,
     }
     return scores, test_pairs, {"threshold": threshold, "threshold_from": spec.dev_split}
+
+
+def _direction_scores(spec, similarity: np.ndarray, gold: np.ndarray, language: str) -> dict[str, float]:
+    """Each metric in both directions (labelled) and the task's main direction unlabelled.
+
+    ``similarity`` has English rows and the language's columns: its rows retrieve en->xx, its
+    transpose xx->en (XTREME's Tatoeba direction).
+    """
+    scores: dict[str, float] = {}
+    for metric in spec.metrics:
+        directions = {
+            "en->xx": compute(metric, similarity, gold, language=language),
+            "xx->en": compute(metric, similarity.T, gold, language=language),
+        }
+        for direction, value in directions.items():
+            scores[f"{metric}@{direction}"] = value
+        main = spec.retrieval_direction
+        scores[metric] = sum(directions.values()) / 2 if main == "mean" else directions[main]
+    return scores
 
 
 def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
@@ -140,13 +172,7 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         target = embed([e["target"] for e in examples])
         similarity = source @ target.T  # rows: English, columns: the language
         gold = np.arange(len(examples))
-        scores: dict[str, float] = {}
-        for metric in spec.metrics:
-            forward = compute(metric, similarity, gold, language=language)
-            backward = compute(metric, similarity.T, gold, language=language)
-            scores[metric] = (forward + backward) / 2
-            scores[f"{metric}@en->xx"] = forward
-            scores[f"{metric}@xx->en"] = backward
+        scores = _direction_scores(spec, similarity, gold, language)
         with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
             to_target, to_source = similarity.argmax(1), similarity.argmax(0)
             for i, example in enumerate(examples):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -99,6 +99,10 @@ class TaskSpec(BaseModel):
     finetune_task: str | None = None
     dev_split: str = "dev"
     test_split: str = "test"
+    # Aligned retrieval: which direction is the main score. "xx->en": each sentence of the language
+    # retrieves among the English ones (XTREME's Tatoeba); "en->xx" the reverse; "mean" both
+    # averaged. Both directions are always stored as labelled variants (metric@en->xx, @xx->en).
+    retrieval_direction: Literal["xx->en", "en->xx", "mean"] = "mean"
 
     @field_validator("metrics")
     @classmethod

@@ -20,6 +20,7 @@ these three cases, hence this subclass (a candidate for folding into ``TaskSpec`
 from __future__ import annotations
 
 import glob
+import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,16 @@ class ReleaseTaskSpec(TaskSpec):
 
     fallback_files: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     obtain: str = ""  # how a user gets the release files: the download step that writes them
+    # Mining tasks (BUCC): "module:function" reading a split's gold pairs, gold_reader(data_dir,
+    # split, lang) -> {(src_id, trg_id)}; `xstilts tasks check` checks them against the corpora.
+    gold_reader: str = ""
+
+    def read_gold(self, data_dir: Path, split: str, lang: str) -> set[tuple[str, str]] | None:
+        """The split's gold pairs, or ``None`` for tasks whose examples carry their own gold."""
+        if not self.gold_reader:
+            return None
+        module, _, attr = self.gold_reader.partition(":")
+        return getattr(importlib.import_module(module), attr)(Path(data_dir), split, lang)
 
     @property
     def source_language(self) -> str:

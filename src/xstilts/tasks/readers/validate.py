@@ -73,3 +73,16 @@ def _problem(
     ):
         return f"side {example['side']!r} is neither 'src' nor 'trg'"
     return ""
+
+
+def check_gold(examples: Sequence[dict[str, Any]], gold: set[tuple[str, str]], origin: str | Path) -> None:
+    """Mining gold pairs must name sentences of the corpora (source id, then English id)."""
+    sides = {side: {e["id"] for e in examples if e.get("side") == side} for side in ("src", "trg")}
+    for source, target in sorted(gold):
+        if source not in sides["src"] or target not in sides["trg"]:
+            unknown = source if source not in sides["src"] else target
+            raise DataFormatError(
+                f"gold pair ({source}, {target}) names {unknown!r}, which is not a sentence of the corpus",
+                file=origin,
+                fix="use the gold file of the same archive and split as the corpus files",
+            )
