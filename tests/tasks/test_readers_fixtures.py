@@ -67,8 +67,8 @@ def test_xnli_unquotes_csv_writer_fields_and_falls_back_to_the_export() -> None:
     assert [e["label"] for e in read("xnli", "dev", "de")] == ["neutral", "contradiction"]
     assert get_task("xnli").languages_on_disk(FIXTURES) == {
         "train": ["en"],
-        "dev": ["ar", "de", "en", "zh"],
-        "test": ["hi", "ru"],
+        "dev": ["ar", "de", "en", "fr", "sw", "zh"],  # fr, sw: XNLI-1.0/xnli.dev.tsv
+        "test": ["en", "hi", "ru", "sw"],  # en, sw: XNLI-1.0/xnli.test.jsonl
     }
 
 

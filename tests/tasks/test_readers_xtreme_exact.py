@@ -70,3 +70,82 @@ def test_max_examples_keeps_the_same_items_in_every_language(tmp_path: Path) -> 
     texts = {lang: [e["text_a"].split(" ", 1)[1] for e in examples] for lang, examples in kept.items()}
     assert texts["en"] == texts["de"] == texts["sw"]
     assert len(texts["en"]) == 7
+
+
+# --- original releases: XNLI-1.0, XNLI-MT-1.0, PAWS-X x-final, MultiNLI 1.0 ---------------------
+
+
+def test_xnli_1_0_tsv_keeps_one_language_and_uses_pair_ids() -> None:
+    header = (FIXTURES / "XNLI-1.0/xnli.dev.tsv").read_text(encoding="utf-8").splitlines()[0].split("\t")
+    assert len(header) == 19 and header[:2] == ["language", "gold_label"]
+    french = read("xnli", "dev", "fr")  # no xnli/dev-fr.tsv: XNLI-1.0/xnli.dev.tsv, French rows
+    assert french == [
+        {
+            "id": "100",
+            "text_a": "Le chat était assis sur le tapis.",
+            "text_b": "Un chat était assis.",
+            "label": "entailment",
+        },
+        {
+            "id": "101",
+            "text_a": "Il a dit « oui » deux fois.",
+            "text_b": "Il n'a jamais parlé.",
+            "label": "contradiction",
+        },
+    ]
+    assert read("xnli", "dev", "sw")[1]["text_a"] == 'Alisema "ndiyo" mara mbili.'  # unquoted: '"' is text
+    assert [e["id"] for e in read("xnli", "dev", "sw")] == [e["id"] for e in french]
+    assert read("xnli-dev-as-train", "train", "sw") == read("xnli", "dev", "sw")
+
+
+def test_xnli_1_0_test_jsonl_scores_test_with_labels() -> None:
+    english, swahili = read("xnli", "test", "en"), read("xnli", "test", "sw")
+    assert [e["label"] for e in english] == ["entailment", "neutral"]
+    assert [e["id"] for e in english] == [e["id"] for e in swahili] == ["200", "201"]
+    assert swahili[1]["text_b"] == "Mwanamke anaimba."
+    assert get_task("xnli").languages_on_disk(FIXTURES)["test"] == ["en", "hi", "ru", "sw"]
+
+
+def test_xnli_mt_train_maps_contradictory() -> None:
+    french = read("xnli-translate-train", "train", "fr")
+    assert [e["label"] for e in french] == ["neutral", "entailment", "contradiction"]
+    assert french[1]["text_a"].startswith(
+        'Vous savez pendant la saison et je suppose qu\' à votre niveau "uh"'
+    )
+    assert [e["id"] for e in french] == ["train-0", "train-1", "train-2"]
+
+
+def test_pawsx_x_final_uses_paws_ids() -> None:
+    spanish, korean = read("pawsx", "dev", "es"), read("pawsx", "dev", "ko")
+    assert [e["id"] for e in spanish] == [e["id"] for e in korean] == ["3", "7"]
+    assert spanish[1] == {
+        "id": "7",
+        "text_a": "Se mudó de París a Lyon en 1990 .",
+        "text_b": "En 1990 , se mudó de París a Lyon .",
+        "label": "1",
+    }
+    assert [e["label"] for e in read("pawsx", "test", "es")] == ["0", "1"]
+    translated = read("pawsx-translate-train", "train", "de")  # x-final/de/translated_train.tsv
+    assert [(e["id"], e["label"]) for e in translated] == [("1", "1"), ("2", "0")]
+
+
+def test_multinli_jsonl_drops_and_counts_no_majority_rows() -> None:
+    from xstilts.tasks.readers.sources import NOTES_READ
+
+    rows = read("mnli", "dev_mismatched", "en")
+    assert [(e["id"], e["label"]) for e in rows] == [("63735n", "neutral"), ("63737n", "contradiction")]
+    assert NOTES_READ["mnli", "dev_mismatched", "en"] == [
+        "multinli_1.0_dev_mismatched.jsonl: 2 row(s) with gold label '-' (no majority) dropped"
+    ]
+
+
+def test_original_release_errors_name_file_and_line(tmp_path: Path) -> None:
+    write(tmp_path, "x-final/es/dev_2k.tsv", "id\tsentence1\tsentence2\tlabel\n3\tuno\tdos\n")
+    with pytest.raises(DataFormatError, match=r"dev_2k.tsv:2: expected 4 tab-separated columns"):
+        read("pawsx", "dev", "es", tmp_path)
+    write(tmp_path, "XNLI-1.0/xnli.dev.tsv", "language\tgold_label\tsentence1\nfr\tentailment\tx\n")
+    with pytest.raises(DataFormatError, match=r"xnli.dev.tsv:1: header lacks column"):
+        read("xnli", "dev", "fr", tmp_path)
+    write(tmp_path, "XNLI-MT-1.0/multinli/multinli.train.fr.tsv", "premise\thypo\tlabel\na\tb\tmaybe\n")
+    with pytest.raises(DataFormatError, match=r"multinli.train.fr.tsv:2: unknown label 'maybe'"):
+        read("xnli-translate-train", "train", "fr", tmp_path)

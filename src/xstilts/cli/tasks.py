@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from xstilts.errors import XstiltsError
-from xstilts.tasks.readers.sources import LAYOUTS_READ, ReleaseTaskSpec
+from xstilts.tasks.readers.sources import LAYOUTS_READ, NOTES_READ, ReleaseTaskSpec
 from xstilts.tasks.readers.validate import check_examples, check_gold
 from xstilts.tasks.registry import all_tasks, get_task
 from xstilts.tasks.spec import TaskSpec
@@ -88,7 +88,7 @@ def check(
             soft_wrap=True,
         )
         raise typer.Exit(1)
-    counts, layouts, errors = _read_all(spec, root, found, splits)
+    counts, layouts, notes, errors = _read_all(spec, root, found, splits)
     table = Table(title=escape(f"{task}: examples per split and language ({root})"))
     table.add_column("language")
     for split in splits:
@@ -97,6 +97,8 @@ def check(
         table.add_row(lang, *(counts.get((split, lang), "-") for split in splits))
     console.print(table)
     console.print(_layout_table(task, layouts))
+    for line in notes:
+        console.print(f"note: {escape(line)}", highlight=False, soft_wrap=True)
     for line in errors:
         console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     if errors:
@@ -105,9 +107,10 @@ def check(
 
 
 def _read_all(spec: TaskSpec, root: Path, found: dict[str, list[str]], splits: list[str]):
-    """Read and check every (split, language): count cells, examples per layout, error lines."""
+    """Read and check every (split, language): count cells, examples per layout, notes, error lines."""
     counts: dict[tuple[str, str], str] = {}
     layouts: dict[tuple[str, str], list[int]] = {}  # (layout, split) -> [languages, examples]
+    notes: list[str] = []
     errors: list[str] = []
     for split in splits:
         for lang in found[split]:
@@ -124,10 +127,14 @@ def _read_all(spec: TaskSpec, root: Path, found: dict[str, list[str]], splits: l
                 tally = layouts.setdefault((layout, split), [0, 0])
                 tally[0] += 1
                 tally[1] += len(examples)
+                notes.extend(
+                    f"{spec.name} {split} {lang}: {note}"
+                    for note in NOTES_READ.get((spec.name, split, lang), [])
+                )
             except XstiltsError as error:
                 counts[split, lang] = "[red]error[/]"
                 errors.append(error.one_line())
-    return counts, layouts, errors
+    return counts, layouts, notes, errors
 
 
 def _layout_table(task: str, layouts: dict[tuple[str, str], list[int]]) -> Table:

@@ -19,10 +19,11 @@ from xstilts.tasks.definitions.xtreme import (
     NLI_LABELS,
     PAWSX_LANGUAGES,
     XNLI_LANGUAGES,
+    XNLI_MT_TRAIN,
+    XNLI_ORIGINAL,
     XTREME_SOURCE,
     download_step,
     export,
-    exports,
 )
 from xstilts.tasks.readers.sources import ReleaseTaskSpec
 from xstilts.tasks.registry import register
@@ -33,15 +34,20 @@ _ENGLISH = ("en",)
 _GLUE = "download_glue_data.py (GLUE), unpacked as glue_data/"
 
 
-def _english(name: str, files: dict[str, str], **fields) -> ReleaseTaskSpec:
-    """An English intermediate task read from its release, with the export as fallback."""
+def _english(
+    name: str, files: dict[str, str], originals: dict[str, tuple[str, ...]] | None = None, **fields
+) -> ReleaseTaskSpec:
+    """An English intermediate task read from its release, other releases (``originals``, tried
+    first) and the export as fallbacks."""
+    originals = originals or {}
+    splits = tuple(dict.fromkeys([*files, *originals]))
     return ReleaseTaskSpec(
         name=name,
         roles=(Role.INTERMEDIATE,),
         languages=_ENGLISH,
         train_languages=_ENGLISH,
         files=files,
-        fallback_files=exports(name, tuple(files)),
+        fallback_files={split: (*originals.get(split, ()), export(name, split)) for split in splits},
         test_split="test" if "test" in files else "dev",
         **fields,
     )
@@ -101,8 +107,17 @@ register(
     _english(
         "mnli",
         {"train": "glue_data/MNLI/train.tsv", "dev": "glue_data/MNLI/dev_matched.tsv"},
+        {
+            "train": ("multinli_1.0/multinli_1.0_train.jsonl",),
+            "dev": ("multinli_1.0/multinli_1.0_dev_matched.jsonl",),
+            "dev_mismatched": (
+                "glue_data/MNLI/dev_mismatched.tsv",
+                "multinli_1.0/multinli_1.0_dev_mismatched.jsonl",
+            ),
+        },
         task_type=TaskType.PAIR_CLASSIFICATION,
-        description="MultiNLI (GLUE): natural language inference; dev = dev_matched.",
+        description="MultiNLI (GLUE, or the MultiNLI 1.0 JSON Lines release): natural language "
+        "inference; dev = dev_matched (dev_mismatched is its own split); gold '-' rows dropped.",
         labels=NLI_LABELS,
         metrics=("accuracy",),
         reader=f"{_READERS}.tsv:read_mnli",
@@ -204,7 +219,11 @@ register(
         metrics=("accuracy",),
         reader=f"{_READERS}.tsv:read_xnli_translate_train",
         files={"train": "xnli/XNLI-Translated/en-{lang}-translated.tsv", "dev": "xnli/dev-{lang}.tsv"},
-        fallback_files={"train": (export("xnli-translate-train", "train"),), "dev": (export("xnli", "dev"),)},
+        fallback_files={
+            "train": (XNLI_MT_TRAIN, export("xnli-translate-train", "train")),
+            "dev": (*XNLI_ORIGINAL["dev"], export("xnli", "dev")),
+        },
+        all_language_files=XNLI_ORIGINAL["dev"],
         test_split="dev",
         source=f"{XTREME_SOURCE}; translations: gs://xtreme_translations/XNLI/translate-train",
         obtain="gs://xtreme_translations/XNLI/translate-train/en-<lang>-translated.tsv, saved in xnli/XNLI-Translated/",
@@ -223,7 +242,8 @@ register(
         metrics=("accuracy",),
         reader=f"{_READERS}.tsv:read_xnli_dev_as_train",
         files={"train": "xnli/dev-{lang}.tsv"},
-        fallback_files={"train": (export("xnli", "dev"),)},
+        fallback_files={"train": (*XNLI_ORIGINAL["dev"], export("xnli", "dev"))},
+        all_language_files=XNLI_ORIGINAL["dev"],
         source=f"{XTREME_SOURCE}; Conneau et al. 2018, XNLI",
         obtain=download_step("download_xnli"),
     )
@@ -242,8 +262,8 @@ register(
         reader=f"{_READERS}.tsv:read_pawsx_translate_train",
         files={"train": "pawsx/translated/en-{lang}-translated.tsv", "dev": "pawsx/dev-{lang}.tsv"},
         fallback_files={
-            "train": (export("pawsx-translate-train", "train"),),
-            "dev": (export("pawsx", "dev"),),
+            "train": ("x-final/{lang}/translated_train.tsv", export("pawsx-translate-train", "train")),
+            "dev": ("x-final/{lang}/dev_2k.tsv", export("pawsx", "dev")),
         },
         test_split="dev",
         source=f"{XTREME_SOURCE}; translations: gs://xtreme_translations/PAWSX/translate-train",

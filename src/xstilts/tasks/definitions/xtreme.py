@@ -48,6 +48,14 @@ PANX_TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")  # xtrem
 XTREME_SOURCE = "https://github.com/google-research/xtreme (scripts/download_data.sh, utils_preprocess.py)"
 
 
+# The original releases XTREME's processed files come from (their test files keep the labels).
+XNLI_ORIGINAL = {
+    split: (f"XNLI-1.0/xnli.{split}.tsv", f"XNLI-1.0/xnli.{split}.jsonl") for split in ("dev", "test")
+}
+XNLI_MT_TRAIN = "XNLI-MT-1.0/multinli/multinli.train.{lang}.tsv"
+PAWSX_ORIGINAL = {"train": "train.tsv", "dev": "dev_2k.tsv", "test": "test_2k.tsv"}
+
+
 def export(task: str, split: str) -> str:
     """Where the ``datasets`` export of a split lives (see :mod:`xstilts.tasks.readers.hf_export`)."""
     return f"{task}/{split}-{{lang}}.jsonl"
@@ -74,7 +82,12 @@ register(
         parallel_test=True,  # row i (XTREME files, exports), pairID (XNLI-1.0), id (x-final): same item
         reader="xstilts.tasks.readers.tsv:read_xnli",
         files={split: f"xnli/{split}-{{lang}}.tsv" for split in ("train", "dev", "test")},
-        fallback_files=exports("xnli", ("train", "dev", "test")),
+        fallback_files={
+            "train": (XNLI_MT_TRAIN.format(lang="en"), export("xnli", "train")),  # English MultiNLI
+            "dev": (*XNLI_ORIGINAL["dev"], export("xnli", "dev")),
+            "test": (*XNLI_ORIGINAL["test"], export("xnli", "test")),
+        },
+        all_language_files=(*XNLI_ORIGINAL["dev"], *XNLI_ORIGINAL["test"]),
         source=f"{XTREME_SOURCE}; Conneau et al. 2018, XNLI",
         obtain=download_step("download_xnli"),
     )
@@ -93,7 +106,10 @@ register(
         parallel_test=True,  # row i (XTREME files, exports), pairID (XNLI-1.0), id (x-final): same item
         reader="xstilts.tasks.readers.tsv:read_pawsx",
         files={split: f"pawsx/{split}-{{lang}}.tsv" for split in ("train", "dev", "test")},
-        fallback_files=exports("pawsx", ("train", "dev", "test")),
+        fallback_files={
+            split: (f"x-final/{{lang}}/{PAWSX_ORIGINAL[split]}", export("pawsx", split))
+            for split in ("train", "dev", "test")
+        },
         source=f"{XTREME_SOURCE}; Yang et al. 2019, PAWS-X",
         obtain=download_step("download_pawsx"),
     )

@@ -19,11 +19,14 @@ these three cases, hence this subclass (a candidate for folding into ``TaskSpec`
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import glob
 import importlib
+import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,8 @@ class Candidate:
 # signature stays ``reader(data_dir, split, lang) -> examples``; ``xstilts tasks check`` looks here
 # to count examples per layout.
 LAYOUTS_READ: dict[tuple[str, str, str], str] = {}
+# (task, split, language) -> what the last read of it dropped on purpose, one line each.
+NOTES_READ: dict[tuple[str, str, str], list[str]] = {}
 
 
 class ReleaseTaskSpec(TaskSpec):
@@ -62,6 +67,9 @@ class ReleaseTaskSpec(TaskSpec):
     # Mining tasks (BUCC): "module:function" reading a split's gold pairs, gold_reader(data_dir,
     # split, lang) -> {(src_id, trg_id)}; `xstilts tasks check` checks them against the corpora.
     gold_reader: str = ""
+    # Patterns without {lang} whose one file holds every language of the task (XNLI-1.0's
+    # xnli.dev.tsv): tried for any language, the parser keeps that language's rows.
+    all_language_files: tuple[str, ...] = ()
 
     def read_gold(self, data_dir: Path, split: str, lang: str) -> set[tuple[str, str]] | None:
         """The split's gold pairs, or ``None`` for tasks whose examples carry their own gold."""
@@ -90,7 +98,8 @@ class ReleaseTaskSpec(TaskSpec):
         """
         groups: list[Candidate] = []
         for index, pattern in enumerate(self.patterns(split)):
-            if "{lang}" not in pattern and lang != self.source_language:
+            shared = pattern in self.all_language_files
+            if "{lang}" not in pattern and lang != self.source_language and not shared:
                 continue
             is_release = index == 0 and split in self.files
             relative = pattern.replace("{lang}", lang)
@@ -113,9 +122,41 @@ class ReleaseTaskSpec(TaskSpec):
         for split in self.splits:
             langs: set[str] = set()
             for pattern in self.patterns(split):
-                langs |= _languages_matching(root, pattern, self.source_language)
+                if pattern in self.all_language_files:
+                    langs |= languages_in_shared_file(root / pattern)
+                else:
+                    langs |= _languages_matching(root, pattern, self.source_language)
             found[split] = sorted(langs & declared)
         return found
+
+
+def languages_in_shared_file(path: Path) -> set[str]:
+    """The languages of a file holding all of them (XNLI-1.0): its ``language`` column or field."""
+    if not path.is_file():
+        return set()
+    stat = path.stat()
+    return set(_shared_file_languages(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _shared_file_languages(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    """Cached on the file's identity: ``tasks list`` asks for every split of every task."""
+    del mtime_ns, size
+    found: set[str] = set()
+    with open(path, encoding="utf-8-sig") as handle:
+        if path.endswith(".jsonl"):
+            for line in handle:
+                if line.strip():
+                    with contextlib.suppress(json.JSONDecodeError, AttributeError):
+                        found.add(str(json.loads(line).get("language")))
+        else:
+            header = handle.readline().split("\t")
+            column = header.index("language") if "language" in header else 0
+            for line in handle:
+                cells = line.split("\t")
+                if len(cells) > column and cells[column].strip():
+                    found.add(cells[column].strip())
+    return frozenset(found)
 
 
 def _glob_under(root: Path, pattern: str) -> str:
@@ -147,6 +188,8 @@ class ReadContext:
     spec: ReleaseTaskSpec
     split: str
     lang: str
+    # What the parser left out on purpose ("12 rows with gold label '-'"), for `tasks check`.
+    notes: list[str] = field(default_factory=list)
 
     def example_id(self, index: int) -> str:
         """An id for formats without one: the row index, stable across runs.
@@ -197,7 +240,10 @@ def read_task(
             examples: list[Example] = []
             for path in group:
                 examples.extend(parser(path, context))
+            if not examples and candidate.pattern in spec.all_language_files:
+                continue  # the shared file has no rows of this language: try the next source
             LAYOUTS_READ[task, split, lang] = candidate.pattern
+            NOTES_READ[task, split, lang] = context.notes
             return _unique_ids(examples)
         except LabelsWithheld as error:
             withheld = withheld or error
