@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from xstilts.errors import DataFormatError
 from xstilts.tasks import get_task
 from xstilts.tasks.loading import read_examples
+from xstilts.tasks.readers.sources import LAYOUTS_READ, NOTES_READ
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xtreme"
 
@@ -130,8 +132,6 @@ def test_pawsx_x_final_uses_paws_ids() -> None:
 
 
 def test_multinli_jsonl_drops_and_counts_no_majority_rows() -> None:
-    from xstilts.tasks.readers.sources import NOTES_READ
-
     rows = read("mnli", "dev_mismatched", "en")
     assert [(e["id"], e["label"]) for e in rows] == [("63735n", "neutral"), ("63737n", "contradiction")]
     assert NOTES_READ["mnli", "dev_mismatched", "en"] == [
@@ -149,3 +149,50 @@ def test_original_release_errors_name_file_and_line(tmp_path: Path) -> None:
     write(tmp_path, "XNLI-MT-1.0/multinli/multinli.train.fr.tsv", "premise\thypo\tlabel\na\tb\tmaybe\n")
     with pytest.raises(DataFormatError, match=r"multinli.train.fr.tsv:2: unknown label 'maybe'"):
         read("xnli-translate-train", "train", "fr", tmp_path)
+
+
+# --- the Hugging Face ANLI download, jiant's JSON Lines and CCG ----------------------------------
+
+
+def test_hf_anli_download_folder_reads_like_anli_v1_0(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "anli_v1.0", tmp_path / "anli_v0.1")
+    for split in ("train", "dev", "test"):
+        from_hf_folder = read("anli", split, "en", tmp_path)
+        assert LAYOUTS_READ["anli", split, "en"] == f"anli_v0.1/R1/{split}.jsonl"
+        assert from_hf_folder == read("anli", split, "en")
+
+
+def test_jiant_jsonl_with_string_class_indices(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "sst", tmp_path / "sst")
+    shutil.copytree(FIXTURES / "qqp", tmp_path / "qqp")
+    assert read("sst2", "dev", "en", tmp_path) == [
+        {"id": "0", "text": "a gorgeous , witty , seductive movie .", "label": "positive"},
+        {"id": "1", "text": "the story is too thin to hold our interest .", "label": "negative"},
+    ]
+    qqp = read("qqp", "train", "en", tmp_path)
+    assert [(e["text_b"], e["label"]) for e in qqp] == [
+        ("What is the fastest way to learn Python?", "duplicate"),
+        ("How far away is the moon?", "not_duplicate"),
+    ]
+    write(tmp_path, "sst/val.jsonl", '{"text": "fine", "label": "2"}\n')
+    with pytest.raises(DataFormatError, match=r"val.jsonl:1: label index 2 is outside 0..1"):
+        read("sst2", "dev", "en", tmp_path)
+
+
+def test_jiant_ccg_maps_tag_ids_back_to_supertags(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "CCG", tmp_path / "CCG")
+    dev = read("ccg", "dev", "en", tmp_path)
+    assert dev[0] == {
+        "id": "dev-0",
+        "tokens": ["Pierre", "Vinken", "joined", "the", "board", "."],
+        "tags": ["N/N", "N", "(S[dcl]\\NP)/NP", "NP[nb]/N", "N", "."],
+    }
+    assert dev[1]["tags"] == ["N", "S[dcl]\\NP", "."]
+    write(tmp_path, "CCG/ccg.dev", "Prices rose .\tN S[dcl]\\NP .\n")  # tag names, as jiant looks them up
+    assert read("ccg", "dev", "en", tmp_path)[0]["tags"] == ["N", "S[dcl]\\NP", "."]
+    write(tmp_path, "CCG/ccg.dev", "Prices rose .\t1 5 99\n")
+    with pytest.raises(DataFormatError, match=r"ccg.dev:1: tag '99' is not in tags_to_id.json"):
+        read("ccg", "dev", "en", tmp_path)
+    write(tmp_path, "CCG/ccg.dev", "Prices rose .\t1 5\n")
+    with pytest.raises(DataFormatError, match=r"ccg.dev:1: 3 tokens but 2 tags"):
+        read("ccg", "dev", "en", tmp_path)

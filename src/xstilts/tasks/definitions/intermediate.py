@@ -57,6 +57,7 @@ register(
     _english(
         "anli",
         {split: f"anli_v1.0/R1/{split}.jsonl" for split in ("train", "dev", "test")},
+        {split: (f"anli_v0.1/R1/{split}.jsonl",) for split in ("train", "dev", "test")},  # HF download
         task_type=TaskType.PAIR_CLASSIFICATION,
         description="Adversarial NLI, rounds R1-R3 concatenated (premise = 'context', labels e/n/c).",
         labels=NLI_LABELS,
@@ -129,6 +130,7 @@ register(
     _english(
         "qqp",
         {"train": "glue_data/QQP/train.tsv", "dev": "glue_data/QQP/dev.tsv"},
+        {"train": ("qqp/train.jsonl",), "dev": ("qqp/val.jsonl",)},  # jiant's export, labels "0"/"1"
         task_type=TaskType.PAIR_CLASSIFICATION,
         description="Quora Question Pairs (GLUE): are two questions duplicates?",
         labels=("not_duplicate", "duplicate"),
@@ -142,6 +144,7 @@ register(
     _english(
         "sst2",
         {"train": "glue_data/SST-2/train.tsv", "dev": "glue_data/SST-2/dev.tsv"},
+        {"train": ("sst/train.jsonl",), "dev": ("sst/val.jsonl",)},  # jiant's export, labels "0"/"1"
         task_type=TaskType.CLASSIFICATION,
         description="SST-2 (GLUE): binary sentiment of movie-review sentences.",
         labels=("negative", "positive"),
@@ -196,7 +199,8 @@ register(
             "test": "ccgbank_1_1/data/AUTO/23",
         },
         fallback_files={
-            split: (f"ccg/{split}-{{lang}}.auto", export("ccg", split)) for split in ("train", "dev", "test")
+            split: (f"ccg/{split}-{{lang}}.auto", f"CCG/ccg.{split}", export("ccg", split))
+            for split in ("train", "dev", "test")
         },
         source="CCGbank 1.1, LDC2005T13; Hockenmaier and Steedman 2007",
         obtain="LDC2005T13 (licensed), unpacked in the data root",
