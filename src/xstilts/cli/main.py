@@ -31,6 +31,7 @@ _GROUPS = [
     ("xstilts.cli.models", "models"),
     ("xstilts.cli.tasks", "tasks"),
     ("xstilts.cli.data", "data"),
+    ("xstilts.cli.export", "export"),
 ]
 _COMMAND_MODULES = [
     "xstilts.cli.experiment",
