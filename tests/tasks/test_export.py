@@ -26,6 +26,7 @@ from xstilts.tasks.readers.bucc import read_bucc_gold
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xtreme"
 QUIET = Console(file=open(os.devnull, "w"), width=120)  # noqa: SIM115
 TARGETS = {"xnli": "sw", "pawsx": "es", "panx": "de", "xquad": "zh", "tatoeba": "ar", "bucc2018": "de"}
+PREDICT_ONLY = {"pawsx": "ko", "panx": "ja"}  # XTREME's label-withheld test files, nothing else on disk
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,9 @@ def experiment(tmp_path_factory):
         "models": [str(model)],
         "seeds": [5],
         "conditions": {"none": []},
-        "targets": {task: {"languages": [lang]} for task, lang in TARGETS.items()},
+        "targets": {
+            task: {"languages": [lang, *PREDICT_ONLY.get(task, "").split()]} for task, lang in TARGETS.items()
+        },
         "intermediate": phase,
         "finetune": phase,
         "runtime": {"precision": "fp32", "threads": 1},
@@ -53,9 +56,10 @@ def experiment(tmp_path_factory):
     return path, loaded
 
 
-def stored(loaded, task: str, metric: str) -> float:
+def stored(loaded, task: str, metric: str, language: str | None = None) -> float:
     frame = ResultsStore(loaded.store_path).scores_frame(loaded.name)
     rows = frame[(frame.target_task == task) & (frame.metric == metric)]
+    rows = rows[rows.language == (language or TARGETS[task])]
     assert len(rows) == 1, (task, metric)
     return float(rows.value.iloc[0])
 
@@ -98,8 +102,23 @@ def test_export_xtreme_reads_back_to_the_stored_scores(experiment, tmp_path: Pat
             assert expected == 0.0  # nothing kept at the sample threshold
             continue
         assert rescore(task, language, exported) == pytest.approx(expected), task
+    for task, language in PREDICT_ONLY.items():  # predicted, exported, never scored
+        assert (folder / task / f"test-{language}.tsv").is_file()
+    assert (folder / "pawsx/test-ko.tsv").read_text(encoding="utf-8").count("\n") == 2
+    assert "predict-only" in result.output
     lines = (folder / "panx/test-de.tsv").read_text(encoding="utf-8").split("\n\n")
     assert [len(block.split()) for block in lines if block.strip()] == [5, 6]  # one tag per token
+
+
+def test_label_withheld_languages_are_predict_only(experiment) -> None:
+    _, loaded = experiment
+    frame = ResultsStore(loaded.store_path).scores_frame(loaded.name)
+    for task, language in PREDICT_ONLY.items():
+        rows = frame[(frame.target_task == task) & (frame.language == language)]
+        assert list(rows.metric) == ["predict_only"] and list(rows.is_main) == [0], rows
+        assert float(rows.value.iloc[0]) == 2.0  # the number of predictions
+        assert json.loads(rows.provenance_json.iloc[0])["details"]["predict_only"].startswith("the test file")
+    assert stored(loaded, "pawsx", "accuracy") >= 0  # the labelled language is still scored
 
 
 def test_export_predictions_writes_one_tidy_table(experiment, tmp_path: Path) -> None:
@@ -133,5 +152,7 @@ def test_export_predictions_writes_one_tidy_table(experiment, tmp_path: Path) ->
     frame = pd.read_parquet(parquet)
     assert len(frame) == len(rows) and set(frame.seed) == {5}
     assert json.loads(frame[frame.task == "panx"].gold.iloc[0]) == panx[0]["gold"]
+    korean = [r for r in rows if r["task"] == "pawsx" and r["language"] == "ko"]
+    assert [r["gold"] for r in korean] == [None, None] and all(r["prediction"] in ("0", "1") for r in korean)
     bad = runner.invoke(app, ["export", "predictions", str(path), "--out", str(tmp_path / "p.csv")])
     assert bad.exit_code == 2 and ".jsonl or .parquet" in bad.output

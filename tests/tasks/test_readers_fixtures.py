@@ -8,7 +8,7 @@ import pytest
 
 from xstilts.tasks import all_tasks, get_task
 from xstilts.tasks.readers.bucc import read_bucc_gold
-from xstilts.tasks.readers.sources import ReleaseTaskSpec
+from xstilts.tasks.readers.sources import ReleaseTaskSpec, unlabelled_reading
 from xstilts.tasks.readers.validate import check_examples
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xtreme"
@@ -46,7 +46,8 @@ def test_every_file_on_disk_reads_and_passes_the_contract(task: str) -> None:
     pairs = [(split, lang) for split, langs in found.items() for lang in langs]
     assert pairs, f"no fixture for {task}"
     for split, lang in pairs:
-        examples = spec.read(FIXTURES, split, lang)
+        with unlabelled_reading():  # XTREME's label-withheld test files, as `tasks check` reads them
+            examples = spec.read(FIXTURES, split, lang)
         assert examples, (split, lang)
         check_examples(spec, examples, f"{task} {split} {lang}")
 

@@ -196,3 +196,25 @@ def test_jiant_ccg_maps_tag_ids_back_to_supertags(tmp_path: Path) -> None:
     write(tmp_path, "CCG/ccg.dev", "Prices rose .\t1 5\n")
     with pytest.raises(DataFormatError, match=r"ccg.dev:1: 3 tokens but 2 tags"):
         read("ccg", "dev", "en", tmp_path)
+
+
+# --- label-withheld test files, read for prediction only ----------------------------------------
+
+
+def test_label_withheld_test_files_read_without_labels_only_on_request() -> None:
+    from xstilts.tasks.readers.sources import unlabelled_reading
+
+    with pytest.raises(DataFormatError, match="withholds test labels"):
+        read("pawsx", "test", "ko")  # XTREME's two-column file, no labelled copy on disk
+    with unlabelled_reading():
+        korean = read("pawsx", "test", "ko")
+        japanese = read("panx", "test", "ja")
+        russian = read("xnli", "test", "ru")  # a labelled export exists: it still comes first
+    assert [(e["id"], e["label"]) for e in korean] == [("test-0", None), ("test-1", None)]
+    assert korean[1]["text_b"] == "토론토에서 태어난 그녀는 오타와에서 자랐다 ."
+    assert [(e["tokens"], e["tags"]) for e in japanese] == [
+        (["東京", "大学", "の", "学生"], None),
+        (["富士山", "は", "高い"], None),
+    ]
+    assert NOTES_READ["panx", "test", "ja"] == ["test-ja.tsv: labels withheld, read for prediction only"]
+    assert [e["label"] for e in russian] == ["contradiction", "entailment"]

@@ -3,7 +3,8 @@
 ``list`` shows every task of the registry (whatever module declared it) with the languages whose
 files are on disk; ``check`` reads every (split, language) found, validates the examples against
 the task-type contract (and a mining task's gold pairs against its corpora), counts examples per
-split and language and per layout read (XTREME file, original release, export), and reports a malformed file as its one-line error without stopping, so
+split and language and per layout read (XTREME file, original release, export; a test file
+whose labels are withheld counts as "(no labels)": it can be predicted, not scored), and reports a malformed file as its one-line error without stopping, so
 one command surveys a whole ``download/`` folder. Exit code 1 when any file failed.
 """
 
@@ -17,8 +18,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from xstilts.errors import XstiltsError
-from xstilts.tasks.readers.sources import LAYOUTS_READ, NOTES_READ, ReleaseTaskSpec
-from xstilts.tasks.readers.validate import check_examples, check_gold
+from xstilts.tasks.readers.sources import LAYOUTS_READ, NOTES_READ, ReleaseTaskSpec, unlabelled_reading
+from xstilts.tasks.readers.validate import check_examples, check_gold, is_unlabelled
 from xstilts.tasks.registry import all_tasks, get_task
 from xstilts.tasks.spec import TaskSpec
 
@@ -115,9 +116,12 @@ def _read_all(spec: TaskSpec, root: Path, found: dict[str, list[str]], splits: l
     for split in splits:
         for lang in found[split]:
             try:
-                examples = spec.read(root, split, lang)
+                with unlabelled_reading():
+                    examples = spec.read(root, split, lang)
                 check_examples(spec, examples, f"{spec.name} {split} {lang}")
                 cell = str(len(examples))
+                if examples and is_unlabelled(spec.task_type, examples[0]):
+                    cell += " (no labels)"
                 gold = spec.read_gold(root, split, lang) if isinstance(spec, ReleaseTaskSpec) else None
                 if gold is not None:
                     check_gold(examples, gold, f"{spec.name} {split} {lang} gold")

@@ -67,9 +67,8 @@ def _token_tag_blocks(path: Path, context: ReadContext, raw_prefix: str | None) 
 
     def close() -> None:
         if tokens:
-            examples.append(
-                {"id": context.example_id(len(examples)), "tokens": tokens.copy(), "tags": tags.copy()}
-            )
+            gold = None if context.unlabelled else tags.copy()
+            examples.append({"id": context.example_id(len(examples)), "tokens": tokens.copy(), "tags": gold})
             tokens.clear()
             tags.clear()
 
@@ -78,6 +77,10 @@ def _token_tag_blocks(path: Path, context: ReadContext, raw_prefix: str | None) 
             close()
             continue
         cells = line.split("\t")
+        if len(cells) == 1 and context.unlabelled:
+            tokens.append(_strip_language_prefix(cells[0], raw_prefix, path, number))
+            tags.append(None)
+            continue
         if len(cells) == 1 and context.split == "test" and not examples and not tokens:
             raise LabelsWithheld(
                 "tokens without tags: XTREME's download script withholds test labels",

@@ -20,12 +20,13 @@ these three cases, hence this subclass (a candidate for folding into ``TaskSpec`
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import glob
 import importlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,25 @@ Example = dict[str, Any]
 
 class LabelsWithheld(DataFormatError):
     """A release file whose gold labels were removed (XTREME's test files): try the next source."""
+
+
+_UNLABELLED_OK: contextvars.ContextVar[bool] = contextvars.ContextVar("unlabelled_ok", default=False)
+
+
+@contextlib.contextmanager
+def unlabelled_reading() -> Iterator[None]:
+    """Within this block, a split whose every source withholds its labels is read without them.
+
+    Labelled sources still come first; only when none exists does the reader return the
+    label-withheld file's examples with ``label``/``tags`` set to ``None`` (XTREME's test files:
+    what a predict-only evaluation and ``xstilts tasks check`` need). Formats that support it:
+    XTREME's XNLI/PAWS-X pair files and UD-POS/PAN-X token files.
+    """
+    token = _UNLABELLED_OK.set(True)
+    try:
+        yield
+    finally:
+        _UNLABELLED_OK.reset(token)
 
 
 @dataclass(frozen=True)
@@ -190,6 +210,8 @@ class ReadContext:
     lang: str
     # What the parser left out on purpose ("12 rows with gold label '-'"), for `tasks check`.
     notes: list[str] = field(default_factory=list)
+    # True on the second pass of `unlabelled_reading`: return label-withheld rows, label None.
+    unlabelled: bool = False
 
     def example_id(self, index: int) -> str:
         """An id for formats without one: the row index, stable across runs.
@@ -247,6 +269,10 @@ def read_task(
             return _unique_ids(examples)
         except LabelsWithheld as error:
             withheld = withheld or error
+    if withheld is not None and _UNLABELLED_OK.get():
+        unlabelled = _read_unlabelled(task, spec, groups, split, lang, parsers)
+        if unlabelled is not None:
+            return unlabelled
     expected = groups[0].files[0] if groups else None
     if withheld is not None:
         others = " or ".join(_describe(g.files[0]) for g in groups if str(g.files[0]) != withheld.file)
@@ -270,6 +296,26 @@ def read_task(
         file=expected,
         fix=f"{how}; or provide {alternatives}" if alternatives else how,
     )
+
+
+def _read_unlabelled(task, spec, groups, split, lang, parsers) -> list[Example] | None:
+    """The first label-withheld source that its parser can read without labels, else ``None``."""
+    for candidate in groups:
+        if not all(path.exists() for path in candidate.files):
+            continue
+        parser = parsers[""] if candidate.is_release else parsers.get(candidate.files[0].suffix, parsers[""])
+        context = ReadContext(spec, split, lang, unlabelled=True)
+        try:
+            examples = [example for path in candidate.files for example in parser(path, context)]
+        except LabelsWithheld:
+            continue
+        LAYOUTS_READ[task, split, lang] = candidate.pattern
+        NOTES_READ[task, split, lang] = [
+            *context.notes,
+            f"{candidate.files[0].name}: labels withheld, read for prediction only",
+        ]
+        return _unique_ids(examples)
+    return None
 
 
 def _describe(path: Path) -> str:

@@ -62,6 +62,16 @@ def parse_xtreme_pairs(path: Path, context: ReadContext) -> list[Example]:
         if not line.strip():
             continue
         cells = split_tsv_line(line)
+        if len(cells) == 2 and context.unlabelled:
+            examples.append(
+                {
+                    "id": context.example_id(len(examples)),
+                    "text_a": cells[0],
+                    "text_b": cells[1],
+                    "label": None,
+                }
+            )
+            continue
         if len(cells) == 2 and context.split == "test" and not examples:
             raise LabelsWithheld(
                 "two columns and no label: XTREME's download script withholds test labels",

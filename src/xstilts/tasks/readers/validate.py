@@ -44,9 +44,17 @@ def check_examples(spec: TaskSpec, examples: Sequence[dict[str, Any]], origin: s
             raise DataFormatError(f"{where}: {problem}", file=origin, fix=_FIX)
 
 
+def is_unlabelled(task_type: TaskType, example: dict[str, Any]) -> bool:
+    """True for an example read from a label-withheld file (``unlabelled_reading``)."""
+    key = {TaskType.TAGGING: "tags", TaskType.SPAN_QA: "answers"}.get(task_type, "label")
+    return key in example and example[key] is None
+
+
 def _problem(
     task_type: TaskType, example: dict[str, Any], labels: frozenset[str], fields: tuple[str, ...]
 ) -> str:
+    if is_unlabelled(task_type, example):
+        return ""  # a label-withheld test file read for prediction only
     if task_type in (TaskType.CLASSIFICATION, TaskType.PAIR_CLASSIFICATION):
         if labels and example["label"] not in labels:
             return f"label {example['label']!r} is not declared"
