@@ -77,8 +77,12 @@ def rescore(task: str, language: str, path: Path) -> float:
         return compute(
             "squad_f1", [exported[e["id"]] for e in gold], [[a["text"] for a in e["answers"]] for e in gold]
         )
-    if task == "tatoeba":
-        return 100.0 * sum(line == str(i) for i, line in enumerate(exported)) / len(exported)
+    if task == "tatoeba":  # gold: the line of the sentence's own translation in XTREME's sorted English file
+        english = [e["source"] for e in gold]
+        sorted_lines = {
+            index: line for line, index in enumerate(sorted(range(len(english)), key=english.__getitem__))
+        }
+        return 100.0 * sum(line == str(sorted_lines[i]) for i, line in enumerate(exported)) / len(exported)
     return bucc_f1_at_threshold(
         [(s, t, 1.0) for s, t in exported], read_bucc_gold(FIXTURES, "test", language), 0
     )["f1"]

@@ -88,3 +88,14 @@ def test_tatoeba_main_score_is_xx_to_en() -> None:
     assert scores["retrieval_accuracy@xx->en"] == 50.0
     assert scores["retrieval_accuracy"] == 50.0  # XTREME's published direction
     assert "xx->en" in get_task("tatoeba").description
+
+
+def test_xtreme_sorted_lines_follow_utils_preprocess_sorting() -> None:
+    from xstilts.evaluation.retrieval import xtreme_sorted_lines
+
+    english = ["Where is it?", "I love it.", "Where is it?", "A dog."]
+    # utils_preprocess: sorted(zip(lines, range(n)), key=text) -> A dog. (3), I love it. (1), Where (0), Where (2)
+    written = [text for text, _ in sorted(zip(english, range(4), strict=True), key=lambda pair: pair[0])]
+    lines = xtreme_sorted_lines(english)
+    assert lines == [2, 1, 3, 0]
+    assert [written[line] for line in lines] == english  # each sentence is found at its line

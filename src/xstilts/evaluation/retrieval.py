@@ -112,6 +112,16 @@ def _mining_scores(
     return scores, test_pairs, {"threshold": threshold, "threshold_from": spec.dev_split}
 
 
+def xtreme_sorted_lines(english: list[str]) -> list[int]:
+    """Line of each English sentence in XTREME's copy of the file, which ``utils_preprocess.py``
+    sorts by text (a stable sort) to hide the alignment; its Tatoeba gold and predictions use it."""
+    order = sorted(range(len(english)), key=lambda index: english[index])
+    lines = [0] * len(english)
+    for line, index in enumerate(order):
+        lines[index] = line
+    return lines
+
+
 def _direction_scores(spec, similarity: np.ndarray, gold: np.ndarray, language: str) -> dict[str, float]:
     """Each metric in both directions (labelled) and the task's main direction unlabelled.
 
@@ -175,17 +185,16 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         scores = _direction_scores(spec, similarity, gold, language)
         with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
             to_target, to_source = similarity.argmax(1), similarity.argmax(0)
+            sorted_line = xtreme_sorted_lines([e["source"] for e in examples])
             for i, example in enumerate(examples):
-                handle.write(
-                    json.dumps(
-                        {
-                            "id": example["id"],
-                            "en->xx": examples[int(to_target[i])]["id"],
-                            "xx->en": examples[int(to_source[i])]["id"],
-                        }
-                    )
-                    + "\n"
-                )
+                record = {
+                    "id": example["id"],
+                    "en->xx": examples[int(to_target[i])]["id"],
+                    "xx->en": examples[int(to_source[i])]["id"],
+                    # the retrieved sentence's line in XTREME's sorted English file (its submission format)
+                    "xx->en@sorted": sorted_line[int(to_source[i])],
+                }
+                handle.write(json.dumps(record) + "\n")
         results[language] = {
             "scores": scores,
             "n": len(examples),

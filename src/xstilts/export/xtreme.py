@@ -7,8 +7,9 @@ otherwise) and reads, per task (own code, written after its ``read_label``/``rea
 =====================  ====================================================================
 xnli, pawsx            one predicted label per line, in the order of the test file
 udpos, panx            one predicted tag per line, a blank line after each sentence
-tatoeba                one line per sentence of the language: the 0-based line of the English
-                       sentence it retrieves (xx->en; gold is the sentence's own line)
+tatoeba                one line per sentence of the language: the 0-based line, in XTREME's
+                       sorted English file ``tatoeba/{lang}-en.en``, of the English sentence
+                       it retrieves (xx->en)
 bucc2018               ``<src id><TAB><en id>`` per mined pair kept at the threshold chosen on
                        the sample split
 xquad, mlqa, tydiqa    one JSON object ``{question id: answer text}``
@@ -55,8 +56,8 @@ def _answers(records: list[dict[str, Any]], info: dict[str, Any]) -> str:
 
 
 def _retrieved_lines(records: list[dict[str, Any]], info: dict[str, Any]) -> str:
-    line_of = {record["id"]: index for index, record in enumerate(records)}
-    return "".join(f"{line_of[record['xx->en']]}\n" for record in records)
+    """XTREME's line numbers are those of its *sorted* English file (see ``xtreme_sorted_lines``)."""
+    return "".join(f"{record['xx->en@sorted']}\n" for record in records)
 
 
 def _mined_pairs(records: list[dict[str, Any]], info: dict[str, Any]) -> str:
