@@ -218,3 +218,20 @@ def test_label_withheld_test_files_read_without_labels_only_on_request() -> None
     ]
     assert NOTES_READ["panx", "test", "ja"] == ["test-ja.tsv: labels withheld, read for prediction only"]
     assert [e["label"] for e in russian] == ["contradiction", "entailment"]
+
+
+def test_fingerprint_covers_the_fallback_actually_read(tmp_path: Path) -> None:
+    from xstilts.errors import MissingResourceError
+    from xstilts.pipeline.fingerprint import data_fingerprint
+    from xstilts.tasks.loading import source_fingerprint
+
+    spec = get_task("xnli")
+    write(tmp_path, "xnli/dev-en.tsv", "a\tb\tneutral\n")
+    assert source_fingerprint(spec, tmp_path, "dev", "en") == data_fingerprint(tmp_path, "xnli/dev-en.tsv")
+    with pytest.raises(MissingResourceError, match="no dev data for 'fr'"):
+        source_fingerprint(spec, tmp_path / "elsewhere", "dev", "fr")
+    shutil.copytree(FIXTURES / "XNLI-1.0", tmp_path / "XNLI-1.0")  # French only in XNLI-1.0/
+    before = source_fingerprint(spec, tmp_path, "dev", "fr")
+    original = tmp_path / "XNLI-1.0/xnli.dev.tsv"
+    original.write_text(original.read_text(encoding="utf-8").replace("Un chat", "Le chat"), encoding="utf-8")
+    assert source_fingerprint(spec, tmp_path, "dev", "fr") != before  # the file read changed

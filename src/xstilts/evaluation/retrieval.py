@@ -22,8 +22,7 @@ from xstilts.evaluation.predict import evaluation_plan
 from xstilts.evaluation.zero_shot import EVAL_SEED
 from xstilts.models.assemble import assemble
 from xstilts.pipeline.context import RunContext
-from xstilts.pipeline.fingerprint import data_fingerprint
-from xstilts.tasks.loading import read_examples
+from xstilts.tasks.loading import read_examples, source_fingerprint
 from xstilts.tasks.metrics import compute
 from xstilts.tasks.registry import get_task
 from xstilts.training.batching import BatchPlan, collate, evaluation_batches
@@ -173,7 +172,7 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
             results[language] = {
                 "scores": scores,
                 "n": len(pairs),
-                "data": data_fingerprint(root, spec.files[spec.test_split].format(lang=language)),
+                "data": source_fingerprint(spec, root, spec.test_split, language),
                 "info": info,
             }
             ctx.progress(job.key, done + 1, len(languages), language)
@@ -198,7 +197,7 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         results[language] = {
             "scores": scores,
             "n": len(examples),
-            "data": data_fingerprint(root, spec.files[spec.test_split].format(lang=language)),
+            "data": source_fingerprint(spec, root, spec.test_split, language),
         }
         ctx.progress(job.key, done + 1, len(languages), language)
     return results

@@ -15,8 +15,7 @@ from xstilts.evaluation.predict import evaluation_plan, predict, references, sco
 from xstilts.models.assemble import assemble
 from xstilts.models.heads import HeadSpec
 from xstilts.pipeline.context import RunContext
-from xstilts.pipeline.fingerprint import data_fingerprint
-from xstilts.tasks.loading import read_examples, subsample_fingerprint
+from xstilts.tasks.loading import read_examples, source_fingerprint, subsample_fingerprint
 from xstilts.tasks.readers.sources import unlabelled_reading
 from xstilts.tasks.readers.validate import is_unlabelled
 from xstilts.tasks.registry import get_task
@@ -80,7 +79,7 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         with unlabelled_reading():
             examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
         predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
-        fingerprint = data_fingerprint(root, spec.files[spec.test_split].format(lang=language))
+        fingerprint = source_fingerprint(spec, root, spec.test_split, language)
         features = cached_features(
             spec,
             spec.test_split,
@@ -124,7 +123,7 @@ def _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items,
     if not wanted:
         return
     examples = [english[i] for i in wanted]
-    fingerprint = data_fingerprint(root, spec.files[spec.test_split].format(lang=REFERENCE))
+    fingerprint = source_fingerprint(spec, root, spec.test_split, REFERENCE)
     features = cached_features(
         spec, spec.test_split, REFERENCE, examples, subsample_fingerprint(fingerprint, len(examples), None, 0),
         tokenizer, labels, spec.max_length, ctx.feature_cache,

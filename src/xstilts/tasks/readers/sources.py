@@ -131,6 +131,13 @@ class ReleaseTaskSpec(TaskSpec):
             groups.append(Candidate(is_release, files, pattern))
         return groups
 
+    def existing_sources(self, data_dir: Path, split: str, lang: str) -> list[Path]:
+        """Every file on disk that the reader may use for (split, language), in the order tried."""
+        if split not in self.splits:
+            return []
+        found = [path for group in self.candidates(Path(data_dir), split, lang) for path in group.files]
+        return [path for path in dict.fromkeys(found) if path.exists()]
+
     def languages_on_disk(self, data_dir: Path) -> dict[str, list[str]]:
         """split -> sorted declared languages with a release or fallback file under ``data_dir``.
 
