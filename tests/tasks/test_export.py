@@ -26,7 +26,7 @@ from xstilts.tasks.readers.bucc import read_bucc_gold
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xtreme"
 QUIET = Console(file=open(os.devnull, "w"), width=120)  # noqa: SIM115
 TARGETS = {"xnli": "sw", "pawsx": "es", "panx": "de", "xquad": "zh", "tatoeba": "ar", "bucc2018": "de"}
-PREDICT_ONLY = {"pawsx": "ko", "panx": "ja"}  # XTREME's label-withheld test files, nothing else on disk
+PREDICT_ONLY = {"pawsx": "ko", "panx": "ja", "xquad": "es"}  # XTREME's label-withheld test files only
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,9 @@ def test_export_xtreme_reads_back_to_the_stored_scores(experiment, tmp_path: Pat
             continue
         assert rescore(task, language, exported) == pytest.approx(expected), task
     for task, language in PREDICT_ONLY.items():  # predicted, exported, never scored
-        assert (folder / task / f"test-{language}.tsv").is_file()
+        assert (folder / task / f"test-{language}.{'json' if task == 'xquad' else 'tsv'}").is_file()
+    answers = json.loads((folder / "xquad/test-es.json").read_text(encoding="utf-8"))
+    assert sorted(answers) == ["56beb4343aeaaa14008c925b", "56beb4343aeaaa14008c925c"]
     assert (folder / "pawsx/test-ko.tsv").read_text(encoding="utf-8").count("\n") == 2
     assert "predict-only" in result.output
     lines = (folder / "panx/test-de.tsv").read_text(encoding="utf-8").split("\n\n")

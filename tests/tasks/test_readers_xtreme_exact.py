@@ -210,6 +210,7 @@ def test_label_withheld_test_files_read_without_labels_only_on_request() -> None
         korean = read("pawsx", "test", "ko")
         japanese = read("panx", "test", "ja")
         russian = read("xnli", "test", "ru")  # a labelled export exists: it still comes first
+        spanish = read("xquad", "test", "es")  # remove_qa_test_annotations blanked every answer
     assert [(e["id"], e["label"]) for e in korean] == [("test-0", None), ("test-1", None)]
     assert korean[1]["text_b"] == "토론토에서 태어난 그녀는 오타와에서 자랐다 ."
     assert [(e["tokens"], e["tags"]) for e in japanese] == [
@@ -218,6 +219,11 @@ def test_label_withheld_test_files_read_without_labels_only_on_request() -> None
     ]
     assert NOTES_READ["panx", "test", "ja"] == ["test-ja.tsv: labels withheld, read for prediction only"]
     assert [e["label"] for e in russian] == ["contradiction", "entailment"]
+    assert [e["answers"] for e in spanish] == [None, None] and spanish[1][
+        "question"
+    ] == "¿Dónde se jugó el partido?"
+    with pytest.raises(DataFormatError, match="removed this file's gold answers"):
+        read("xquad", "test", "es")
 
 
 def test_fingerprint_covers_the_fallback_actually_read(tmp_path: Path) -> None:

@@ -46,9 +46,11 @@ def with_placeholder_labels(
     scored and never written as gold.
     """
     first = labels.names[0] if labels else "O"
-    key = "tags" if spec.task_type is TaskType.TAGGING else "label"
-    fill = (lambda e: [first] * len(e["tokens"])) if key == "tags" else (lambda e: first)
-    return [{**example, key: fill(example)} for example in examples]
+    if spec.task_type is TaskType.TAGGING:
+        return [{**example, "tags": [first] * len(example["tokens"])} for example in examples]
+    if spec.task_type is TaskType.SPAN_QA:
+        return [{**example, "answers": []} for example in examples]
+    return [{**example, "label": first} for example in examples]
 
 
 def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:

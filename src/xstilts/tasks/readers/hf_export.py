@@ -141,7 +141,7 @@ def parse_qa_export(path: Path, context: ReadContext) -> list[Example]:
                 ),
             }
         )
-    return checker.finish(examples)
+    return checker.finish(examples, unlabelled=context.unlabelled)
 
 
 def parse_aligned_export(path: Path, context: ReadContext) -> list[Example]:

@@ -53,7 +53,8 @@ def unlabelled_reading() -> Iterator[None]:
     Labelled sources still come first; only when none exists does the reader return the
     label-withheld file's examples with ``label``/``tags`` set to ``None`` (XTREME's test files:
     what a predict-only evaluation and ``xstilts tasks check`` need). Formats that support it:
-    XTREME's XNLI/PAWS-X pair files and UD-POS/PAN-X token files.
+    XTREME's XNLI/PAWS-X pair files, UD-POS/PAN-X token files and its QA copies whose answers were
+    blanked (``remove_qa_test_annotations``; ``answers`` is then ``None``).
     """
     token = _UNLABELLED_OK.set(True)
     try:
