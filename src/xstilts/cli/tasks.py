@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from xstilts.errors import XstiltsError
+from xstilts.errors import MissingResourceError, XstiltsError
 from xstilts.tasks.readers.sources import LAYOUTS_READ, NOTES_READ, ReleaseTaskSpec, unlabelled_reading
 from xstilts.tasks.readers.validate import check_examples, check_gold, is_unlabelled
 from xstilts.tasks.registry import all_tasks, get_task
@@ -122,10 +122,13 @@ def _read_all(spec: TaskSpec, root: Path, found: dict[str, list[str]], splits: l
                 cell = str(len(examples))
                 if examples and is_unlabelled(spec.task_type, examples[0]):
                     cell += " (no labels)"
-                gold = spec.read_gold(root, split, lang) if isinstance(spec, ReleaseTaskSpec) else None
+                gold, missing = _gold(spec, root, split, lang)
                 if gold is not None:
                     check_gold(examples, gold, f"{spec.name} {split} {lang} gold")
                     cell += f" ({len(gold)} gold)"
+                elif missing:
+                    cell += " (no gold)"
+                    notes.append(f"{spec.name} {split} {lang}: predict-only, {missing}")
                 counts[split, lang] = cell
                 layout = LAYOUTS_READ.get((spec.name, split, lang), "?")
                 tally = layouts.setdefault((layout, split), [0, 0])
@@ -139,6 +142,19 @@ def _read_all(spec: TaskSpec, root: Path, found: dict[str, list[str]], splits: l
                 counts[split, lang] = "[red]error[/]"
                 errors.append(error.one_line())
     return counts, layouts, notes, errors
+
+
+def _gold(spec: TaskSpec, root: Path, split: str, lang: str) -> tuple[set | None, str]:
+    """A mining task's gold pairs, or why there are none: a missing *test* gold (XTREME deletes
+    it) makes the split predict-only; a missing sample gold is an error (it sets the threshold)."""
+    if not isinstance(spec, ReleaseTaskSpec) or not spec.gold_reader:
+        return None, ""
+    try:
+        return spec.read_gold(root, split, lang), ""
+    except MissingResourceError as error:
+        if split != spec.test_split:
+            raise
+        return None, error.one_line()
 
 
 def _layout_table(task: str, layouts: dict[tuple[str, str], list[int]]) -> Table:
