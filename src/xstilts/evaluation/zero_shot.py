@@ -109,7 +109,7 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         else:
             items[language] = [e["id"] for e in examples]
         ctx.progress(job.key, done + 1, len(languages), language)
-    if spec.parallel_test and REFERENCE in languages:
+    if spec.parallel_test and REFERENCE in items:  # English scored (not predict-only)
         _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items, results)
     return results
 
