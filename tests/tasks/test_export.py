@@ -27,7 +27,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xtreme"
 QUIET = Console(file=open(os.devnull, "w"), width=120)  # noqa: SIM115
 TARGETS = {"xnli": "sw", "pawsx": "es", "panx": "de", "xquad": "zh", "tatoeba": "ar", "bucc2018": "de"}
 # XTREME's label-withheld test files only (BUCC zh: its test gold deleted)
-PREDICT_ONLY = {"pawsx": "ko", "panx": "ja", "xquad": "es", "bucc2018": "zh"}
+PREDICT_ONLY = {"pawsx": "ko", "panx": "ja", "xquad": "es", "bucc2018": "zh", "tatoeba": "de"}
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +109,10 @@ def test_export_xtreme_reads_back_to_the_stored_scores(experiment, tmp_path: Pat
         assert rescore(task, language, exported) == pytest.approx(expected), task
     for task, language in PREDICT_ONLY.items():  # predicted, exported, never scored
         assert (folder / task / f"test-{language}.{'json' if task == 'xquad' else 'tsv'}").is_file()
+    sorted_lines = (folder / "tatoeba/test-de.tsv").read_text(encoding="utf-8").split()
+    assert len(sorted_lines) == 20 and all(
+        0 <= int(line) < 20 for line in sorted_lines
+    )  # lines of the sorted file
     answers = json.loads((folder / "xquad/test-es.json").read_text(encoding="utf-8"))
     assert sorted(answers) == ["56beb4343aeaaa14008c925b", "56beb4343aeaaa14008c925c"]
     assert (folder / "pawsx/test-ko.tsv").read_text(encoding="utf-8").count("\n") == 2
@@ -123,7 +127,9 @@ def test_label_withheld_languages_are_predict_only(experiment) -> None:
     for task, language in PREDICT_ONLY.items():
         rows = frame[(frame.target_task == task) & (frame.language == language)]
         assert list(rows.metric) == ["predict_only"] and list(rows.is_main) == [0], rows
-        n_predicted = 2.0 if task != "bucc2018" else pytest.approx(2.0, abs=1)  # BUCC: mined pairs (1 or 2)
+        n_predicted = {"bucc2018": pytest.approx(2.0, abs=1), "tatoeba": 20.0}.get(
+            task, 2.0
+        )  # BUCC: mined pairs
         assert float(rows.value.iloc[0]) == n_predicted  # the number of predictions
         assert json.loads(rows.provenance_json.iloc[0])["details"]["predict_only"].startswith("the test")
     assert stored(loaded, "pawsx", "accuracy") >= 0  # the labelled language is still scored
@@ -162,5 +168,7 @@ def test_export_predictions_writes_one_tidy_table(experiment, tmp_path: Path) ->
     assert json.loads(frame[frame.task == "panx"].gold.iloc[0]) == panx[0]["gold"]
     korean = [r for r in rows if r["task"] == "pawsx" and r["language"] == "ko"]
     assert [r["gold"] for r in korean] == [None, None] and all(r["prediction"] in ("0", "1") for r in korean)
+    tatoeba = {r["language"]: r for r in rows if r["task"] == "tatoeba"}
+    assert tatoeba["ar"]["gold"] == tatoeba["ar"]["id"] and tatoeba["de"]["gold"] is None  # alignment unknown
     bad = runner.invoke(app, ["export", "predictions", str(path), "--out", str(tmp_path / "p.csv")])
     assert bad.exit_code == 2 and ".jsonl or .parquet" in bad.output

@@ -211,6 +211,7 @@ def test_label_withheld_test_files_read_without_labels_only_on_request() -> None
         japanese = read("panx", "test", "ja")
         russian = read("xnli", "test", "ru")  # a labelled export exists: it still comes first
         spanish = read("xquad", "test", "es")  # remove_qa_test_annotations blanked every answer
+        german = read("tatoeba", "test", "de")  # XTREME sorted the English side
     assert [(e["id"], e["label"]) for e in korean] == [("test-0", None), ("test-1", None)]
     assert korean[1]["text_b"] == "토론토에서 태어난 그녀는 오타와에서 자랐다 ."
     assert [(e["tokens"], e["tags"]) for e in japanese] == [
@@ -224,6 +225,10 @@ def test_label_withheld_test_files_read_without_labels_only_on_request() -> None
     ] == "¿Dónde se jugó el partido?"
     with pytest.raises(DataFormatError, match="removed this file's gold answers"):
         read("xquad", "test", "es")
+    assert len(german) == 20 and all(e["aligned"] is False for e in german)
+    assert german[0]["target"] == "Ich habe Hunger." and german[0]["source"] == "Come here!"  # line 0 of each
+    with pytest.raises(DataFormatError, match="the English side is sorted"):
+        read("tatoeba", "test", "de")
 
 
 def test_fingerprint_covers_the_fallback_actually_read(tmp_path: Path) -> None:

@@ -25,6 +25,8 @@ from xstilts.models.assemble import assemble
 from xstilts.pipeline.context import RunContext
 from xstilts.tasks.loading import read_examples, source_fingerprint
 from xstilts.tasks.metrics import compute
+from xstilts.tasks.readers.sources import unlabelled_reading
+from xstilts.tasks.readers.validate import is_unlabelled
 from xstilts.tasks.registry import get_task
 from xstilts.training.batching import BatchPlan, collate, evaluation_batches
 from xstilts.training.precision import autocast
@@ -147,6 +149,21 @@ def _direction_scores(spec, similarity: np.ndarray, gold: np.ndarray, language: 
     return scores
 
 
+def _aligned_records(examples: list[dict], similarity: np.ndarray, sorted_line: list[int]) -> list[dict]:
+    """One prediction record per example: nearest neighbour in both directions (ids), and the
+    retrieved English sentence's line in XTREME's sorted English file (its submission format)."""
+    to_target, to_source = similarity.argmax(1), similarity.argmax(0)
+    return [
+        {
+            "id": example["id"],
+            "en->xx": examples[int(to_target[i])]["id"],
+            "xx->en": examples[int(to_source[i])]["id"],
+            "xx->en@sorted": sorted_line[int(to_source[i])],
+        }
+        for i, example in enumerate(examples)
+    ]
+
+
 def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
     payload = job.payload
     spec = get_task(payload["target"])
@@ -170,7 +187,14 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     results: dict[str, dict[str, Any]] = {}
     languages = payload["languages"]
     for done, language in enumerate(languages):
-        examples = read_examples(spec, root, spec.test_split, language, payload["max_examples"], EVAL_SEED)
+        with unlabelled_reading():
+            examples = read_examples(
+                spec, root, spec.test_split, language, payload["max_examples"], EVAL_SEED
+            )
+        predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
+        if predict_only and payload["max_examples"]:  # unaligned sides: every English line is a candidate
+            with unlabelled_reading():
+                examples = read_examples(spec, root, spec.test_split, language)
         if examples and "side" in examples[0]:  # mining (BUCC): no aligned pairs, gold pairs on the side
             scores, pairs, info = _mining_scores(spec, root, language, embed, examples)
             with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
@@ -188,24 +212,23 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         source = embed([e["source"] for e in examples])
         target = embed([e["target"] for e in examples])
         similarity = source @ target.T  # rows: English, columns: the language
-        gold = np.arange(len(examples))
-        scores = _direction_scores(spec, similarity, gold, language)
+        # XTREME's sorted English file is already in its own line order
+        english = [e["source"] for e in examples]
+        sorted_line = list(range(len(examples))) if predict_only else xtreme_sorted_lines(english)
         with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
-            to_target, to_source = similarity.argmax(1), similarity.argmax(0)
-            sorted_line = xtreme_sorted_lines([e["source"] for e in examples])
-            for i, example in enumerate(examples):
-                record = {
-                    "id": example["id"],
-                    "en->xx": examples[int(to_target[i])]["id"],
-                    "xx->en": examples[int(to_source[i])]["id"],
-                    # the retrieved sentence's line in XTREME's sorted English file (its submission format)
-                    "xx->en@sorted": sorted_line[int(to_source[i])],
-                }
+            for record in _aligned_records(examples, similarity, sorted_line):
                 handle.write(json.dumps(record) + "\n")
         results[language] = {
-            "scores": scores,
+            "scores": {}
+            if predict_only
+            else _direction_scores(spec, similarity, np.arange(len(examples)), language),
             "n": len(examples),
             "data": source_fingerprint(spec, root, spec.test_split, language),
         }
+        if predict_only:
+            results[language]["predict_only"] = True
+            results[language]["info"] = {
+                "predict_only": "the test files hide the alignment (sorted); no metric"
+            }
         ctx.progress(job.key, done + 1, len(languages), language)
     return results

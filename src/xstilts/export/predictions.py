@@ -29,8 +29,8 @@ def _values(prediction_set: PredictionSet, record: dict[str, Any]) -> Iterator[t
     if "src" in record:  # BUCC mining
         if float(record["score"]) >= float(prediction_set.info.get("threshold", float("-inf"))):
             yield record["src"], record["trg"], None
-    elif "xx->en" in record:  # aligned retrieval
-        yield record["id"], record["xx->en"], record["id"]
+    elif "xx->en" in record:  # aligned retrieval (predict-only: alignment unknown)
+        yield record["id"], record["xx->en"], None if prediction_set.predict_only else record["id"]
     else:
         yield record["id"], record["prediction"], record.get("gold")
 

@@ -46,6 +46,8 @@ def check_examples(spec: TaskSpec, examples: Sequence[dict[str, Any]], origin: s
 
 def is_unlabelled(task_type: TaskType, example: dict[str, Any]) -> bool:
     """True for an example read from a label-withheld file (``unlabelled_reading``)."""
+    if task_type is TaskType.RETRIEVAL:
+        return example.get("aligned") is False  # Tatoeba with XTREME's sorted English side
     key = {TaskType.TAGGING: "tags", TaskType.SPAN_QA: "answers"}.get(task_type, "label")
     return key in example and example[key] is None
 
