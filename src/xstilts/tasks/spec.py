@@ -37,7 +37,9 @@ class Role(StrEnum):
 
 # The fields every example of a task type carries (readers must produce exactly these; extra
 # fields are allowed and ignored by the engine). ``label`` is the label *name* (str) for
-# classification types and the gold choice index (int) for multiple choice.
+# classification types and the gold choice index (int) for multiple choice. Read inside
+# ``readers.sources.unlabelled_reading`` from a label-withheld file, ``label``/``tags``/``answers``
+# are ``None`` (aligned retrieval: ``"aligned": False``): such examples are predicted, never scored.
 EXAMPLE_FIELDS: dict[TaskType, tuple[str, ...]] = {
     TaskType.CLASSIFICATION: ("id", "text", "label"),
     TaskType.PAIR_CLASSIFICATION: ("id", "text_a", "text_b", "label"),
