@@ -1,4 +1,4 @@
-"""QA metrics: SQuAD and MLQA normalisation, v2 no-answer semantics, HasAns/NoAns and thresholds."""
+"""QA metrics: SQuAD and MLQA normalisation, v1.1/MLQA v1 vs v2.0 empty-answer rules, HasAns/NoAns, thresholds."""
 
 from __future__ import annotations
 
@@ -144,12 +144,73 @@ def test_language_without_mlqa_rules_gets_unicode_punctuation_and_no_articles() 
 # --- SQuAD v2 semantics ------------------------------------------------------------------------
 
 
-def test_no_answer_semantics() -> None:
-    assert compute("exact_match", [""], [[]]) == 100.0
-    assert compute("qa_f1", [""], [[]]) == 100.0
-    assert compute("qa_f1", [""], [["Paris"]]) == 0.0
-    assert compute("qa_f1", ["Paris"], [[]]) == 0.0
-    assert compute("qa_f1", [""], [["the"]]) == 100.0  # a gold that normalises to nothing is no answer
+def test_no_answer_semantics_of_squad_v2() -> None:
+    assert compute("squad_v2_exact_match", [""], [[]]) == 100.0
+    assert compute("squad_v2_f1", [""], [[]]) == 100.0
+    assert compute("squad_v2_f1", [""], [["Paris"]]) == 0.0
+    assert compute("squad_v2_f1", ["Paris"], [[]]) == 0.0
+    assert compute("squad_v2_f1", [""], [["the"]]) == 100.0  # a gold that normalises to nothing is no answer
+    assert compute("squad_v2_exact_match", [""], [["A", "Paris"]]) == 0.0  # "A" dropped, "Paris" left
+
+
+def _literal_v11_scores(pred: str, golds: list[str], normalize) -> tuple[float, float]:
+    """evaluate-v1.1.py / mlqa_evaluation_v1.py: exact_match_score, f1_score, max over every gold."""
+
+    def f1(gold: str) -> float:
+        pred_toks, gold_toks = normalize(pred).split(), normalize(gold).split()
+        same = sum((Counter(pred_toks) & Counter(gold_toks)).values())
+        if same == 0:
+            return 0.0
+        p, r = same / len(pred_toks), same / len(gold_toks)
+        return 2 * p * r / (p + r)
+
+    return max(float(normalize(pred) == normalize(g)) for g in golds), max(f1(g) for g in golds)
+
+
+V11_CASES = [
+    ("a", ["The"]),  # both normalise to "": EM 1, F1 0
+    ("", ["A", "Paris"]),  # the empty-normalised gold stays in the max
+    ("the", ["the", "an"]),
+    ("Paris", ["the", "Paris"]),
+    ("", ["Paris"]),
+    ("in Paris", ["Paris", "the city of Paris"]),
+]
+
+
+def test_squad_v11_keeps_empty_normalised_answers_in_play() -> None:
+    # the two cases of the issue, against the official v1.1 values
+    assert compute("squad_f1", ["a"], [["The"]], language="en") == 0.0
+    assert compute("squad_exact_match", ["a"], [["The"]], language="en") == 100.0
+    assert compute("squad_exact_match", [""], [["A", "Paris"]], language="en") == 100.0
+    assert compute("squad_f1", [""], [["A", "Paris"]], language="en") == 0.0
+    preds, refs = [p for p, _ in V11_CASES], [g for _, g in V11_CASES]
+    expected = [_literal_v11_scores(p, g, official_squad_normalize) for p, g in V11_CASES]
+    for language in ("en", "de", "zh"):  # XQuAD/TyDiQA: SQuAD rules in every language
+        assert compute("squad_exact_match", preds, refs, language=language) == pytest.approx(
+            100 * sum(e for e, _ in expected) / len(expected)
+        )
+        assert compute("squad_f1", preds, refs, language=language) == pytest.approx(
+            100 * sum(f for _, f in expected) / len(expected)
+        )
+
+
+@pytest.mark.parametrize("language", ["en", "de", "ar", "zh"])
+def test_mlqa_v1_keeps_empty_normalised_answers_in_play(language: str) -> None:
+    cases = [("die", ["der"]), ("", ["das", "Haus"]), ("ال", ["ال"]), ("。", ["Haus"]), *V11_CASES]
+    preds, refs = [p for p, _ in cases], [g for _, g in cases]
+    normalize = functools.partial(official_mlqa_normalize, lang=language)
+    expected = [_literal_v11_scores(p, g, normalize) for p, g in cases]
+    assert compute("mlqa_exact_match", preds, refs, language=language) == pytest.approx(
+        100 * sum(e for e, _ in expected) / len(expected)
+    )
+    assert compute("mlqa_f1", preds, refs, language=language) == pytest.approx(
+        100 * sum(f for _, f in expected) / len(expected)
+    )
+
+
+def test_v11_scoring_refuses_a_question_without_gold() -> None:
+    with pytest.raises(XstiltsError, match=r"references\[0\] holds no gold answer.*squad_v2_f1"):
+        compute("squad_f1", [""], [[]])
 
 
 def _literal_v2_f1(pred: str, gold: str) -> float:
@@ -168,7 +229,7 @@ REFS = [["Paris"], ["Paris", "the city of Paris"], [], []]
 
 
 def test_example_scores_match_the_literal_v2_formula() -> None:
-    exact, f1 = example_scores(PREDS, REFS, language="en")
+    exact, f1 = example_scores(PREDS, REFS, language="en", scheme="v2")
     assert exact == [1.0, 0.0, 1.0, 0.0]
     expected_f1 = [max(_literal_v2_f1(p, g) for g in (r or [""])) for p, r in zip(PREDS, REFS, strict=True)]
     assert f1 == pytest.approx(expected_f1)
@@ -208,7 +269,7 @@ def test_best_threshold_matches_the_official_sweep_on_distinct_probabilities() -
     # F1 [1, 2/3, 1, 0]: 2 -> 3 (0.1) -> 3 (0.3) -> 3 2/3 (0.4) -> 2 2/3: best at 0.4
     assert report["best_f1"] == pytest.approx(100 * (11 / 3) / 4)
     assert report["best_f1_thresh"] == 0.4
-    exact, f1 = example_scores(PREDS, REFS, language="en")
+    exact, f1 = example_scores(PREDS, REFS, language="en", scheme="v2")
     ids = list("abcd")
     as_dict = lambda values: dict(zip(ids, values, strict=True))  # noqa: E731
     has = as_dict([bool(r) for r in REFS])
@@ -219,7 +280,7 @@ def test_best_threshold_matches_the_official_sweep_on_distinct_probabilities() -
 
 def test_tied_probabilities_give_a_threshold_that_reproduces_the_best_score() -> None:
     preds, refs, probs = ["Paris", "London"], [["Paris"], []], [0.5, 0.5]
-    exact, _ = example_scores(preds, refs)
+    exact, _ = example_scores(preds, refs, scheme="v2")
     best, threshold = best_no_answer_threshold(exact, [True, False], probs)
     # no threshold separates the two: both kept (1 + 0) or both forced NA (0 + 1) -> 50
     assert best == pytest.approx(50.0)

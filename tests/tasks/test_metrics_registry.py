@@ -23,6 +23,15 @@ EXPECTED = {
     "mrr",
     "retrieval_margin",
     "bucc_f1",
+    "squad_v2_exact_match",
+    "squad_v2_f1",
+    "span_precision",
+    "span_recall",
+    "xtreme_pos_precision",
+    "xtreme_pos_recall",
+    "seqeval_pos_f1",
+    "seqeval_pos_precision",
+    "seqeval_pos_recall",
 }
 
 
@@ -64,3 +73,18 @@ def test_xtreme_averages_are_plain_means_over_languages() -> None:
         xtreme_qa_score({"en": 70.0}, {"de": 60.0})
     with pytest.raises(XstiltsError, match="no per-language scores"):
         language_average({})
+
+
+OFFICIAL_SCRIPTS = (
+    "evaluate.py",
+    "evaluate-v1.1.py",
+    "evaluate-v2.0.py",
+    "mlqa_evaluation_v1.py",
+    "utils_retrieve.py",
+    "no official script",
+)
+
+
+def test_every_metric_description_names_the_official_script_it_follows() -> None:
+    for name, metric in all_metrics().items():
+        assert any(script in metric.description for script in OFFICIAL_SCRIPTS), (name, metric.description)

@@ -124,3 +124,48 @@ def test_xtreme_pos_f1_on_iob2_equals_seqeval_span_f1() -> None:
     expected = 100 * 2 * (1 / 2) * (2 / 3) / (1 / 2 + 2 / 3)
     assert compute("xtreme_pos_f1", pred, gold) == pytest.approx(expected)
     assert compute("span_f1", pred, gold) == pytest.approx(expected)
+
+
+# --- precision and recall beside F1; the two UD-POS F1s ------------------------------------------
+
+
+def test_span_precision_and_recall_beside_f1() -> None:
+    gold = [["B-PER", "I-PER", "O", "B-LOC"]]  # {(PER,0,1), (LOC,3,3)}
+    pred = [["B-PER", "I-LOC", "O", "B-LOC"]]  # {(PER,0,0), (LOC,1,1), (LOC,3,3)}: 1 correct
+    assert compute("span_precision", pred, gold) == pytest.approx(100 / 3)
+    assert compute("span_recall", pred, gold) == pytest.approx(50.0)
+    with pytest.raises(XstiltsError, match="not an IOB2 tag"):
+        compute("span_recall", [["NOUN"]], [["B-PER"]])
+
+
+def test_xtreme_pos_precision_and_recall_follow_seqeval_0_0_12() -> None:
+    gold = [["VERB", "X"], ["NOUN", "NOUN"]]  # {(VERB,0,0), (X,1,1), (NOUN,3,4)}
+    pred = [["VERB", "ADJ"], ["NOUN", "PRON"]]  # {(VERB,0,0), (ADJ,1,1), (NOUN,3,3), (PRON,4,4)}
+    # 1 correct (VERB): P = 1/4, R = 1/3
+    assert compute("xtreme_pos_precision", pred, gold) == pytest.approx(25.0)
+    assert compute("xtreme_pos_recall", pred, gold) == pytest.approx(100 / 3)
+    assert compute("xtreme_pos_f1", pred, gold) == pytest.approx(100 * 2 * (1 / 12) / (1 / 4 + 1 / 3))
+
+
+def test_seqeval_pos_scores_are_what_current_seqeval_gives() -> None:
+    gold = [["NOUN", "CCONJ", "NOUN"], ["VERB", "X"]]
+    pred = [["NOUN", "SCONJ", "NOUN"], ["VERB", "ADJ"]]
+    # 0.0.12 rules: gold {NOUN, CCONJ, NOUN, VERB, X}, pred {NOUN, SCONJ, NOUN, VERB, ADJ}: 3 of 5 right
+    assert compute("xtreme_pos_f1", pred, gold) == pytest.approx(60.0)
+    # seqeval 1.2.2: CCONJ = SCONJ ("CONJ"), the final X dropped: the two labelled numbers differ
+    current = compute("seqeval_pos_f1", pred, gold)
+    assert current == pytest.approx(_installed_seqeval(gold, pred))
+    assert current != pytest.approx(60.0)
+    assert compute("seqeval_pos_recall", pred, gold) > compute("xtreme_pos_recall", pred, gold)
+
+
+def test_udpos_and_panx_report_precision_and_recall() -> None:
+    from xstilts.tasks import get_task
+    from xstilts.tasks.metrics import get_metric
+
+    udpos = get_task("udpos").metrics
+    assert udpos[0] == "token_accuracy"
+    assert {"xtreme_pos_f1", "xtreme_pos_precision", "xtreme_pos_recall", "seqeval_pos_f1"} <= set(udpos)
+    assert set(get_task("panx").metrics) == {"span_f1", "span_precision", "span_recall"}
+    assert "0.0.12" in get_metric("xtreme_pos_recall").description
+    assert "1.2.2" in get_metric("seqeval_pos_f1").description

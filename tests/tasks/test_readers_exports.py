@@ -124,7 +124,7 @@ def test_squad_v2_export_and_tatoeba_export(tmp_path: Path) -> None:
         ],
     )
     assert get_task("tatoeba").read(tmp_path, "test", "de") == [
-        {"id": "test-de-0", "source": "Where is the station?", "target": "Wo ist der Bahnhof?"}
+        {"id": "test-0", "source": "Where is the station?", "target": "Wo ist der Bahnhof?"}
     ]
 
 

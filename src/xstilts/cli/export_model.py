@@ -1,7 +1,7 @@
 """``xstilts export model``: a trained job as a standard Hugging Face folder.
 
-The ``export`` group also holds ``export xtreme|predictions`` (cli/export.py); this module adds
-``model`` to it with :func:`register_on`, or serves as the group when that module is absent.
+The ``export`` group lives in cli/export.py (``export xtreme|predictions``); it adds ``model``
+with :func:`register_on`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from rich.console import Console
 
 from xstilts.cli.experiment import SetOption
 
-app = typer.Typer(no_args_is_help=True, help="Export trained models and results in standard formats.")
 console = Console()
 
 
@@ -64,6 +63,3 @@ def export_model_command(
 def register_on(group: typer.Typer) -> None:
     """Add ``model`` to an existing ``export`` group."""
     group.command("model")(export_model_command)
-
-
-register_on(app)

@@ -70,7 +70,7 @@ _GROUPS = [
     ("xstilts.cli.models", "models"),
     ("xstilts.cli.tasks", "tasks"),
     ("xstilts.cli.data", "data"),
-    ("xstilts.cli.export_model", "export"),  # export model (H14's cli/export.py: xtreme, predictions)
+    ("xstilts.cli.export", "export"),
 ]
 _COMMAND_MODULES = [
     "xstilts.cli.experiment",

@@ -2,8 +2,10 @@
 
 Sentences are embedded by mean (or first-token) pooling over a chosen encoder layer and compared
 by cosine similarity. Each language is scored in both directions (English -> language and
-language -> English); the task's metrics are the mean of the two, and each direction is stored
-too. English sentences shared across languages are embedded once per job.
+language -> English), each stored as a labelled variant (``metric@en->xx``, ``metric@xx->en``);
+the unlabelled metric is the task's ``retrieval_direction`` (Tatoeba: xx->en, as XTREME) or the
+mean of both. Mining tasks (BUCC) mine with LASER's ratio margin (:mod:`.mining`). English
+sentences shared across languages are embedded once per job.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from xstilts.errors import MissingResourceError
+from xstilts.evaluation.mining import margin_mine
 from xstilts.evaluation.predict import evaluation_plan
 from xstilts.evaluation.zero_shot import EVAL_SEED
 from xstilts.models.assemble import assemble
 from xstilts.pipeline.context import RunContext
-from xstilts.pipeline.fingerprint import data_fingerprint
-from xstilts.tasks.loading import read_examples
+from xstilts.tasks.loading import read_examples, source_fingerprint
 from xstilts.tasks.metrics import compute
+from xstilts.tasks.readers.sources import unlabelled_reading
+from xstilts.tasks.readers.validate import is_unlabelled
 from xstilts.tasks.registry import get_task
 from xstilts.training.batching import BatchPlan, collate, evaluation_batches
 from xstilts.training.precision import autocast
@@ -66,17 +71,27 @@ class Embedder:
 
 
 def mine(embed: Embedder, records: list[dict[str, Any]]) -> list[tuple[str, str, float]]:
-    """BUCC-style mining: each source sentence's nearest English sentence by cosine similarity."""
-    sources = [r for r in records if r["side"] == "src"]
-    targets = [r for r in records if r["side"] == "trg"]
-    if not sources or not targets:
+    """BUCC mining as XTREME does it: LASER ratio margin, ``max`` retrieval (see :mod:`.mining`).
+
+    As XTREME, identical sentences are embedded and mined once, and a sentence that occurs more
+    than once in its corpus gives no pair (``read_sent2id`` cannot map it back to one id).
+    """
+    sides = {}
+    for side in ("src", "trg"):
+        ids_by_text: dict[str, list[str]] = {}
+        for record in records:
+            if record["side"] == side:
+                ids_by_text.setdefault(record["text"].strip(), []).append(record["id"])
+        sides[side] = ids_by_text
+    if not sides["src"] or not sides["trg"]:
         return []
-    similarity = embed([r["text"] for r in sources]) @ embed([r["text"] for r in targets]).T
-    best = similarity.argmax(1)
-    return [
-        (s["id"], targets[int(j)]["id"], float(similarity[i, j]))
-        for i, (s, j) in enumerate(zip(sources, best, strict=True))
-    ]
+    source_texts, target_texts = list(sides["src"]), list(sides["trg"])
+    pairs = []
+    for i, j, value in margin_mine(embed(source_texts), embed(target_texts)):
+        source_ids, target_ids = sides["src"][source_texts[i]], sides["trg"][target_texts[j]]
+        if len(source_ids) == 1 and len(target_ids) == 1:
+            pairs.append((source_ids[0], target_ids[0], value))
+    return pairs
 
 
 def _mining_scores(
@@ -89,14 +104,64 @@ def _mining_scores(
     dev_pairs = mine(embed, read_examples(spec, root, spec.dev_split, language))
     threshold, dev_f1 = bucc_best_threshold(dev_pairs, read_bucc_gold(root, spec.dev_split, language))
     test_pairs = mine(embed, test)
-    result = bucc_f1_at_threshold(test_pairs, read_bucc_gold(root, spec.test_split, language), threshold)
+    info = {"threshold": threshold, "threshold_from": spec.dev_split}
+    try:
+        test_gold = read_bucc_gold(root, spec.test_split, language)
+    except MissingResourceError:  # XTREME deletes the test gold: mine and keep the pairs, no metric
+        info["predict_only"] = "the test gold pairs are withheld; no metric"
+        return {}, test_pairs, info
+    result = bucc_f1_at_threshold(test_pairs, test_gold, threshold)
     scores = {
         "bucc_f1": result["f1"],
         "bucc_precision": result["precision"],
         "bucc_recall": result["recall"],
         "bucc_f1@dev": dev_f1,
     }
-    return scores, test_pairs, {"threshold": threshold, "threshold_from": spec.dev_split}
+    return scores, test_pairs, info
+
+
+def xtreme_sorted_lines(english: list[str]) -> list[int]:
+    """Line of each English sentence in XTREME's copy of the file, which ``utils_preprocess.py``
+    sorts by text (a stable sort) to hide the alignment; its Tatoeba gold and predictions use it."""
+    order = sorted(range(len(english)), key=lambda index: english[index])
+    lines = [0] * len(english)
+    for line, index in enumerate(order):
+        lines[index] = line
+    return lines
+
+
+def _direction_scores(spec, similarity: np.ndarray, gold: np.ndarray, language: str) -> dict[str, float]:
+    """Each metric in both directions (labelled) and the task's main direction unlabelled.
+
+    ``similarity`` has English rows and the language's columns: its rows retrieve en->xx, its
+    transpose xx->en (XTREME's Tatoeba direction).
+    """
+    scores: dict[str, float] = {}
+    for metric in spec.metrics:
+        directions = {
+            "en->xx": compute(metric, similarity, gold, language=language),
+            "xx->en": compute(metric, similarity.T, gold, language=language),
+        }
+        for direction, value in directions.items():
+            scores[f"{metric}@{direction}"] = value
+        main = spec.retrieval_direction
+        scores[metric] = sum(directions.values()) / 2 if main == "mean" else directions[main]
+    return scores
+
+
+def _aligned_records(examples: list[dict], similarity: np.ndarray, sorted_line: list[int]) -> list[dict]:
+    """One prediction record per example: nearest neighbour in both directions (ids), and the
+    retrieved English sentence's line in XTREME's sorted English file (its submission format)."""
+    to_target, to_source = similarity.argmax(1), similarity.argmax(0)
+    return [
+        {
+            "id": example["id"],
+            "en->xx": examples[int(to_target[i])]["id"],
+            "xx->en": examples[int(to_source[i])]["id"],
+            "xx->en@sorted": sorted_line[int(to_source[i])],
+        }
+        for i, example in enumerate(examples)
+    ]
 
 
 def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
@@ -122,7 +187,14 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     results: dict[str, dict[str, Any]] = {}
     languages = payload["languages"]
     for done, language in enumerate(languages):
-        examples = read_examples(spec, root, spec.test_split, language, payload["max_examples"], EVAL_SEED)
+        with unlabelled_reading():
+            examples = read_examples(
+                spec, root, spec.test_split, language, payload["max_examples"], EVAL_SEED
+            )
+        predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
+        if predict_only and payload["max_examples"]:  # unaligned sides: every English line is a candidate
+            with unlabelled_reading():
+                examples = read_examples(spec, root, spec.test_split, language)
         if examples and "side" in examples[0]:  # mining (BUCC): no aligned pairs, gold pairs on the side
             scores, pairs, info = _mining_scores(spec, root, language, embed, examples)
             with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
@@ -131,39 +203,32 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
             results[language] = {
                 "scores": scores,
                 "n": len(pairs),
-                "data": data_fingerprint(root, spec.files[spec.test_split].format(lang=language)),
+                "data": source_fingerprint(spec, root, spec.test_split, language),
                 "info": info,
+                **({"predict_only": True} if "predict_only" in info else {}),
             }
             ctx.progress(job.key, done + 1, len(languages), language)
             continue
         source = embed([e["source"] for e in examples])
         target = embed([e["target"] for e in examples])
         similarity = source @ target.T  # rows: English, columns: the language
-        gold = np.arange(len(examples))
-        scores: dict[str, float] = {}
-        for metric in spec.metrics:
-            forward = compute(metric, similarity, gold, language=language)
-            backward = compute(metric, similarity.T, gold, language=language)
-            scores[metric] = (forward + backward) / 2
-            scores[f"{metric}@en->xx"] = forward
-            scores[f"{metric}@xx->en"] = backward
+        # XTREME's sorted English file is already in its own line order
+        english = [e["source"] for e in examples]
+        sorted_line = list(range(len(examples))) if predict_only else xtreme_sorted_lines(english)
         with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
-            to_target, to_source = similarity.argmax(1), similarity.argmax(0)
-            for i, example in enumerate(examples):
-                handle.write(
-                    json.dumps(
-                        {
-                            "id": example["id"],
-                            "en->xx": examples[int(to_target[i])]["id"],
-                            "xx->en": examples[int(to_source[i])]["id"],
-                        }
-                    )
-                    + "\n"
-                )
+            for record in _aligned_records(examples, similarity, sorted_line):
+                handle.write(json.dumps(record) + "\n")
         results[language] = {
-            "scores": scores,
+            "scores": {}
+            if predict_only
+            else _direction_scores(spec, similarity, np.arange(len(examples)), language),
             "n": len(examples),
-            "data": data_fingerprint(root, spec.files[spec.test_split].format(lang=language)),
+            "data": source_fingerprint(spec, root, spec.test_split, language),
         }
+        if predict_only:
+            results[language]["predict_only"] = True
+            results[language]["info"] = {
+                "predict_only": "the test files hide the alignment (sorted); no metric"
+            }
         ctx.progress(job.key, done + 1, len(languages), language)
     return results

@@ -15,9 +15,11 @@ from xstilts.evaluation.predict import evaluation_plan, predict, references, sco
 from xstilts.models.assemble import assemble
 from xstilts.models.heads import HeadSpec
 from xstilts.pipeline.context import RunContext
-from xstilts.pipeline.fingerprint import data_fingerprint
-from xstilts.tasks.loading import read_examples, subsample_fingerprint
+from xstilts.tasks.loading import read_examples, source_fingerprint, subsample_fingerprint
+from xstilts.tasks.readers.sources import unlabelled_reading
+from xstilts.tasks.readers.validate import is_unlabelled
 from xstilts.tasks.registry import get_task
+from xstilts.tasks.spec import TaskType
 from xstilts.training.features import LabelMap, cached_features
 
 EVAL_SEED = 0  # one fixed subsample for every condition: paired comparisons need the same items
@@ -35,8 +37,29 @@ def write_predictions(path: Path, examples: list[dict[str, Any]], predictions: l
             )
 
 
+def with_placeholder_labels(
+    spec, examples: list[dict[str, Any]], labels: LabelMap | None
+) -> list[dict[str, Any]]:
+    """Label-withheld examples with the first label name filled in, so they can be featurised.
+
+    Features carry label ids (tagging: which pieces start a word); the placeholder is never
+    scored and never written as gold.
+    """
+    first = labels.names[0] if labels else "O"
+    if spec.task_type is TaskType.TAGGING:
+        return [{**example, "tags": [first] * len(example["tokens"])} for example in examples]
+    if spec.task_type is TaskType.SPAN_QA:
+        return [{**example, "answers": []} for example in examples]
+    return [{**example, "label": first} for example in examples]
+
+
 def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
-    """Return {language: {"scores": {metric: value}, "n": count, "data": fingerprint}}."""
+    """Return {language: {"scores": {metric: value}, "n": count, "data": fingerprint}}.
+
+    A language whose test file withholds its labels (XTREME's official test sets) is predicted
+    only: its predictions are written (gold null), its scores are empty and it is marked
+    ``"predict_only": true``.
+    """
     payload = job.payload
     spec = get_task(payload["target"])
     parent = payload["parent"]
@@ -55,13 +78,15 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     (out_dir / "predictions").mkdir(exist_ok=True)
     languages = payload["languages"]
     for done, language in enumerate(languages):
-        examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
-        fingerprint = data_fingerprint(root, spec.files[spec.test_split].format(lang=language))
+        with unlabelled_reading():
+            examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
+        predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
+        fingerprint = source_fingerprint(spec, root, spec.test_split, language)
         features = cached_features(
             spec,
             spec.test_split,
             language,
-            examples,
+            with_placeholder_labels(spec, examples, labels) if predict_only else examples,
             subsample_fingerprint(fingerprint, len(examples), limit, EVAL_SEED),
             tokenizer,
             labels,
@@ -71,17 +96,20 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         predictions = predict(
             model, spec.name, spec, features, examples, labels, plan, ctx.runtime, tokenizer.pad_token_id
         )
-        write_predictions(
-            out_dir / "predictions" / f"{language}.jsonl", examples, predictions, references(spec, examples)
-        )
+        gold = [None] * len(examples) if predict_only else references(spec, examples)
+        write_predictions(out_dir / "predictions" / f"{language}.jsonl", examples, predictions, gold)
         results[language] = {
-            "scores": score(spec, predictions, examples, language),
+            "scores": {} if predict_only else score(spec, predictions, examples, language),
             "n": len(examples),
             "data": fingerprint,
         }
-        items[language] = [e["id"] for e in examples]
+        if predict_only:  # labels withheld (XTREME's test files): predictions only, marked
+            results[language]["predict_only"] = True
+            results[language]["info"] = {"predict_only": "the test file withholds its labels; no metric"}
+        else:
+            items[language] = [e["id"] for e in examples]
         ctx.progress(job.key, done + 1, len(languages), language)
-    if spec.parallel_test and REFERENCE in languages:
+    if spec.parallel_test and REFERENCE in items:  # English scored (not predict-only)
         _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items, results)
     return results
 
@@ -97,7 +125,7 @@ def _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items,
     if not wanted:
         return
     examples = [english[i] for i in wanted]
-    fingerprint = data_fingerprint(root, spec.files[spec.test_split].format(lang=REFERENCE))
+    fingerprint = source_fingerprint(spec, root, spec.test_split, REFERENCE)
     features = cached_features(
         spec, spec.test_split, REFERENCE, examples, subsample_fingerprint(fingerprint, len(examples), None, 0),
         tokenizer, labels, spec.max_length, ctx.feature_cache,

@@ -22,6 +22,8 @@ from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskType
 
 SCORES = "scores.json"
+# The metric of the one row a predict-only language gets: its value is the number of predictions.
+PREDICT_ONLY = "predict_only"
 
 
 def is_done(job: Job, ctx: RunContext) -> bool:
@@ -134,7 +136,10 @@ def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
     rows = []
     for cell in job.cells:
         for language, result in sorted(results.items()):
-            for metric, value in sorted(result["scores"].items()):
+            scores = result["scores"]
+            if result.get("predict_only"):  # labels withheld: one marker row, never a main metric
+                scores = {PREDICT_ONLY: float(result["n"])}
+            for metric, value in sorted(scores.items()):
                 base_metric = metric.split("@", 1)[0]
                 direction = _higher_is_better(base_metric)
                 rows.append(

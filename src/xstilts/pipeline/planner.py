@@ -21,7 +21,8 @@ from typing import Any
 from xstilts.errors import ConfigError, MissingResourceError, UnknownNameError
 from xstilts.models.loading import resolve_model
 from xstilts.pipeline.config import ExperimentConfig, StratifiedLanguages
-from xstilts.pipeline.fingerprint import ENGINE_VERSION, data_fingerprint, stable_hash
+from xstilts.pipeline.fingerprint import ENGINE_VERSION, stable_hash
+from xstilts.tasks.loading import source_fingerprint
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import Role, TaskSpec, TaskType
 
@@ -68,18 +69,8 @@ def _fingerprints(
     spec: TaskSpec, config: ExperimentConfig, split: str, languages: list[str]
 ) -> dict[str, str]:
     root = spec.data_root(config.data_dir)
-    out = {}
-    for language in languages:
-        relative = spec.files[split].format(lang=language)
-        if not (root / relative).exists() and not (root / relative).parent.exists():
-            hint = (
-                "run: xstilts data build ..." if spec.default_data_subdir else "check --data-dir / data_dir"
-            )
-            raise MissingResourceError(
-                f"task {spec.name!r} has no {split} data for {language!r}", file=root / relative, fix=hint
-            )
-        out[language] = data_fingerprint(root, relative)
-    return out
+    # every file the reader may use (release, originals, exports), not only the declared one
+    return {language: source_fingerprint(spec, root, split, language) for language in languages}
 
 
 def _eval_languages(spec: TaskSpec, config: ExperimentConfig, requested) -> list[str]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -37,7 +37,9 @@ class Role(StrEnum):
 
 # The fields every example of a task type carries (readers must produce exactly these; extra
 # fields are allowed and ignored by the engine). ``label`` is the label *name* (str) for
-# classification types and the gold choice index (int) for multiple choice.
+# classification types and the gold choice index (int) for multiple choice. Read inside
+# ``readers.sources.unlabelled_reading`` from a label-withheld file, ``label``/``tags``/``answers``
+# are ``None`` (aligned retrieval: ``"aligned": False``): such examples are predicted, never scored.
 EXAMPLE_FIELDS: dict[TaskType, tuple[str, ...]] = {
     TaskType.CLASSIFICATION: ("id", "text", "label"),
     TaskType.PAIR_CLASSIFICATION: ("id", "text_a", "text_b", "label"),
@@ -96,6 +98,10 @@ class TaskSpec(BaseModel):
     parallel_test: bool = False
     dev_split: str = "dev"
     test_split: str = "test"
+    # Aligned retrieval: which direction is the main score. "xx->en": each sentence of the language
+    # retrieves among the English ones (XTREME's Tatoeba); "en->xx" the reverse; "mean" both
+    # averaged. Both directions are always stored as labelled variants (metric@en->xx, @xx->en).
+    retrieval_direction: Literal["xx->en", "en->xx", "mean"] = "mean"
 
     @field_validator("metrics")
     @classmethod

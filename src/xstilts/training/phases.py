@@ -19,8 +19,7 @@ from xstilts.models.heads import HeadSpec
 from xstilts.models.multitask import MLM_HEAD, save_delta, trainable_keys
 from xstilts.pipeline.config import PhaseConfig
 from xstilts.pipeline.context import RunContext
-from xstilts.pipeline.fingerprint import data_fingerprint
-from xstilts.tasks.loading import read_examples, subsample_fingerprint
+from xstilts.tasks.loading import read_examples, source_fingerprint, subsample_fingerprint
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskSpec
 from xstilts.training.batching import BatchPlan
@@ -122,7 +121,7 @@ def _features(
 ):
     root = spec.data_root(ctx.config.data_dir)
     fingerprint = subsample_fingerprint(
-        data_fingerprint(root, spec.files[split].format(lang=language)), len(examples), limit, seed
+        source_fingerprint(spec, root, split, language), len(examples), limit, seed
     )
     return cached_features(
         spec, split, language, examples, fingerprint, tokenizer, labels, max_length, ctx.feature_cache

@@ -19,10 +19,11 @@ from xstilts.tasks.definitions.xtreme import (
     NLI_LABELS,
     PAWSX_LANGUAGES,
     XNLI_LANGUAGES,
+    XNLI_MT_TRAIN,
+    XNLI_ORIGINAL,
     XTREME_SOURCE,
     download_step,
     export,
-    exports,
 )
 from xstilts.tasks.readers.sources import ReleaseTaskSpec
 from xstilts.tasks.registry import register
@@ -33,15 +34,20 @@ _ENGLISH = ("en",)
 _GLUE = "download_glue_data.py (GLUE), unpacked as glue_data/"
 
 
-def _english(name: str, files: dict[str, str], **fields) -> ReleaseTaskSpec:
-    """An English intermediate task read from its release, with the export as fallback."""
+def _english(
+    name: str, files: dict[str, str], originals: dict[str, tuple[str, ...]] | None = None, **fields
+) -> ReleaseTaskSpec:
+    """An English intermediate task read from its release, other releases (``originals``, tried
+    first) and the export as fallbacks."""
+    originals = originals or {}
+    splits = tuple(dict.fromkeys([*files, *originals]))
     return ReleaseTaskSpec(
         name=name,
         roles=(Role.INTERMEDIATE,),
         languages=_ENGLISH,
         train_languages=_ENGLISH,
         files=files,
-        fallback_files=exports(name, tuple(files)),
+        fallback_files={split: (*originals.get(split, ()), export(name, split)) for split in splits},
         test_split="test" if "test" in files else "dev",
         **fields,
     )
@@ -51,6 +57,7 @@ register(
     _english(
         "anli",
         {split: f"anli_v1.0/R1/{split}.jsonl" for split in ("train", "dev", "test")},
+        {split: (f"anli_v0.1/R1/{split}.jsonl",) for split in ("train", "dev", "test")},  # HF download
         task_type=TaskType.PAIR_CLASSIFICATION,
         description="Adversarial NLI, rounds R1-R3 concatenated (premise = 'context', labels e/n/c).",
         labels=NLI_LABELS,
@@ -101,8 +108,17 @@ register(
     _english(
         "mnli",
         {"train": "glue_data/MNLI/train.tsv", "dev": "glue_data/MNLI/dev_matched.tsv"},
+        {
+            "train": ("multinli_1.0/multinli_1.0_train.jsonl",),
+            "dev": ("multinli_1.0/multinli_1.0_dev_matched.jsonl",),
+            "dev_mismatched": (
+                "glue_data/MNLI/dev_mismatched.tsv",
+                "multinli_1.0/multinli_1.0_dev_mismatched.jsonl",
+            ),
+        },
         task_type=TaskType.PAIR_CLASSIFICATION,
-        description="MultiNLI (GLUE): natural language inference; dev = dev_matched.",
+        description="MultiNLI (GLUE, or the MultiNLI 1.0 JSON Lines release): natural language "
+        "inference; dev = dev_matched (dev_mismatched is its own split); gold '-' rows dropped.",
         labels=NLI_LABELS,
         metrics=("accuracy",),
         reader=f"{_READERS}.tsv:read_mnli",
@@ -114,6 +130,7 @@ register(
     _english(
         "qqp",
         {"train": "glue_data/QQP/train.tsv", "dev": "glue_data/QQP/dev.tsv"},
+        {"train": ("qqp/train.jsonl",), "dev": ("qqp/val.jsonl",)},  # jiant's export, labels "0"/"1"
         task_type=TaskType.PAIR_CLASSIFICATION,
         description="Quora Question Pairs (GLUE): are two questions duplicates?",
         labels=("not_duplicate", "duplicate"),
@@ -127,6 +144,7 @@ register(
     _english(
         "sst2",
         {"train": "glue_data/SST-2/train.tsv", "dev": "glue_data/SST-2/dev.tsv"},
+        {"train": ("sst/train.jsonl",), "dev": ("sst/val.jsonl",)},  # jiant's export, labels "0"/"1"
         task_type=TaskType.CLASSIFICATION,
         description="SST-2 (GLUE): binary sentiment of movie-review sentences.",
         labels=("negative", "positive"),
@@ -141,8 +159,9 @@ register(
         "squad_v1",
         {"train": "squad/train-v1.1.json", "dev": "squad/dev-v1.1.json"},
         task_type=TaskType.SPAN_QA,
-        description="SQuAD v1.1: extractive QA on Wikipedia paragraphs (every question answerable).",
-        metrics=("qa_f1", "exact_match"),
+        description="SQuAD v1.1: extractive QA on Wikipedia paragraphs (every question answerable); "
+        "scored with evaluate-v1.1.py's rule.",
+        metrics=("squad_f1", "squad_exact_match"),
         reader=f"{_READERS}.squad:read_squad_v1",
         source="https://rajpurkar.github.io/SQuAD-explorer/; Rajpurkar et al. 2016",
         obtain=download_step("download_squad"),
@@ -154,8 +173,9 @@ register(
         "squad_v2",
         {"train": "squad/train-v2.0.json", "dev": "squad/dev-v2.0.json"},
         task_type=TaskType.SPAN_QA,
-        description="SQuAD v2.0: extractive QA with unanswerable questions (answers == [] = no answer).",
-        metrics=("qa_f1", "exact_match"),
+        description="SQuAD v2.0: extractive QA with unanswerable questions (answers == [] = no answer); "
+        "scored with evaluate-v2.0.py's rule.",
+        metrics=("squad_v2_f1", "squad_v2_exact_match"),
         reader=f"{_READERS}.squad:read_squad_v2",
         source="https://rajpurkar.github.io/SQuAD-explorer/; Rajpurkar et al. 2018",
         obtain="SQuAD-explorer dataset/train-v2.0.json and dev-v2.0.json, saved in squad/",
@@ -179,7 +199,8 @@ register(
             "test": "ccgbank_1_1/data/AUTO/23",
         },
         fallback_files={
-            split: (f"ccg/{split}-{{lang}}.auto", export("ccg", split)) for split in ("train", "dev", "test")
+            split: (f"ccg/{split}-{{lang}}.auto", f"CCG/ccg.{split}", export("ccg", split))
+            for split in ("train", "dev", "test")
         },
         source="CCGbank 1.1, LDC2005T13; Hockenmaier and Steedman 2007",
         obtain="LDC2005T13 (licensed), unpacked in the data root",
@@ -202,7 +223,11 @@ register(
         metrics=("accuracy",),
         reader=f"{_READERS}.tsv:read_xnli_translate_train",
         files={"train": "xnli/XNLI-Translated/en-{lang}-translated.tsv", "dev": "xnli/dev-{lang}.tsv"},
-        fallback_files={"train": (export("xnli-translate-train", "train"),), "dev": (export("xnli", "dev"),)},
+        fallback_files={
+            "train": (XNLI_MT_TRAIN, export("xnli-translate-train", "train")),
+            "dev": (*XNLI_ORIGINAL["dev"], export("xnli", "dev")),
+        },
+        all_language_files=XNLI_ORIGINAL["dev"],
         test_split="dev",
         source=f"{XTREME_SOURCE}; translations: gs://xtreme_translations/XNLI/translate-train",
         obtain="gs://xtreme_translations/XNLI/translate-train/en-<lang>-translated.tsv, saved in xnli/XNLI-Translated/",
@@ -221,7 +246,8 @@ register(
         metrics=("accuracy",),
         reader=f"{_READERS}.tsv:read_xnli_dev_as_train",
         files={"train": "xnli/dev-{lang}.tsv"},
-        fallback_files={"train": (export("xnli", "dev"),)},
+        fallback_files={"train": (*XNLI_ORIGINAL["dev"], export("xnli", "dev"))},
+        all_language_files=XNLI_ORIGINAL["dev"],
         source=f"{XTREME_SOURCE}; Conneau et al. 2018, XNLI",
         obtain=download_step("download_xnli"),
     )
@@ -240,8 +266,8 @@ register(
         reader=f"{_READERS}.tsv:read_pawsx_translate_train",
         files={"train": "pawsx/translated/en-{lang}-translated.tsv", "dev": "pawsx/dev-{lang}.tsv"},
         fallback_files={
-            "train": (export("pawsx-translate-train", "train"),),
-            "dev": (export("pawsx", "dev"),),
+            "train": ("x-final/{lang}/translated_train.tsv", export("pawsx-translate-train", "train")),
+            "dev": ("x-final/{lang}/dev_2k.tsv", export("pawsx", "dev")),
         },
         test_split="dev",
         source=f"{XTREME_SOURCE}; translations: gs://xtreme_translations/PAWSX/translate-train",

@@ -122,8 +122,9 @@ def bucc_best_threshold(scored_pairs: Iterable[Any], gold: Iterable[Any]) -> tup
     higher_is_better=True,
     description=(
         "BUCC mining F1 (0-100) of (src, trg, score) candidates against gold pairs at the threshold "
-        "that is best on the same data (oracle). XTREME picks the threshold on the sample split and "
-        "applies it to test: use bucc_best_threshold + bucc_f1_at_threshold for that."
+        "that is best on the same data (oracle), as bucc_optimize in XTREME's third_party/utils_retrieve.py. "
+        "XTREME picks the threshold on the sample split and applies it to test: use "
+        "bucc_best_threshold + bucc_f1_at_threshold for that."
     ),
 )
 def bucc_f1(predictions: Iterable[Any], references: Iterable[Any], *, language: str | None = None) -> float:

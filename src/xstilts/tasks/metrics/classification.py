@@ -32,7 +32,8 @@ def _check_same_kind(predictions: Sequence[Any], references: Sequence[Any]) -> N
 @register_metric(
     "accuracy",
     higher_is_better=True,
-    description="Percentage of examples whose prediction equals the gold label (0-100), as XTREME.",
+    description="Percentage of examples whose prediction equals the gold label (0-100), as XTREME's "
+    "evaluate.py scores XNLI and PAWS-X.",
 )
 def accuracy(predictions: Sequence[Any], references: Sequence[Any], *, language: str | None = None) -> float:
     """Percent of positions where ``predictions[i] == references[i]``."""

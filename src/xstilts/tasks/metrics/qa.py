@@ -1,13 +1,19 @@
-"""Extractive-QA metrics: exact match and token F1 with SQuAD v2.0 no-answer semantics.
+"""Extractive-QA metrics: exact match and token F1, each with the rule of its official script.
 
-Per example (positionally aligned): ``prediction`` is the answer string, ``""`` meaning "no answer";
-``references`` is the list of gold answer texts, ``[]`` meaning "unanswerable". As in SQuAD's
-``evaluate-v2.0.py``, gold answers that normalise to nothing are dropped and an example without
-gold answers has the single gold answer ``""``; EM and F1 take the max over gold answers; the F1 of
-a pair where either side normalises to no tokens is 1 if both do, else 0 (so no-answer vs
-no-answer scores 100). With answerable data this is exactly SQuAD v1.1 / MLQA v1 scoring.
+Per example (positionally aligned): ``prediction`` is the answer string and ``references`` the list
+of gold answer texts. EM and F1 take the max over gold answers. Two official rules differ on
+answers that normalise to the empty string:
 
-Which normaliser (see ``qa_normalization``):
+- **SQuAD v1.1** (``evaluate-v1.1.py``) and **MLQA v1** (``mlqa_evaluation_v1.py``), which XTREME's
+  ``evaluate.py`` uses for XQuAD, TyDiQA-GoldP and MLQA: every gold answer stays in the max, also
+  one that normalises to ``""``; EM compares the normalised strings (both empty: EM 1) and F1 is 0
+  whenever the two share no token (both empty: F1 0). A reference list must not be empty: these
+  scripts have no "no answer".
+- **SQuAD v2.0** (``evaluate-v2.0.py``), only for ``squad_v2``: gold answers that normalise to
+  nothing are dropped, an example without gold answers has the single gold ``""`` ("no answer"),
+  and the F1 of a pair where either side has no tokens is 1 if both have none, else 0.
+
+Which normaliser (see ``qa_normalization``), all with the v1.1 / MLQA v1 rule:
 
 - ``exact_match`` / ``qa_f1``: SQuAD for English (and when no language is given), MLQA's rules for
   every other language.
@@ -15,8 +21,9 @@ Which normaliser (see ``qa_normalization``):
   and TyDiQA-GoldP (its ``evaluate_squad`` ignores the language).
 - ``mlqa_exact_match`` / ``mlqa_f1``: MLQA's rules, English included: what XTREME reports for MLQA.
 
-The official v2.0 extras (HasAns/NoAns breakdown, best no-answer threshold) are plain functions:
-:func:`squad_v2_report`, :func:`best_no_answer_threshold`.
+``squad_v2_exact_match`` / ``squad_v2_f1`` follow ``evaluate-v2.0.py`` (SQuAD normalisation, v2.0
+rule). The official v2.0 extras (HasAns/NoAns breakdown, best no-answer threshold) are plain
+functions: :func:`squad_v2_report`, :func:`best_no_answer_threshold`.
 """
 
 from __future__ import annotations
@@ -47,20 +54,36 @@ def _check_qa_inputs(metric: str, predictions: Sequence[str], references: Sequen
             )
 
 
-def _gold_texts(gold: Sequence[str], normalize: Normalizer) -> list[str]:
-    """SQuAD v2.0: drop gold answers that normalise to nothing; none left means "no answer"."""
-    kept = [text for text in gold if normalize(text)]
-    return kept or [""]
+V1, V2 = "v1", "v2"  # SQuAD v1.1 / MLQA v1 rule, SQuAD v2.0 rule
+
+
+def _gold_texts(
+    gold: Sequence[str], normalize: Normalizer, scheme: str, metric: str, index: int
+) -> list[str]:
+    """The golds to take the max over.
+
+    v2.0 drops gold answers that normalise to nothing (none left means "no answer"); v1.1 and
+    MLQA keep every gold answer and cannot score a question without one (their max is undefined).
+    """
+    if scheme == V2:
+        return [text for text in gold if normalize(text)] or [""]
+    if not gold:
+        raise MetricInputError(
+            f"{metric}: references[{index}] holds no gold answer, which SQuAD v1.1/MLQA scoring cannot score",
+            fix="score unanswerable questions with squad_v2_exact_match / squad_v2_f1",
+        )
+    return list(gold)
 
 
 def _exact(prediction: str, gold: str, normalize: Normalizer) -> float:
     return float(normalize(prediction) == normalize(gold))
 
 
-def _token_f1(prediction: str, gold: str, normalize: Normalizer) -> float:
+def _token_f1(prediction: str, gold: str, normalize: Normalizer, scheme: str = V1) -> float:
+    """Token-overlap F1; v2.0 scores "no tokens" against "no tokens" as 1, v1.1/MLQA as 0."""
     predicted_tokens = normalize(prediction).split()
     gold_tokens = normalize(gold).split()
-    if not predicted_tokens or not gold_tokens:
+    if scheme == V2 and (not predicted_tokens or not gold_tokens):
         return float(predicted_tokens == gold_tokens)  # no-answer: right only if both are empty
     overlap = sum((Counter(predicted_tokens) & Counter(gold_tokens)).values())
     if overlap == 0:
@@ -76,27 +99,33 @@ def example_scores(
     *,
     language: str | None = None,
     rules: str = "auto",
+    scheme: str = V1,
     metric: str = "qa",
 ) -> tuple[list[float], list[float]]:
     """Per-example EM and F1 in [0, 1] (max over gold answers), for reports and thresholds.
 
+    ``scheme`` is the official rule (``"v1"``: SQuAD v1.1 / MLQA v1; ``"v2"``: SQuAD v2.0);
     ``metric`` only names the caller in error messages.
     """
     _check_qa_inputs(metric, predictions, references)
+    if scheme not in (V1, V2):
+        raise MetricInputError(f"unknown QA scoring rule {scheme!r}", fix="use 'v1' or 'v2'")
     normalize = normalizer_for(language, rules=rules)
     exact_scores, f1_scores = [], []
-    for prediction, gold in zip(predictions, references, strict=True):
-        texts = _gold_texts(gold, normalize)
+    for index, (prediction, gold) in enumerate(zip(predictions, references, strict=True)):
+        texts = _gold_texts(gold, normalize, scheme, metric, index)
         exact_scores.append(max(_exact(prediction, text, normalize) for text in texts))
-        f1_scores.append(max(_token_f1(prediction, text, normalize) for text in texts))
+        f1_scores.append(max(_token_f1(prediction, text, normalize, scheme) for text in texts))
     return exact_scores, f1_scores
 
 
-def _percent(name: str, kind: int, rules: str, description: str) -> Callable[..., float]:
+def _percent(name: str, kind: int, rules: str, scheme: str, description: str) -> Callable[..., float]:
     def score(
         predictions: Sequence[str], references: Sequence[Sequence[str]], *, language: str | None = None
     ) -> float:
-        per_example = example_scores(predictions, references, language=language, rules=rules, metric=name)
+        per_example = example_scores(
+            predictions, references, language=language, rules=rules, scheme=scheme, metric=name
+        )
         return mean_percent(per_example[kind])
 
     score.__name__ = score.__qualname__ = name
@@ -110,20 +139,26 @@ _RULES_TEXT = {
     "squad": "SQuAD v1.1 normalisation in every language, as XTREME scores XQuAD and TyDiQA-GoldP",
     "mlqa": "MLQA's per-language normalisation (English included), as XTREME scores MLQA",
 }
-_V2 = '; SQuAD v2.0 no-answer semantics ("" / [] = no answer; both empty scores 100)'
+_SCHEME_TEXT = {
+    V1: "; rule of evaluate-v1.1.py / mlqa_evaluation_v1.py: every gold kept, both empty gives EM 1 and F1 0",
+    V2: '; rule of SQuAD evaluate-v2.0.py ("" / [] = no answer; both empty scores 100)',
+}
 
-for _name, _kind, _rules in (
-    ("exact_match", _EM, "auto"),
-    ("qa_f1", _F1, "auto"),
-    ("squad_exact_match", _EM, "squad"),
-    ("squad_f1", _F1, "squad"),
-    ("mlqa_exact_match", _EM, "mlqa"),
-    ("mlqa_f1", _F1, "mlqa"),
+for _name, _kind, _rules, _scheme in (
+    ("exact_match", _EM, "auto", V1),
+    ("qa_f1", _F1, "auto", V1),
+    ("squad_exact_match", _EM, "squad", V1),
+    ("squad_f1", _F1, "squad", V1),
+    ("mlqa_exact_match", _EM, "mlqa", V1),
+    ("mlqa_f1", _F1, "mlqa", V1),
+    ("squad_v2_exact_match", _EM, "squad", V2),
+    ("squad_v2_f1", _F1, "squad", V2),
 ):
     _what = "Exact match (0-100)" if _kind == _EM else "Token-overlap F1 (0-100)"
-    _description = f"{_what}; {_RULES_TEXT[_rules]}{_V2}."
+    _rules_text = "SQuAD v2.0 normalisation" if _scheme == V2 else _RULES_TEXT[_rules]
+    _description = f"{_what}; {_rules_text}{_SCHEME_TEXT[_scheme]}."
     register_metric(_name, higher_is_better=True, description=_description)(
-        _percent(_name, _kind, _rules, _description)
+        _percent(_name, _kind, _rules, _scheme, _description)
     )
 
 
@@ -201,7 +236,7 @@ def squad_v2_report(
     ``best_exact``/``best_exact_thresh``/``best_f1``/``best_f1_thresh``. Scores are percentages.
     """
     exact, f1 = example_scores(
-        predictions, references, language=language, rules=rules, metric="squad_v2_report"
+        predictions, references, language=language, rules=rules, scheme=V2, metric="squad_v2_report"
     )
     has_answer = [bool(gold) for gold in references]
     if no_answer_probs is not None:

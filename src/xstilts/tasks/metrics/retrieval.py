@@ -73,8 +73,9 @@ def gold_ranks(similarity: np.ndarray, gold: np.ndarray) -> np.ndarray:
     "retrieval_accuracy",
     higher_is_better=True,
     description=(
-        "Top-1 retrieval accuracy (0-100) on a source x target similarity matrix, as XTREME scores "
-        "Tatoeba; a gold that ties with any other column is a miss."
+        "Top-1 retrieval accuracy (0-100) on a source x target similarity matrix, as XTREME's "
+        "evaluate.py scores Tatoeba (nearest neighbour of run_retrieval.py); a gold that ties with any "
+        "other column is a miss."
     ),
 )
 def retrieval_accuracy(predictions: Any, references: Sequence[int], *, language: str | None = None) -> float:
@@ -89,7 +90,7 @@ def retrieval_accuracy(predictions: Any, references: Sequence[int], *, language:
     higher_is_better=True,
     description=(
         "Mean reciprocal rank of the gold target (0-100) on a similarity matrix; ties with other "
-        "columns rank the gold below them."
+        "columns rank the gold below them. xstilts' own (no official script reports it)."
     ),
 )
 def mrr(predictions: Any, references: Sequence[int], *, language: str | None = None) -> float:
@@ -105,7 +106,7 @@ def mrr(predictions: Any, references: Sequence[int], *, language: str | None = N
     description=(
         "Mean over source rows of sim(gold) minus the largest similarity to any other target: a raw "
         "(not percent), continuous score that keeps moving when accuracy saturates; > 0 means the "
-        "gold wins on average, a tie gives 0."
+        "gold wins on average, a tie gives 0. xstilts' own (no official script reports it)."
     ),
 )
 def retrieval_margin(predictions: Any, references: Sequence[int], *, language: str | None = None) -> float:

@@ -79,13 +79,20 @@ def legacy_entities(sentences: Sequence[Sequence[str]]) -> list[tuple[str, int, 
     return chunks
 
 
-def legacy_f1(references: Sequence[Sequence[str]], predictions: Sequence[Sequence[str]]) -> float:
-    """Micro F1 in [0, 1] over entity sets, as seqeval 0.0.12 ``f1_score`` (0 when undefined)."""
+def legacy_scores(
+    references: Sequence[Sequence[str]], predictions: Sequence[Sequence[str]]
+) -> tuple[float, float, float]:
+    """Micro ``(precision, recall, f1)`` in [0, 1] over entity sets, as seqeval 0.0.12 (0 when undefined)."""
     gold = set(legacy_entities(references))
     predicted = set(legacy_entities(predictions))
     correct = len(gold & predicted)
     precision = correct / len(predicted) if predicted else 0.0
     recall = correct / len(gold) if gold else 0.0
     if precision + recall == 0:
-        return 0.0
-    return 2 * precision * recall / (precision + recall)
+        return precision, recall, 0.0
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+def legacy_f1(references: Sequence[Sequence[str]], predictions: Sequence[Sequence[str]]) -> float:
+    """Micro F1 in [0, 1] over entity sets, as seqeval 0.0.12 ``f1_score`` (0 when undefined)."""
+    return legacy_scores(references, predictions)[2]

@@ -12,8 +12,9 @@ module                 format (tasks)
 =====================  ==================================================================
 :mod:`.tsv`            XTREME pair TSV, XTREME translations, GLUE TSV (xnli, pawsx, their
                        translate-train / dev-as-train variants, mnli, qqp, sst2)
-:mod:`.conll`          token-per-line TSV and UD CoNLL-U (udpos, panx)
-:mod:`.ccgbank`        CCGbank AUTO derivations (ccg)
+:mod:`.originals`      XNLI-1.0, XNLI-MT-1.0, PAWS-X x-final, MultiNLI 1.0 (xnli, pawsx, mnli, ...)
+:mod:`.conll`          token-per-line TSV, raw WikiANN and UD CoNLL-U (udpos, panx)
+:mod:`.ccgbank`        CCGbank AUTO derivations, jiant's CCG (ccg)
 :mod:`.squad`          SQuAD JSON (squad_v1, squad_v2, xquad, mlqa, tydiqa)
 :mod:`.anli`           ANLI JSON Lines, rounds R1-R3 (anli)
 :mod:`.multiple_choice` CommonsenseQA / HellaSwag JSON Lines, Cosmos QA CSV
@@ -24,5 +25,7 @@ module                 format (tasks)
 
 Shared pieces: :mod:`.textfile` (streaming lines/JSON with one-line errors), :mod:`.labels`
 (release spellings -> label names), :mod:`.spans` (answer-span checks), :mod:`.validate` (the
-example contract, used by ``xstilts tasks check``).
+example contract, used by ``xstilts tasks check``). A label-withheld file (XTREME's test files) is
+skipped for the next source; inside :func:`.sources.unlabelled_reading` it is read without labels
+when no labelled source exists (predict-only evaluation).
 """

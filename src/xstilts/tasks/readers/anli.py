@@ -4,7 +4,8 @@ The release (``anli_v1.0.zip``) unpacks to ``anli_v1.0/R{1,2,3}/{train,dev,test}
 are ``{"uid", "context", "hypothesis", "label": "e"|"n"|"c", "reason", ...}`` (the premise is
 called ``context``). A split of the task is the concatenation of R1, R2 and R3, as Phang et al.
 (2020) train on; the spec's ``files`` pattern names R1 (how the split is found on disk) and the
-reader requires all three rounds. Fallback: the ``datasets`` export (``anli``, whose premise is
+reader requires all three rounds. The Hugging Face ``anli`` loader downloads ``anli_v0.1.zip``,
+whose ``anli_v0.1/R{1,2,3}/`` holds the same records: read the same way. Fallback: the ``datasets`` export (``anli``, whose premise is
 ``premise`` and label a ClassLabel index) concatenated over rounds at ``anli/{split}-en.jsonl``.
 """
 
@@ -54,5 +55,12 @@ def parse_anli_rounds(first_round: Path, context: ReadContext) -> list[Example]:
     return examples
 
 
+def parse_anli_jsonl(path: Path, context: ReadContext) -> list[Example]:
+    """A fallback JSON Lines file: the Hugging Face download folder's rounds, or a ``datasets`` export."""
+    if path.parent.name in ROUNDS:  # anli_v0.1/R1/<split>.jsonl
+        return parse_anli_rounds(path, context)
+    return parse_pair_export(path, context)
+
+
 def read_anli(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("anli", data_dir, split, lang, {"": parse_anli_rounds, ".jsonl": parse_pair_export})
+    return read_task("anli", data_dir, split, lang, {"": parse_anli_rounds, ".jsonl": parse_anli_jsonl})

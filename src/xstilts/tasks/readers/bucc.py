@@ -79,7 +79,11 @@ def read_bucc(data_dir: Path, split: str, lang: str) -> list[Example]:
 
 
 def read_bucc_gold(data_dir: Path, split: str, lang: str) -> set[tuple[str, str]]:
-    """Gold ``(src_id, trg_id)`` pairs of one split: XTREME's ``.gold`` file or the original one."""
+    """Gold ``(src_id, trg_id)`` pairs of one split: XTREME's ``.gold`` file or the original one.
+
+    The shared task's archives (``bucc2018-de-en.training-gold.tar.bz2``) unpack to
+    ``bucc2018/de-en/de-en.training.{de,en,gold}``, so they are extracted in the data root.
+    """
     root = Path(data_dir) / "bucc2018"
     candidates = [
         root / f"{lang}-en.{split}.gold",
@@ -91,7 +95,8 @@ def read_bucc_gold(data_dir: Path, split: str, lang: str) -> set[tuple[str, str]
         raise MissingResourceError(
             f"no BUCC gold pairs for {lang}-en {split}{withheld}",
             file=candidates[0],
-            fix=f"extract bucc2018-{lang}-en.{_ORIGINAL_NAME.get(split, split)}-gold.tar.bz2 into {root}",
+            fix=f"extract bucc2018-{lang}-en.{_ORIGINAL_NAME.get(split, split)}-gold.tar.bz2 in {Path(data_dir)} "
+            f"(the archive's top folder is bucc2018/: it creates {root / f'{lang}-en'})",
         )
     pairs = set()
     for number, line in iter_lines(path):

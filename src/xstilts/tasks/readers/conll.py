@@ -13,6 +13,11 @@ Accepted files, per task:
   es, it, pt, ar, he, tr, ...) token counts differ slightly from XTREME's tsv. As XTREME does,
   spaces and ZWNJ (U+200C) are removed from word forms, and sentences whose words are (almost)
   all ``_`` (treebanks distributed without text, e.g. Arabic NYUAD) are dropped.
+- ``panx``: the raw WikiANN files of ``AmazonPhotos.zip`` (``<lang>:token<TAB>tag``, a blank line
+  between sentences), where XTREME's ``download_panx`` leaves them before preprocessing,
+  ``panx_dataset/{lang}-{split}``, or untarred per language, ``panx_dataset/{lang}/{split}``. The
+  ``<lang>:`` prefix is cut as ``panx_preprocess`` does. Their test files keep the labels that
+  XTREME's processed test files drop, so they are how PAN-X test is scored.
 - both: the ``datasets`` export ``{task}/{split}-{lang}.jsonl`` (``tokens`` + ``pos_tags`` /
   ``ner_tags`` ClassLabel indices, see :mod:`.hf_export`).
 
@@ -37,6 +42,24 @@ _CONLLU_FIX = (
 
 def parse_token_tag_tsv(path: Path, context: ReadContext) -> list[Example]:
     """XTREME's ``token<TAB>tag`` files, one sentence per blank-line-separated block."""
+    return _token_tag_blocks(path, context, raw_prefix=None)
+
+
+def parse_panx_tsv(path: Path, context: ReadContext) -> list[Example]:
+    """PAN-X ``token<TAB>tag`` blocks: XTREME's processed files or the raw WikiANN ones.
+
+    The raw per-language files of ``AmazonPhotos.zip`` prefix every token with its language
+    (``en:Paris<TAB>B-LOC``); XTREME's ``panx_preprocess`` cuts everything up to the first ``:``.
+    A file whose first token carries ``<lang>:`` is read as raw, and every token must then carry it.
+    """
+    first = next(
+        (line for _, line in iter_lines(path) if line.strip() and not line.startswith("-DOCSTART-")), ""
+    )
+    prefix = f"{context.lang}:"
+    return _token_tag_blocks(path, context, raw_prefix=prefix if first.startswith(prefix) else None)
+
+
+def _token_tag_blocks(path: Path, context: ReadContext, raw_prefix: str | None) -> list[Example]:
     examples: list[Example] = []
     tokens: list[str] = []
     tags: list[str] = []
@@ -44,9 +67,8 @@ def parse_token_tag_tsv(path: Path, context: ReadContext) -> list[Example]:
 
     def close() -> None:
         if tokens:
-            examples.append(
-                {"id": context.example_id(len(examples)), "tokens": tokens.copy(), "tags": tags.copy()}
-            )
+            gold = None if context.unlabelled else tags.copy()
+            examples.append({"id": context.example_id(len(examples)), "tokens": tokens.copy(), "tags": gold})
             tokens.clear()
             tags.clear()
 
@@ -55,6 +77,10 @@ def parse_token_tag_tsv(path: Path, context: ReadContext) -> list[Example]:
             close()
             continue
         cells = line.split("\t")
+        if len(cells) == 1 and context.unlabelled:
+            tokens.append(_strip_language_prefix(cells[0], raw_prefix, path, number))
+            tags.append(None)
+            continue
         if len(cells) == 1 and context.split == "test" and not examples and not tokens:
             raise LabelsWithheld(
                 "tokens without tags: XTREME's download script withholds test labels",
@@ -67,10 +93,23 @@ def parse_token_tag_tsv(path: Path, context: ReadContext) -> list[Example]:
                 f"expected 2 tab-separated columns, found {len(cells)}", file=path, line=number, fix=_TSV_FIX
             )
         tag = cells[1] if cells[1] in known else label_name(cells[1], context, path, number)
-        tokens.append(cells[0])
+        tokens.append(_strip_language_prefix(cells[0], raw_prefix, path, number))
         tags.append(tag)
     close()
     return examples
+
+
+def _strip_language_prefix(token: str, prefix: str | None, path: Path, line: int) -> str:
+    if prefix is None:
+        return token
+    if not token.startswith(prefix):
+        raise DataFormatError(
+            f"token {token!r} lacks the {prefix!r} prefix that the file's first token has",
+            file=path,
+            line=line,
+            fix=f"a raw WikiANN file prefixes every token with {prefix!r}; restore it from the archive",
+        )
+    return token[len(prefix) :]
 
 
 def parse_conllu(path: Path, context: ReadContext) -> list[Example]:
@@ -122,6 +161,7 @@ def parse_conllu(path: Path, context: ReadContext) -> list[Example]:
 
 
 _XTREME_TAGGING = {"": parse_token_tag_tsv, ".conllu": parse_conllu, ".jsonl": parse_tagging_export}
+_PANX = {"": parse_panx_tsv, ".jsonl": parse_tagging_export}
 
 
 def read_udpos(data_dir: Path, split: str, lang: str) -> list[Example]:
@@ -129,4 +169,4 @@ def read_udpos(data_dir: Path, split: str, lang: str) -> list[Example]:
 
 
 def read_panx(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("panx", data_dir, split, lang, _XTREME_TAGGING)
+    return read_task("panx", data_dir, split, lang, _PANX)

@@ -8,7 +8,8 @@ writes) or names. Columns read, by task type:
 
 =====================  =========================================================================
 pair classification    ``premise``/``hypothesis`` (xnli, anli, glue/mnli), ``sentence1``/
-                       ``sentence2`` (paws-x), ``question1``/``question2`` (glue/qqp); ``label``
+                       ``sentence2`` (paws-x), ``question1``/``question2`` (glue/qqp),
+                       ``text_a``/``text_b`` (jiant); ``label`` (index, name, or jiant's "0"/"1")
 classification         ``sentence`` (glue/sst2) or ``text``; ``label``
 tagging                ``tokens`` and ``tags``, ``pos_tags`` (xtreme udpos.*) or ``ner_tags``
                        (xtreme PAN-X.*, wikiann)
@@ -48,7 +49,12 @@ from xstilts.tasks.readers.sources import Example, ReadContext
 from xstilts.tasks.readers.spans import SpanChecker
 from xstilts.tasks.readers.textfile import field, first_field, iter_jsonl
 
-_PAIR_COLUMNS = (("premise", "hypothesis"), ("sentence1", "sentence2"), ("question1", "question2"))
+_PAIR_COLUMNS = (
+    ("premise", "hypothesis"),
+    ("sentence1", "sentence2"),
+    ("question1", "question2"),
+    ("text_a", "text_b"),  # jiant's JSON Lines task data
+)
 _FIX = "re-export with Dataset.to_json; see xstilts.tasks.readers.hf_export for the columns read"
 
 
@@ -135,7 +141,7 @@ def parse_qa_export(path: Path, context: ReadContext) -> list[Example]:
                 ),
             }
         )
-    return checker.finish(examples)
+    return checker.finish(examples, unlabelled=context.unlabelled)
 
 
 def parse_aligned_export(path: Path, context: ReadContext) -> list[Example]:

@@ -38,12 +38,19 @@ def label_name(
     return name
 
 
+def _is_integer(text: str) -> bool:
+    return text.strip().lstrip("-").isdigit()
+
+
 def exported_label(value: Any, context: ReadContext, path: Path, line: int) -> str:
-    """A label from a ``datasets`` export: a ClassLabel index (int) or the name itself.
+    """A label from a ``datasets`` export: a ClassLabel index (int or, as jiant writes it, a digit
+    string that is not itself a label name) or the name itself.
 
     ``-1`` is how ``datasets`` marks an unlabelled (test) example: the labels were withheld.
     """
     labels = context.spec.labels
+    if isinstance(value, str) and labels and value not in labels and _is_integer(value):
+        value = int(value)  # jiant writes class indices as strings ("0"/"1")
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise DataFormatError(
             f"label {value!r} is neither a class index nor a name",

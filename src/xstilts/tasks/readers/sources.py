@@ -19,10 +19,15 @@ these three cases, hence this subclass (a candidate for folding into ``TaskSpec`
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import glob
+import importlib
+import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +43,61 @@ class LabelsWithheld(DataFormatError):
     """A release file whose gold labels were removed (XTREME's test files): try the next source."""
 
 
+_UNLABELLED_OK: contextvars.ContextVar[bool] = contextvars.ContextVar("unlabelled_ok", default=False)
+
+
+@contextlib.contextmanager
+def unlabelled_reading() -> Iterator[None]:
+    """Within this block, a split whose every source withholds its labels is read without them.
+
+    Labelled sources still come first; only when none exists does the reader return the
+    label-withheld file's examples with ``label``/``tags`` set to ``None`` (XTREME's test files:
+    what a predict-only evaluation and ``xstilts tasks check`` need). Formats that support it:
+    XTREME's XNLI/PAWS-X pair files, UD-POS/PAN-X token files and its QA copies whose answers were
+    blanked (``remove_qa_test_annotations``; ``answers`` is then ``None``).
+    """
+    token = _UNLABELLED_OK.set(True)
+    try:
+        yield
+    finally:
+        _UNLABELLED_OK.reset(token)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One place a split may live: its files (a ``*`` pattern may match several) and the pattern."""
+
+    is_release: bool
+    files: list[Path]
+    pattern: str
+
+
+# (task, split, language) -> the pattern of the layout the last read of it used. The reader
+# signature stays ``reader(data_dir, split, lang) -> examples``; ``xstilts tasks check`` looks here
+# to count examples per layout.
+LAYOUTS_READ: dict[tuple[str, str, str], str] = {}
+# (task, split, language) -> what the last read of it dropped on purpose, one line each.
+NOTES_READ: dict[tuple[str, str, str], list[str]] = {}
+
+
 class ReleaseTaskSpec(TaskSpec):
     """A :class:`TaskSpec` whose splits may have fallback files (exports, other releases)."""
 
     fallback_files: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     obtain: str = ""  # how a user gets the release files: the download step that writes them
+    # Mining tasks (BUCC): "module:function" reading a split's gold pairs, gold_reader(data_dir,
+    # split, lang) -> {(src_id, trg_id)}; `xstilts tasks check` checks them against the corpora.
+    gold_reader: str = ""
+    # Patterns without {lang} whose one file holds every language of the task (XNLI-1.0's
+    # xnli.dev.tsv): tried for any language, the parser keeps that language's rows.
+    all_language_files: tuple[str, ...] = ()
+
+    def read_gold(self, data_dir: Path, split: str, lang: str) -> set[tuple[str, str]] | None:
+        """The split's gold pairs, or ``None`` for tasks whose examples carry their own gold."""
+        if not self.gold_reader:
+            return None
+        module, _, attr = self.gold_reader.partition(":")
+        return getattr(importlib.import_module(module), attr)(Path(data_dir), split, lang)
 
     @property
     def source_language(self) -> str:
@@ -56,25 +111,33 @@ class ReleaseTaskSpec(TaskSpec):
         release = (self.files[split],) if split in self.files else ()
         return release + tuple(self.fallback_files.get(split, ()))
 
-    def candidates(self, data_dir: Path, split: str, lang: str) -> list[tuple[bool, list[Path]]]:
-        """``(is_release, files)`` groups to try, in order; a group is one file, or every match of a
-        ``*`` pattern.
+    def candidates(self, data_dir: Path, split: str, lang: str) -> list[Candidate]:
+        """The file groups to try, in order; a group is one file, or every match of a ``*`` pattern.
 
         A group whose files do not exist is still listed (as the unexpanded path) so that a
         missing-file error can name where the data was expected.
         """
-        groups: list[tuple[bool, list[Path]]] = []
+        groups: list[Candidate] = []
         for index, pattern in enumerate(self.patterns(split)):
-            if "{lang}" not in pattern and lang != self.source_language:
+            shared = pattern in self.all_language_files
+            if "{lang}" not in pattern and lang != self.source_language and not shared:
                 continue
             is_release = index == 0 and split in self.files
             relative = pattern.replace("{lang}", lang)
             if "*" in relative:
                 hits = sorted(glob.glob(_glob_under(Path(data_dir), relative)))
-                groups.append((is_release, [Path(hit) for hit in hits] or [Path(data_dir) / relative]))
+                files = [Path(hit) for hit in hits] or [Path(data_dir) / relative]
             else:
-                groups.append((is_release, [Path(data_dir) / relative]))
+                files = [Path(data_dir) / relative]
+            groups.append(Candidate(is_release, files, pattern))
         return groups
+
+    def existing_sources(self, data_dir: Path, split: str, lang: str) -> list[Path]:
+        """Every file on disk that the reader may use for (split, language), in the order tried."""
+        if split not in self.splits:
+            return []
+        found = [path for group in self.candidates(Path(data_dir), split, lang) for path in group.files]
+        return [path for path in dict.fromkeys(found) if path.exists()]
 
     def languages_on_disk(self, data_dir: Path) -> dict[str, list[str]]:
         """split -> sorted declared languages with a release or fallback file under ``data_dir``.
@@ -87,9 +150,41 @@ class ReleaseTaskSpec(TaskSpec):
         for split in self.splits:
             langs: set[str] = set()
             for pattern in self.patterns(split):
-                langs |= _languages_matching(root, pattern, self.source_language)
+                if pattern in self.all_language_files:
+                    langs |= languages_in_shared_file(root / pattern)
+                else:
+                    langs |= _languages_matching(root, pattern, self.source_language)
             found[split] = sorted(langs & declared)
         return found
+
+
+def languages_in_shared_file(path: Path) -> set[str]:
+    """The languages of a file holding all of them (XNLI-1.0): its ``language`` column or field."""
+    if not path.is_file():
+        return set()
+    stat = path.stat()
+    return set(_shared_file_languages(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _shared_file_languages(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    """Cached on the file's identity: ``tasks list`` asks for every split of every task."""
+    del mtime_ns, size
+    found: set[str] = set()
+    with open(path, encoding="utf-8-sig") as handle:
+        if path.endswith(".jsonl"):
+            for line in handle:
+                if line.strip():
+                    with contextlib.suppress(json.JSONDecodeError, AttributeError):
+                        found.add(str(json.loads(line).get("language")))
+        else:
+            header = handle.readline().split("\t")
+            column = header.index("language") if "language" in header else 0
+            for line in handle:
+                cells = line.split("\t")
+                if len(cells) > column and cells[column].strip():
+                    found.add(cells[column].strip())
+    return frozenset(found)
 
 
 def _glob_under(root: Path, pattern: str) -> str:
@@ -121,10 +216,19 @@ class ReadContext:
     spec: ReleaseTaskSpec
     split: str
     lang: str
+    # What the parser left out on purpose ("12 rows with gold label '-'"), for `tasks check`.
+    notes: list[str] = field(default_factory=list)
+    # True on the second pass of `unlabelled_reading`: return label-withheld rows, label None.
+    unlabelled: bool = False
 
     def example_id(self, index: int) -> str:
-        """An id for formats without one: stable across runs, unique within (split, language)."""
-        return f"{self.split}-{self.lang}-{index}"
+        """An id for formats without one: the row index, stable across runs.
+
+        It leaves the language out on purpose: XTREME's XNLI/PAWS-X files (and the ``datasets``
+        exports of XNLI) are parallel, row *i* being the same item in every language, so the id
+        must be too, or ``max_examples_per_language`` would keep different items per language.
+        """
+        return f"{self.split}-{index}"
 
 
 Parser = Callable[[Path, ReadContext], list[Example]]
@@ -156,21 +260,30 @@ def read_task(
         )
     groups = spec.candidates(Path(data_dir), split, lang)
     withheld: LabelsWithheld | None = None
-    for is_release, group in groups:
+    for candidate in groups:
+        group = candidate.files
         if not all(path.exists() for path in group):
             continue
-        parser = parsers[""] if is_release else parsers.get(group[0].suffix, parsers[""])
+        parser = parsers[""] if candidate.is_release else parsers.get(group[0].suffix, parsers[""])
         context = ReadContext(spec, split, lang)
         try:
             examples: list[Example] = []
             for path in group:
                 examples.extend(parser(path, context))
+            if not examples and candidate.pattern in spec.all_language_files:
+                continue  # the shared file has no rows of this language: try the next source
+            LAYOUTS_READ[task, split, lang] = candidate.pattern
+            NOTES_READ[task, split, lang] = context.notes
             return _unique_ids(examples)
         except LabelsWithheld as error:
             withheld = withheld or error
-    expected = groups[0][1][0] if groups else None
+    if withheld is not None and _UNLABELLED_OK.get():
+        unlabelled = _read_unlabelled(task, spec, groups, split, lang, parsers)
+        if unlabelled is not None:
+            return unlabelled
+    expected = groups[0].files[0] if groups else None
     if withheld is not None:
-        others = " or ".join(_describe(g[0]) for _, g in groups if str(g[0]) != withheld.file)
+        others = " or ".join(_describe(g.files[0]) for g in groups if str(g.files[0]) != withheld.file)
         raise DataFormatError(
             withheld.problem,
             file=withheld.file,
@@ -185,12 +298,32 @@ def read_task(
             fix=f"read {split!r} with language {spec.source_language!r}",
         )
     how = f"get it with {spec.obtain}" if spec.obtain else "provide the release file"
-    alternatives = " or ".join(_describe(g[0]) for _, g in groups[1:])
+    alternatives = " or ".join(_describe(g.files[0]) for g in groups[1:])
     raise MissingResourceError(
         f"no {task} {split} file for {lang!r}",
         file=expected,
         fix=f"{how}; or provide {alternatives}" if alternatives else how,
     )
+
+
+def _read_unlabelled(task, spec, groups, split, lang, parsers) -> list[Example] | None:
+    """The first label-withheld source that its parser can read without labels, else ``None``."""
+    for candidate in groups:
+        if not all(path.exists() for path in candidate.files):
+            continue
+        parser = parsers[""] if candidate.is_release else parsers.get(candidate.files[0].suffix, parsers[""])
+        context = ReadContext(spec, split, lang, unlabelled=True)
+        try:
+            examples = [example for path in candidate.files for example in parser(path, context)]
+        except LabelsWithheld:
+            continue
+        LAYOUTS_READ[task, split, lang] = candidate.pattern
+        NOTES_READ[task, split, lang] = [
+            *context.notes,
+            f"{candidate.files[0].name}: labels withheld, read for prediction only",
+        ]
+        return _unique_ids(examples)
+    return None
 
 
 def _describe(path: Path) -> str:

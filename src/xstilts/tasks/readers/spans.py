@@ -90,7 +90,10 @@ class SpanChecker:
             )
         return checked
 
-    def finish(self, examples: list[Example]) -> list[Example]:
+    def finish(self, examples: list[Example], unlabelled: bool = False) -> list[Example]:
+        """The examples, once every answer was checked; ``unlabelled``: see ``unlabelled_reading``."""
+        if self.blank and self.blank == len(examples) and unlabelled:
+            return [{**example, "answers": None} for example in examples]  # read for prediction only
         if self.blank and self.blank == len(examples):
             raise LabelsWithheld(
                 "every answer is blank: XTREME's download script removed this file's gold answers",

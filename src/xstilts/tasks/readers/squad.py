@@ -85,7 +85,7 @@ def parse_squad_json(path: Path, context: ReadContext) -> list[Example]:
                         "answers": checker.answers(text, pairs, locate, where_q),
                     }
                 )
-    return checker.finish(examples)
+    return checker.finish(examples, unlabelled=context.unlabelled)
 
 
 def _get(node: Any, key: str, kind: type | tuple[type, ...], path: Path, locate: Locate, where: str) -> Any:

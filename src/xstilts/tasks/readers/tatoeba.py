@@ -10,7 +10,9 @@ are withheld for its leaderboard). An English side that is in sorted order (chec
 least :data:`MIN_LINES_TO_DETECT_SORTING` lines; a real aligned file is never sorted by chance)
 counts as labels withheld; the reader then uses the ``datasets`` export
 ``tatoeba/test-{lang}.jsonl`` (``xtreme`` ``tatoeba.{xxx}``: ``source_sentence`` is the non-English
-side, ``target_sentence`` English) or asks for LASER's unsorted files.
+side, ``target_sentence`` English) or asks for LASER's unsorted files. Inside ``unlabelled_reading``
+(predict-only evaluation) the sorted files are read with ``"aligned": False``: each sentence of the
+language is predicted a line of the sorted English file, XTREME's submission format.
 """
 
 from __future__ import annotations
@@ -47,6 +49,12 @@ def parse_tatoeba_pair(target_path: Path, context: ReadContext) -> list[Example]
             line=min(len(targets), len(sources)) + 1,
             fix="both sides must have one sentence per line, aligned line by line",
         )
+    if len(sources) >= MIN_LINES_TO_DETECT_SORTING and sources == sorted(sources) and context.unlabelled:
+        # prediction only: line i of each side, unaligned; predictions are lines of the sorted file
+        return [
+            {"id": context.example_id(index), "source": source, "target": target, "aligned": False}
+            for index, (source, target) in enumerate(zip(sources, targets, strict=True))
+        ]
     if len(sources) >= MIN_LINES_TO_DETECT_SORTING and sources == sorted(sources):
         raise LabelsWithheld(
             "the English side is sorted: XTREME's preprocessing hides the alignment",

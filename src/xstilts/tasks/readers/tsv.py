@@ -16,6 +16,10 @@ Accepted files, per task:
   by name (MNLI ``sentence1``/``sentence2``/``gold_label``, QQP ``question1``/``question2``/
   ``is_duplicate``, SST-2 ``sentence``/``label``). MNLI rows whose gold label is ``-`` (no
   annotator majority) are skipped, as GLUE does.
+- the original releases (:mod:`.originals`): XNLI-1.0 ``xnli.{dev,test}.{tsv,jsonl}`` and
+  XNLI-MT-1.0 ``multinli.train.{lang}.tsv`` for ``xnli`` (and XNLI-MT for
+  ``xnli-translate-train``), PAWS-X ``x-final/{lang}/*.tsv`` for ``pawsx`` (``translated_train.tsv``
+  for ``pawsx-translate-train``), MultiNLI 1.0 JSON Lines for ``mnli``; told apart by their header.
 - every task: the ``datasets`` export ``<task>/<split>-<lang>.jsonl`` (:mod:`.hf_export`).
 
 XNLI labels are ``entailment``/``neutral``/``contradiction`` (``contradictory``, the XNLI-MT
@@ -31,6 +35,14 @@ from pathlib import Path
 from xstilts.errors import DataFormatError
 from xstilts.tasks.readers.hf_export import parse_pair_export, parse_single_export
 from xstilts.tasks.readers.labels import XNLI_SPELLINGS, label_name
+from xstilts.tasks.readers.originals import (
+    is_nli_release_jsonl,
+    parse_nli_jsonl,
+    parse_pawsx_tsv,
+    parse_xnli_mt_tsv,
+    parse_xnli_tsv,
+    release_tsv_kind,
+)
 from xstilts.tasks.readers.sources import Example, LabelsWithheld, ReadContext, read_task
 from xstilts.tasks.readers.textfile import iter_headed_tsv, iter_lines, split_tsv_line
 
@@ -50,6 +62,16 @@ def parse_xtreme_pairs(path: Path, context: ReadContext) -> list[Example]:
         if not line.strip():
             continue
         cells = split_tsv_line(line)
+        if len(cells) == 2 and context.unlabelled:
+            examples.append(
+                {
+                    "id": context.example_id(len(examples)),
+                    "text_a": cells[0],
+                    "text_b": cells[1],
+                    "label": None,
+                }
+            )
+            continue
         if len(cells) == 2 and context.split == "test" and not examples:
             raise LabelsWithheld(
                 "two columns and no label: XTREME's download script withholds test labels",
@@ -114,8 +136,10 @@ def _glue_parser(
     def parse(path: Path, context: ReadContext) -> list[Example]:
         examples = []
         *text_columns, label_column = columns
+        skipped = 0
         for number, row in iter_headed_tsv(path, columns, fix):
             if row[label_column] in skip_labels:
+                skipped += 1
                 continue
             example: Example = {"id": row[id_column] if id_column else context.example_id(len(examples))}
             if len(text_columns) == 2:
@@ -124,6 +148,11 @@ def _glue_parser(
                 example["text"] = row[text_columns[0]]
             example["label"] = label_name(row[label_column], context, path, number, spellings)
             examples.append(example)
+        if skipped:
+            labels = " or ".join(repr(label) for label in skip_labels)
+            context.notes.append(
+                f"{path.name}: {skipped} row(s) with gold label {labels} (no majority) dropped"
+            )
         return examples
 
     return parse
@@ -135,7 +164,23 @@ parse_glue_qqp = _glue_parser(
 )
 parse_glue_sst2 = _glue_parser(("sentence", "label"), {"0": "negative", "1": "positive"}, None)
 
-_XTREME = {"": parse_xtreme_pairs, ".jsonl": parse_pair_export}
+_ORIGINAL_TSV = {"xnli": parse_xnli_tsv, "xnli-mt": parse_xnli_mt_tsv, "pawsx": parse_pawsx_tsv}
+
+
+def parse_pair_tsv(path: Path, context: ReadContext) -> list[Example]:
+    """An XTREME pair file, or an original release (XNLI-1.0, XNLI-MT, PAWS-X x-final) by its header."""
+    kind = release_tsv_kind(path)
+    return _ORIGINAL_TSV[kind](path, context) if kind else parse_xtreme_pairs(path, context)
+
+
+def parse_pair_jsonl(path: Path, context: ReadContext) -> list[Example]:
+    """XNLI-1.0 / MultiNLI 1.0 JSON Lines (``gold_label``), or a ``datasets`` export."""
+    if is_nli_release_jsonl(path):
+        return parse_nli_jsonl(path, context)
+    return parse_pair_export(path, context)
+
+
+_XTREME = {"": parse_pair_tsv, ".tsv": parse_pair_tsv, ".jsonl": parse_pair_jsonl}
 
 
 def read_xnli(data_dir: Path, split: str, lang: str) -> list[Example]:
@@ -155,11 +200,18 @@ def read_pawsx_translate_train(data_dir: Path, split: str, lang: str) -> list[Ex
 
 
 def _translated_parsers(split: str) -> dict:
-    """Train files are translations; the dev split is the task's own XTREME dev file."""
+    """Train files are translations (XTREME's, XNLI-MT's, PAWS-X's); dev is the task's own dev file."""
     return {
-        "": parse_translated_pairs if split == "train" else parse_xtreme_pairs,
-        ".jsonl": parse_pair_export,
+        "": parse_translated_or_original if split == "train" else parse_pair_tsv,
+        ".tsv": parse_translated_or_original if split == "train" else parse_pair_tsv,
+        ".jsonl": parse_pair_jsonl,
     }
+
+
+def parse_translated_or_original(path: Path, context: ReadContext) -> list[Example]:
+    """XTREME's translate-train file, or XNLI-MT / PAWS-X ``translated_train.tsv`` by its header."""
+    kind = release_tsv_kind(path)
+    return _ORIGINAL_TSV[kind](path, context) if kind else parse_translated_pairs(path, context)
 
 
 def read_xnli_dev_as_train(data_dir: Path, split: str, lang: str) -> list[Example]:
@@ -167,7 +219,7 @@ def read_xnli_dev_as_train(data_dir: Path, split: str, lang: str) -> list[Exampl
 
 
 def read_mnli(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("mnli", data_dir, split, lang, {"": parse_glue_mnli, ".jsonl": parse_pair_export})
+    return read_task("mnli", data_dir, split, lang, {"": parse_glue_mnli, ".jsonl": parse_pair_jsonl})
 
 
 def read_qqp(data_dir: Path, split: str, lang: str) -> list[Example]:

@@ -44,9 +44,19 @@ def check_examples(spec: TaskSpec, examples: Sequence[dict[str, Any]], origin: s
             raise DataFormatError(f"{where}: {problem}", file=origin, fix=_FIX)
 
 
+def is_unlabelled(task_type: TaskType, example: dict[str, Any]) -> bool:
+    """True for an example read from a label-withheld file (``unlabelled_reading``)."""
+    if task_type is TaskType.RETRIEVAL:
+        return example.get("aligned") is False  # Tatoeba with XTREME's sorted English side
+    key = {TaskType.TAGGING: "tags", TaskType.SPAN_QA: "answers"}.get(task_type, "label")
+    return key in example and example[key] is None
+
+
 def _problem(
     task_type: TaskType, example: dict[str, Any], labels: frozenset[str], fields: tuple[str, ...]
 ) -> str:
+    if is_unlabelled(task_type, example):
+        return ""  # a label-withheld test file read for prediction only
     if task_type in (TaskType.CLASSIFICATION, TaskType.PAIR_CLASSIFICATION):
         if labels and example["label"] not in labels:
             return f"label {example['label']!r} is not declared"
@@ -73,3 +83,16 @@ def _problem(
     ):
         return f"side {example['side']!r} is neither 'src' nor 'trg'"
     return ""
+
+
+def check_gold(examples: Sequence[dict[str, Any]], gold: set[tuple[str, str]], origin: str | Path) -> None:
+    """Mining gold pairs must name sentences of the corpora (source id, then English id)."""
+    sides = {side: {e["id"] for e in examples if e.get("side") == side} for side in ("src", "trg")}
+    for source, target in sorted(gold):
+        if source not in sides["src"] or target not in sides["trg"]:
+            unknown = source if source not in sides["src"] else target
+            raise DataFormatError(
+                f"gold pair ({source}, {target}) names {unknown!r}, which is not a sentence of the corpus",
+                file=origin,
+                fix="use the gold file of the same archive and split as the corpus files",
+            )

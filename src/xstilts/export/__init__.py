@@ -1,0 +1,1 @@
+"""Exports of stored predictions: XTREME's submission layout and one tidy table."""
