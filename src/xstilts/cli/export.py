@@ -48,7 +48,12 @@ def export_xtreme_command(
         ..., "--out", help="Folder to write the prediction folders into.", file_okay=False
     ),
 ) -> None:
-    """Write predictions as google-research/xtreme evaluate.py --prediction_folder reads them."""
+    """Write predictions as google-research/xtreme evaluate.py --prediction_folder reads them.
+
+    Examples:
+
+      xstilts export xtreme examples/xtreme-xlmr-large.yaml --out submissions/
+    """
     from xstilts.export.xtreme import export_xtreme
 
     try:
@@ -89,7 +94,14 @@ def export_predictions_command(
         ..., "--out", help="Table to write: FILE.jsonl or FILE.parquet.", dir_okay=False
     ),
 ) -> None:
-    """Write every stored prediction as one table: job, condition, seed, task, language, id, prediction, gold."""
+    """Write every stored prediction as one table: job, condition, seed, task, language, id, prediction, gold.
+
+    Examples:
+
+      xstilts export predictions examples/demo.yaml --out predictions.parquet
+
+      xstilts export predictions examples/demo.yaml --out predictions.jsonl
+    """
     from xstilts.export.predictions import export_predictions
 
     try:

@@ -173,7 +173,9 @@ def _layout_table(task: str, layouts: dict[tuple[str, str], list[int]]) -> Table
     """Which layouts (release file, original release, export) the counts came from."""
     table = Table(title=escape(f"{task}: examples per layout read"))
     for column in ("layout", "split", "languages", "examples"):
-        table.add_column(column, justify="right" if column in ("languages", "examples") else "left")
+        table.add_column(
+            column, justify="right" if column in ("languages", "examples") else "left", overflow="fold"
+        )
     for (layout, split), (n_languages, n_examples) in sorted(layouts.items()):
         table.add_row(escape(layout), split, str(n_languages), str(n_examples))
     return table
