@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from xstilts.errors import ConfigError
 
@@ -139,6 +147,9 @@ class ExperimentConfig(Strict):
     evaluation: EvaluationConfig = EvaluationConfig()
     runtime: RuntimeConfig = RuntimeConfig()
     report: ReportConfig = ReportConfig()
+    # Where the config came from (file and --set overrides): for "resume with: ..." messages.
+    _source: Path | None = PrivateAttr(None)
+    _overrides: list[str] = PrivateAttr(default_factory=list)
 
     @field_validator("conditions", mode="before")
     @classmethod
@@ -194,6 +205,14 @@ class ExperimentConfig(Strict):
         from xstilts.paths import home
 
         return home() / "artifacts"
+
+    def command(self, verb: str) -> str:
+        """The command line that repeats this config with another verb (``run``, ``store rebuild``)."""
+        import shlex
+
+        source = str(self._source) if self._source is not None else "EXPERIMENT.yaml"
+        sets = "".join(f" --set {shlex.quote(item)}" for item in self._overrides)
+        return f"xstilts {verb} {shlex.quote(source)}{sets}"
 
     def import_task_modules(self) -> None:
         import importlib
@@ -294,9 +313,12 @@ def load_experiment(path: str | Path, overrides: list[str] | None = None) -> Exp
     for override in overrides or []:
         _apply_override(raw, override, source)
     try:
-        return ExperimentConfig.model_validate(raw)
+        config = ExperimentConfig.model_validate(raw)
     except ValidationError as error:
         raise _format_validation_error(error, source) from None
+    config._source = source
+    config._overrides = list(overrides or [])
+    return config
 
 
 def _apply_override(raw: dict, override: str, source: Path) -> None:
