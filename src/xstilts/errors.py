@@ -110,10 +110,15 @@ def disk_error(error: OSError, path: str | Path | None = None) -> DiskError | No
     )
 
 
-def decode_error(error: UnicodeDecodeError, path: str | Path, what: str = "file") -> XstiltsError:
+def decode_error(
+    error: UnicodeDecodeError,
+    path: str | Path,
+    what: str = "file",
+    kind: type[XstiltsError] = DataFormatError,
+) -> XstiltsError:
     """A non-UTF-8 file: name it and the byte offset of the first bad byte."""
     bad = error.object[error.start : error.start + 4]
-    return DataFormatError(
+    return kind(
         f"{what} is not UTF-8: byte {bad[:1].hex()} at byte offset {error.start} ({error.reason})",
         file=path,
         fix="re-save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)",
