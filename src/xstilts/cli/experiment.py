@@ -35,28 +35,33 @@ def run(
 
     if executor not in ("local", "ray"):
         raise ConfigError(f"unknown executor {executor!r}", fix="use --executor local or --executor ray")
+    from xstilts.pipeline.runner import RunInterrupted
+
     config = load_experiment(experiment, overrides)
-    run_experiment(
-        config,
-        executor=executor,
-        dry_run=dry_run,
-        console=console,
-        ray_address=ray_address,
-        cpus_per_job=cpus_per_job,
-        gpus_per_job=gpus_per_job,
-    )
+    try:
+        run_experiment(
+            config,
+            executor=executor,
+            dry_run=dry_run,
+            console=console,
+            ray_address=ray_address,
+            cpus_per_job=cpus_per_job,
+            gpus_per_job=gpus_per_job,
+        )
+    except RunInterrupted as stop:  # the runner printed what is kept and how to resume
+        raise typer.Exit(143 if stop.signal_name == "SIGTERM" else 130) from None
 
 
 def status(
     experiment: Path = typer.Argument(..., help="Experiment YAML."),
     overrides: list[str] = SetOption,
 ) -> None:
-    """List the experiment's jobs: done or pending."""
+    """List the experiment's jobs: done or pending (reads only: works on read-only media)."""
     from xstilts.pipeline.config import load_experiment
     from xstilts.pipeline.runner import jobs_table, plan_table, prepare
 
     config = load_experiment(experiment, overrides)
-    plan, ctx = prepare(config)
+    plan, ctx = prepare(config, write=False)
     console.print(plan_table(plan, ctx, f"{config.name}: plan"))
     console.print(jobs_table(plan, ctx))
 
@@ -65,36 +70,87 @@ def results(
     experiment: Path = typer.Argument(..., help="Experiment YAML."),
     csv: Path = typer.Option(None, "--csv", help="Write every score (with provenance) to this CSV."),
     parquet: Path = typer.Option(None, "--parquet", help="Write every score to this Parquet file."),
+    all_configs: bool = typer.Option(
+        False, "--all-configs", help="Also show rows of other configs of this experiment (history)."
+    ),
     overrides: list[str] = SetOption,
 ) -> None:
-    """Print main scores (mean over seeds) per language x condition; export CSV/Parquet."""
+    """Print main scores (mean over seeds) per language x condition of THIS config; export CSV/Parquet.
+
+    Only the scores of the given config's jobs are shown (rows of earlier --set variants stay in
+    the store: --all-configs lists them, one table per config hash).
+    """
     from xstilts.pipeline.config import load_experiment
+    from xstilts.pipeline.scope import config_history, scope_for
     from xstilts.pipeline.store import ResultsStore
 
     config = load_experiment(experiment, overrides)
     if not config.store_path.is_file():
-        raise ConfigError("no results yet", file=config.store_path, fix=f"run: xstilts run {experiment}")
-    frame = ResultsStore(config.store_path).scores_frame(config.name)
-    if frame.empty:
+        raise ConfigError("no results yet", file=config.store_path, fix=f"run: {config.command('run')}")
+    store = ResultsStore(config.store_path, readonly=True, rebuild_hint=config.command("store rebuild"))
+    every = store.scores_frame(config.name)
+    if every.empty:
         raise ConfigError(f"the store has no scores for {config.name!r}", file=config.store_path)
-    main = frame[frame.is_main == 1]
-    for task, rows in main.groupby("target_task"):
-        # languages down, conditions across: grids have few conditions and many languages
-        pivot = rows.pivot_table(index="language", columns="condition", values="value", aggfunc="mean")
-        pivot.loc["(mean)"] = pivot.mean(axis=0)
-        table = Table(title=f"{task}: {rows.metric.iloc[0]} (mean over {rows.seed.nunique()} seed(s))")
-        table.add_column("language")
-        for column in pivot.columns:
-            table.add_column(str(column), justify="right")
-        for language, values in pivot.iterrows():
-            table.add_row(str(language), *(f"{v:.1f}" for v in values))
-        console.print(table)
+    scope = scope_for(config)
+    for line in scope.lines():
+        console.print(f"[bold]{line}[/]" if line == scope.notice() else line, highlight=False, soft_wrap=True)
+    frame = scope.select(every)
+    if all_configs:
+        console.print(_history_table(config_history(every, store.runs_frame(config.name)), scope.config_hash))
+        frame = every
+    elif frame.empty:
+        raise ConfigError(
+            f"no scores of this config ({scope.config_hash}) yet; the store holds {len(every)} rows of other configs",
+            file=config.store_path,
+            fix=f"run: {config.command('run')}, or show them with --all-configs",
+        )
+    _score_tables(frame, by_config=all_configs)
     if csv:
         frame.to_csv(csv, index=False)
         console.print(f"wrote {len(frame)} rows to {csv}")
     if parquet:
         frame.to_parquet(parquet, index=False)
         console.print(f"wrote {len(frame)} rows to {parquet}")
+
+
+def _score_tables(frame, *, by_config: bool) -> None:
+    """One table per task (and per config hash with ``by_config``): languages down, conditions across."""
+    import json
+
+    main = frame[frame.is_main == 1]
+    if by_config:
+        main = main.assign(config=main.provenance_json.map(lambda t: json.loads(t).get("config_hash", "?")))
+    groups = ["target_task", "config"] if by_config else ["target_task"]
+    for keys, rows in main.groupby(groups):
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        pivot = rows.pivot_table(index="language", columns="condition", values="value", aggfunc="mean")
+        pivot.loc["(mean)"] = pivot.mean(axis=0)
+        suffix = f", config {keys[1]}" if by_config else ""
+        title = f"{keys[0]}: {rows.metric.iloc[0]} (mean over {rows.seed.nunique()} seed(s){suffix})"
+        table = Table(title=title)
+        table.add_column("language")
+        for column in pivot.columns:
+            table.add_column(str(column), justify="right")
+        for language, values in pivot.iterrows():
+            table.add_row(str(language), *(f"{v:.1f}" for v in values))
+        console.print(table)
+
+
+def _history_table(history, current: str) -> Table:
+    table = Table(title="configs that wrote scores (oldest first)")
+    for column in ("config", "rows", "jobs", "runs", "last written"):
+        table.add_column(column)
+    for row in history.itertuples():
+        mark = " (this config)" if row.config_hash == current else ""
+        runs = getattr(row, "runs", float("nan"))
+        table.add_row(
+            f"{row.config_hash}{mark}",
+            str(row.rows),
+            str(row.jobs),
+            "?" if runs != runs else str(int(runs)),
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(row.last)),
+        )
+    return table
 
 
 def demo(

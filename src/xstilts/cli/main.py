@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from xstilts import __version__
-from xstilts.errors import XstiltsError
+from xstilts.errors import XstiltsError, disk_error
 
 app = typer.Typer(
     name="xstilts",
@@ -36,6 +36,7 @@ _COMMAND_MODULES = [
     "xstilts.cli.experiment",
     "xstilts.cli.typology",
     "xstilts.cli.report",
+    "xstilts.cli.store",
 ]
 
 
@@ -65,8 +66,19 @@ def main() -> None:
     try:
         app()  # standalone mode: typer/click handle usage errors, --help and exit codes
     except XstiltsError as error:
-        err_console.print(f"[bold red]error:[/] {error.one_line()}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _fail(error)
+    except OSError as error:  # read-only or full disk: one line with the path and what to do
+        found = disk_error(error)
+        if found is None:
+            raise
+        _fail(found)
+    except KeyboardInterrupt as stop:  # the runner already said how to resume
+        sys.exit(143 if getattr(stop, "signal_name", "") == "SIGTERM" else 130)
+
+
+def _fail(error: XstiltsError) -> None:
+    err_console.print(f"[bold red]error:[/] {error.one_line()}", highlight=False, soft_wrap=True)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

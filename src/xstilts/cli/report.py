@@ -57,11 +57,24 @@ def write_report_for(config: Any, console: Console):
     from xstilts.analysis.report import build_report
 
     settings = config.report
+    job_ids, notices = _scope(config, console)
     with console.status(f"analysing {config.name} ..."):
         return build_report(
             config.store_path, config.name, config.report_dir, reference=settings.reference_language,
             language_meta=config.language_meta(), n_boot=settings.n_boot, cluster=settings.cluster,
+            job_ids=job_ids, notices=notices,
         )  # fmt: skip
+
+
+def _scope(config: Any, console: Console) -> tuple[list[str], list[str]]:
+    """This config's evaluate jobs and the lines the report starts with (partial? config hash)."""
+    from xstilts.pipeline.scope import scope_for
+
+    scope = scope_for(config)
+    lines = scope.lines()
+    for line in lines:
+        console.print(line, highlight=False, soft_wrap=True)
+    return scope.job_ids(config.store_path, config.name), lines
 
 
 def register(app: typer.Typer) -> None:
@@ -113,10 +126,13 @@ def register(app: typer.Typer) -> None:
         cluster = cluster or (defaults.cluster if defaults else "language")
         if language_meta is not None:
             meta = read_language_meta(language_meta)
+        job_ids, notices = None, None
+        if experiment_file is not None:
+            job_ids, notices = _scope(_load_experiment(experiment_file), console)
         with console.status(f"analysing {name} ..."):
             summary = build_report(
                 store_path, name, out_dir, reference=reference, language_meta=meta, metric=metric,
-                n_boot=n_boot, seed=seed, cluster=cluster, split=split,
+                n_boot=n_boot, seed=seed, cluster=cluster, split=split, job_ids=job_ids, notices=notices,
             )  # fmt: skip
         console.print(f"[bold]Report:[/] {summary.index_html}", highlight=False, soft_wrap=True)
         console.print(f"Markdown: {summary.index_md}", highlight=False, soft_wrap=True)

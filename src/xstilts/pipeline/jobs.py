@@ -75,7 +75,7 @@ def run_job(job: Job, ctx: RunContext, *, claim: Path | None = None, use_claims:
             _build(job, ctx, state, started)
             built = True
         if state.is_main_process:
-            _record_done(job, ctx, started)
+            record_done(job, ctx, started)
     finally:
         if claim is not None:
             ctx.cache.release(claim)
@@ -99,7 +99,7 @@ def _build(job: Job, ctx: RunContext, state, started: float) -> None:
     state.wait_for_everyone()
 
 
-def _record_done(job: Job, ctx: RunContext, started: float) -> None:
+def record_done(job: Job, ctx: RunContext, started: float) -> None:
     scores = _score_rows(job, ctx) if job.kind == "evaluate" else []
     ctx.store.record_job(
         ctx.config.name,
