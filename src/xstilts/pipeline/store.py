@@ -162,10 +162,17 @@ class ResultsStore:
         self._add_columns()
 
     def _readonly_uri(self) -> str | None:
-        """``mode=ro`` where SQLite may create its WAL index, else ``immutable=1`` (read-only media)."""
+        """How to open the file without writing anything next to it.
+
+        With no ``-wal`` file (no writer is active, or the store was copied), ``immutable=1``:
+        SQLite then creates no ``-shm``/``-wal`` files, so reading leaves the folder untouched and
+        works on read-only media. While a writer is active (``-wal`` present), ``mode=ro`` sees its
+        committed transactions; where even that cannot open (read-only media), ``immutable=1``.
+        """
         if not self.path.is_file():
             return None
-        for query in ("mode=ro", "immutable=1"):
+        wal = self.path.with_name(self.path.name + "-wal").exists()
+        for query in ("mode=ro", "immutable=1") if wal else ("immutable=1",):
             uri = f"{self.path.resolve().as_uri()}?{query}"
             try:
                 con = sqlite3.connect(uri, uri=True, timeout=60.0)
@@ -174,7 +181,9 @@ class ResultsStore:
                 finally:
                     con.close()
                 return uri
-            except sqlite3.OperationalError:
+            except sqlite3.OperationalError as error:
+                if _classify(error) == "corrupt":
+                    raise self._error(error) from None
                 continue
             except sqlite3.DatabaseError as error:
                 raise self._error(error) from None
