@@ -123,3 +123,15 @@ def decode_error(
         file=path,
         fix="re-save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)",
     )
+
+
+def embedded_os_error(error: BaseException, path: str | Path) -> OSError | None:
+    """The ``OSError`` inside a library error that only says "(os error 28)" (safetensors, Rust)."""
+    import os
+    import re
+
+    found = re.search(r"os error (\d+)", str(error))
+    if found is None:
+        return None
+    code = int(found.group(1))
+    return OSError(code, os.strerror(code), str(path))
