@@ -370,10 +370,13 @@ class ResultsStore:
         return stale, jobs
 
     def finish_run(self, run_id: str, status: str) -> None:
+        """Mark the run; job rows it left ``running`` (the job in flight) get the run's status."""
         with self.transaction() as con:
             con.execute(
                 "UPDATE runs SET finished_at=?, status=? WHERE run_id=?", (time.time(), status, run_id)
             )
+            if status != "done":
+                con.execute("UPDATE jobs SET status=? WHERE run_id=? AND status='running'", (status, run_id))
 
     # -- jobs -----------------------------------------------------------------------------
     def record_job(
