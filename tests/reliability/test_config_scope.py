@@ -14,7 +14,11 @@ from xstilts.pipeline.store import ResultsStore
 OTHER = ["finetune.learning_rate=0.01"]
 
 
-def test_results_and_report_use_only_the_given_configs_rows(tiny_world, tmp_path, cli):
+def test_results_and_report_use_only_the_given_configs_rows(tiny_world, tmp_path, cli, monkeypatch):
+    from tests.analysis.analysis_synthetic import fake_provider
+
+    monkeypatch.setattr("xstilts.analysis.report.default_provider", fake_provider)
+    monkeypatch.setattr("xstilts.analysis.report.uriel_meta", lambda languages: None)
     path = small_experiment(tmp_path, tiny_world, "mix")
     original = load_experiment(path)
     run_experiment(original, console=QUIET)
@@ -44,6 +48,14 @@ def test_results_and_report_use_only_the_given_configs_rows(tiny_world, tmp_path
     assert history.code == 0, history.err
     other_hash = load_experiment(path, OTHER).config_hash()
     assert original.config_hash() in history.out and other_hash in history.out
+    # without a config the report cannot tell the configs apart: it says so first
+    out = tmp_path / "store-report"
+    bare = cli(
+        "report", "--store", original.store_path, "--experiment", "mix", "--out", out, "--n-boot", "50"
+    )
+    assert bare.code == 0, bare.err
+    assert bare.out.lstrip().startswith("the store holds rows of 2 configs")
+    assert "give the experiment YAML" in (out / "index.md").read_text(encoding="utf-8")
 
 
 def test_report_prints_the_config_hash_and_a_partial_notice_first(tiny_world, tmp_path, cli, monkeypatch):
