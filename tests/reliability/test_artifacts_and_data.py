@@ -124,3 +124,21 @@ def test_verify_finds_corruption_that_kept_size_and_mtime(tiny_world, tmp_path, 
     assert summary.executed["finetune"] == 1
     assert cli("verify", path).code == 0
     assert config_scores(config) == good
+
+
+def test_a_copy_with_new_mtimes_is_hashed_once_then_trusted(tmp_path, monkeypatch):
+    from xstilts.pipeline import cache as cache_module
+    from xstilts.pipeline.cache import ArtifactCache
+
+    cache = ArtifactCache(tmp_path)
+    with cache.build("finetune", "k", {}) as folder:
+        (folder / "model.safetensors").write_bytes(b"weights" * 100)
+    weights = tmp_path / "finetune" / "k" / "model.safetensors"
+    os.utime(weights, ns=(1, 1))  # as after `cp -r` without -p: same bytes, new mtime
+    hashed = []
+    real = cache_module.file_digest
+    monkeypatch.setattr(cache_module, "file_digest", lambda path: hashed.append(path) or real(path))
+    assert cache.check("finetune", "k") is None and len(hashed) == 1
+    assert cache.check("finetune", "k") is None and len(hashed) == 1  # the new mtime was recorded
+    weights.write_bytes(b"Weights" * 100)  # same size, new content
+    assert "differs from its sha256" in cache.check("finetune", "k")

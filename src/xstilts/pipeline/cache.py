@@ -122,12 +122,13 @@ class ArtifactCache:
         """
         folder = self.path(kind, key)
         try:
-            files = self.meta(kind, key).get(FILES)
+            meta = self.meta(kind, key)
         except CorruptArtifactError as error:
             return error.one_line()
         except OSError as error:
             return f"{folder / META}: cannot read ({error.strerror})"
-        for relative, record in (files or {}).items():
+        touched = False
+        for relative, record in (meta.get(FILES) or {}).items():
             path = folder / relative
             try:
                 stat = path.stat()
@@ -135,10 +136,22 @@ class ArtifactCache:
                 return f"{path}: file missing from the artifact"
             if stat.st_size != record["size"]:
                 return f"{path}: {stat.st_size} bytes, {record['size']} when published (truncated or edited)"
-            rehash = full or stat.st_mtime_ns != record.get("mtime_ns")
-            if rehash and file_digest(path) != record["sha256"]:
+            moved = stat.st_mtime_ns != record.get("mtime_ns")
+            if (full or moved) and file_digest(path) != record["sha256"]:
                 return f"{path}: content differs from its sha256 at publication (edited or bit rot)"
+            if moved:  # same content, new mtime (copied without -p): remember, so it is hashed once
+                record["mtime_ns"], touched = stat.st_mtime_ns, True
+        if touched:
+            self._rewrite_meta(folder, meta)
         return None
+
+    @staticmethod
+    def _rewrite_meta(folder: Path, meta: dict[str, Any]) -> None:
+        """Replace meta.json atomically; on read-only media the hash is simply checked again next time."""
+        draft = folder / f".{META}.{os.getpid()}"
+        with suppress(OSError):
+            draft.write_text(json.dumps(meta, indent=2, sort_keys=True, default=str), encoding="utf-8")
+            os.replace(draft, folder / META)
 
     def quarantine(self, kind: str, key: str) -> Path | None:
         """Move a corrupt artifact aside (kept for inspection) so that the key can be rebuilt."""
