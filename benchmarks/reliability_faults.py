@@ -365,7 +365,11 @@ def sigterm(tmp: Path, world: dict) -> str:
     while (
         time.time() < deadline
         and child.poll() is None
-        and not list(config.resolved_artifact_dir.glob("intermediate/*/meta.json"))
+        and not [
+            p
+            for p in config.resolved_artifact_dir.glob("intermediate/*/meta.json")
+            if not p.parent.name.startswith(".")
+        ]
     ):
         time.sleep(0.02)
     child.send_signal(signal.SIGTERM)

@@ -31,7 +31,8 @@ def test_sigterm_marks_the_run_interrupted_and_says_how_to_resume(tiny_world, tm
     )
     deadline = time.time() + 120
     while time.time() < deadline and child.poll() is None:
-        if list(config.resolved_artifact_dir.glob("intermediate/*/meta.json")):
+        published = config.resolved_artifact_dir.glob("intermediate/*/meta.json")
+        if any(not p.parent.name.startswith(".") for p in published):  # renamed into place, not .tmp-
             break
         time.sleep(0.02)
     assert child.poll() is None, child.communicate()[1][-2000:]
