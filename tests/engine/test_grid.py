@@ -159,7 +159,8 @@ def test_bad_input_mid_grid_keeps_finished_jobs(tiny_world, tmp_path):
 def test_ray_executor_gives_the_same_store_as_local(tiny_world, tmp_path, monkeypatch):
     import ray
 
-    monkeypatch.setenv("PYTHONPATH", f"{REPO / 'src'}:{REPO}")  # workers import this checkout and tests.support.tiny
+    # Ray workers import this checkout (not an installed copy) and tests.support.tiny
+    monkeypatch.setenv("PYTHONPATH", f"{REPO / 'src'}:{REPO}")
     local = load_experiment(write_experiment(tmp_path / "l.yaml", tiny_world, "local-run"))
     distributed = load_experiment(
         write_experiment(tmp_path / "r.yaml", tiny_world, "ray-run", task_modules=["tests.support.tiny"])

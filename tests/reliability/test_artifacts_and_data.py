@@ -142,3 +142,20 @@ def test_a_copy_with_new_mtimes_is_hashed_once_then_trusted(tmp_path, monkeypatc
     assert cache.check("finetune", "k") is None and len(hashed) == 1  # the new mtime was recorded
     weights.write_bytes(b"Weights" * 100)  # same size, new content
     assert "differs from its sha256" in cache.check("finetune", "k")
+
+
+def test_verify_compares_the_store_with_the_artifacts_and_rebuild_repairs_it(tiny_world, tmp_path, cli):
+    import sqlite3
+
+    path = small_experiment(tmp_path, tiny_world, "tampered")
+    config = load_experiment(path)
+    run_experiment(config, console=QUIET)
+    good = config_scores(config)
+    con = sqlite3.connect(config.store_path)
+    con.execute("UPDATE scores SET value = value + 1 WHERE language = 'de' AND is_main = 1")
+    con.commit()
+    con.close()
+    checked = cli("verify", path)
+    assert checked.code == 1 and "store-differs" in checked.out and "de/accuracy" in checked.out
+    assert cli("store", "rebuild", path).code == 0
+    assert config_scores(config) == good and cli("verify", path).code == 0

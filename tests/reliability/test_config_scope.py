@@ -81,3 +81,18 @@ def test_report_prints_the_config_hash_and_a_partial_notice_first(tiny_world, tm
     first = next(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
     assert first == "5 of 9 jobs done; estimates are partial"
     assert f"config {config.config_hash()}" in text
+
+
+def test_a_store_computed_elsewhere_is_selected_by_config_hash(tiny_world, tmp_path):
+    from dataclasses import replace
+
+    config = load_experiment(small_experiment(tmp_path, tiny_world, "elsewhere"))
+    run_experiment(config, console=QUIET)
+    every = ResultsStore(config.store_path).scores_frame("elsewhere")
+    scope = scope_for(config)
+    other_machine = replace(scope, evaluate_keys=["keys-of-a-bf16-machine"], notes=[])
+    chosen = other_machine.select(every)
+    assert score_tuples(chosen) == score_tuples(every)
+    assert any("config hash" in note for note in other_machine.lines())
+    foreign = replace(scope, config_hash="0" * 16, evaluate_keys=["none"], notes=[])
+    assert foreign.select(every).empty  # another config's store shows nothing of it

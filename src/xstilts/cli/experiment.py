@@ -92,9 +92,9 @@ def results(
     if every.empty:
         raise ConfigError(f"the store has no scores for {config.name!r}", file=config.store_path)
     scope = scope_for(config)
+    frame = scope.select(every)
     for line in scope.lines():
         console.print(f"[bold]{line}[/]" if line == scope.notice() else line, highlight=False, soft_wrap=True)
-    frame = scope.select(every)
     if all_configs:
         console.print(_history_table(config_history(every, store.runs_frame(config.name)), scope.config_hash))
         frame = every

@@ -73,7 +73,8 @@ def _scope(config: Any, console: Console) -> tuple[list[str], list[str]]:
     from xstilts.pipeline.scope import scope_for
 
     scope = scope_for(config)
-    return scope.job_ids(config.store_path, config.name), scope.lines()
+    job_ids = scope.job_ids(config.store_path, config.name)  # may add a note (selected by hash)
+    return job_ids, scope.lines()
 
 
 def _mixed_configs(store_path: Path, experiment: str) -> list[str]:

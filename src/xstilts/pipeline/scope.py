@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from xstilts.errors import MissingResourceError
+from xstilts.errors import ConfigError, MissingResourceError
 from xstilts.pipeline.config import ExperimentConfig
 
 
@@ -42,17 +43,33 @@ class Scope:
 
     def job_ids(self, store_path, experiment: str) -> list[str]:
         """The plan's evaluate keys, or (plan not rebuildable) the jobs recorded under the hash."""
-        if self.evaluate_keys is not None:
-            return self.evaluate_keys
         from xstilts.pipeline.store import ResultsStore
 
+        if not Path(store_path).is_file():
+            return self.evaluate_keys or []
         scores = ResultsStore(store_path, readonly=True).scores_frame(experiment)
         return sorted(self.select(scores)["job_id"].unique()) if not scores.empty else []
 
     def select(self, scores: pd.DataFrame) -> pd.DataFrame:
-        """This config's rows of a scores frame."""
+        """This config's rows of a scores frame.
+
+        By job key; when no row has this machine's keys but rows carry the config hash (the store
+        was computed elsewhere, e.g. ``precision: auto`` resolved to bf16 there), by config hash.
+        """
         if self.evaluate_keys is not None:
-            return scores[scores["job_id"].isin(set(self.evaluate_keys))].reset_index(drop=True)
+            chosen = scores[scores["job_id"].isin(set(self.evaluate_keys))].reset_index(drop=True)
+            if not chosen.empty or scores.empty:
+                return chosen
+            by_hash = self._by_hash(scores)
+            if not by_hash.empty:
+                self.notes.append(
+                    "no row has this machine's job keys (computed elsewhere?); showing the rows recorded "
+                    "under this config hash"
+                )
+            return by_hash
+        return self._by_hash(scores)
+
+    def _by_hash(self, scores: pd.DataFrame) -> pd.DataFrame:
         hashes = scores["provenance_json"].map(lambda text: json.loads(text).get("config_hash"))
         if hashes.isna().all():  # rows written outside the pipeline (imported): nothing to tell apart
             return scores.reset_index(drop=True)
@@ -66,7 +83,7 @@ def scope_for(config: ExperimentConfig) -> Scope:
 
     try:
         plan, ctx = prepare(config, write=False)
-    except MissingResourceError as error:
+    except (MissingResourceError, ConfigError) as error:
         return Scope(
             config.config_hash(),
             None,
