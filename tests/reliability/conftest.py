@@ -13,6 +13,15 @@ from tests.engine.conftest import write_experiment
 
 QUIET = Console(file=open(os.devnull, "w"), width=160)  # noqa: SIM115 - lives for the session
 REPO = Path(__file__).resolve().parents[2]
+
+
+def child_pythonpath() -> str:
+    """Child processes import the same xstilts as this test process (and tests.support from here)."""
+    import xstilts
+
+    return f"{Path(xstilts.__file__).resolve().parents[1]}{os.pathsep}{REPO}"
+
+
 SMALL = {"max_steps": 6, "batch_size": 8, "eval_every": 3, "learning_rate": 1e-3}
 
 

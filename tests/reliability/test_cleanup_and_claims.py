@@ -9,20 +9,23 @@ import subprocess
 import sys
 import time
 
-from tests.reliability.conftest import QUIET, REPO, config_scores, small_experiment
+from tests.reliability.conftest import QUIET, REPO, child_pythonpath, config_scores, small_experiment
 from xstilts.pipeline import cache as cache_module
 from xstilts.pipeline.cache import ArtifactCache
 from xstilts.pipeline.config import load_experiment
-from xstilts.pipeline.lease import LEASE, TTL_S, Owner
 from xstilts.pipeline.runner import run_experiment
 
 
 def _leased(folder, **owner) -> None:
-    folder.mkdir(parents=True)
+    from xstilts.pipeline.lease import LEASE, Owner  # new modules are imported inside the tests, so
+
+    folder.mkdir(parents=True)  # that the tests run (and fail on behaviour) against older code too
     (folder / LEASE).write_text(json.dumps({**Owner.me().as_dict(), **owner}), encoding="utf-8")
 
 
 def test_startup_cleanup_keeps_other_hosts_and_namespaces_work(tiny_world, tmp_path):
+    from xstilts.pipeline.lease import TTL_S
+
     config = load_experiment(small_experiment(tmp_path, tiny_world, "share"))
     root = config.resolved_artifact_dir / "finetune"
     dead_pid = 999_999_999  # no process here has it; the old cleanup took it for dead
@@ -83,6 +86,8 @@ def test_an_artifact_published_by_another_process_during_the_rename_is_success(t
 
 
 def test_claims_are_exclusive_and_dead_claims_are_taken_over(tmp_path):
+    from xstilts.pipeline.lease import Owner
+
     cache = ArtifactCache(tmp_path)
     claim = cache.claim_path("finetune", "k")
     claim.parent.mkdir(parents=True)
@@ -115,7 +120,7 @@ json.dump(dict(summary.executed), open({out!r}, "w"))
 def test_two_concurrent_runs_execute_every_job_exactly_once(tiny_world, tmp_path):
     path = small_experiment(tmp_path, tiny_world, "twice")
     config = load_experiment(path)
-    env = dict(os.environ, PYTHONPATH=f"{REPO / 'src'}:{REPO}", OMP_NUM_THREADS="1")
+    env = dict(os.environ, PYTHONPATH=child_pythonpath(), OMP_NUM_THREADS="1")
     children = []
     for i in range(2):
         ready, out = str(tmp_path / f"ready-{i}"), str(tmp_path / f"c{i}.json")

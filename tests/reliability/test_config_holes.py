@@ -7,7 +7,7 @@ import yaml
 
 from tests.reliability.conftest import small_experiment
 from xstilts.errors import ConfigError, MissingResourceError
-from xstilts.pipeline.config import MAX_SHOWN_ERRORS, load_experiment
+from xstilts.pipeline.config import load_experiment
 
 
 def _edit(path, **changes):
@@ -79,6 +79,8 @@ def test_all_errors_are_shown_at_once_up_to_a_limit(tiny_world, tmp_path):
     assert "\n" not in line and line.startswith(f"{path}: 4 problems:")
     for field in ("finetune.max_steps", "finetune.batch_size", "finetune.learning_rat", "runtime.precision"):
         assert field in line
+    from xstilts.pipeline.config import MAX_SHOWN_ERRORS
+
     raw["finetune"] = {f"unknown_{i}": i for i in range(MAX_SHOWN_ERRORS + 5)}
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"and 6 more"):  # 13 unknown + precision, 8 shown

@@ -9,9 +9,8 @@ import subprocess
 import sys
 import time
 
-from tests.reliability.conftest import QUIET, REPO, config_scores, small_experiment
+from tests.reliability.conftest import QUIET, child_pythonpath, config_scores, small_experiment
 from xstilts.pipeline.config import load_experiment
-from xstilts.pipeline.lease import LEASE, Owner
 from xstilts.pipeline.runner import run_experiment
 from xstilts.pipeline.store import ResultsStore
 
@@ -21,7 +20,7 @@ SLOW = {"max_steps": 40, "batch_size": 8, "eval_every": 20, "learning_rate": 1e-
 def test_sigterm_marks_the_run_interrupted_and_says_how_to_resume(tiny_world, tmp_path):
     path = small_experiment(tmp_path, tiny_world, "term", finetune=SLOW)
     config = load_experiment(path)
-    env = dict(os.environ, PYTHONPATH=f"{REPO / 'src'}:{REPO}", OMP_NUM_THREADS="1", COLUMNS="250")
+    env = dict(os.environ, PYTHONPATH=child_pythonpath(), OMP_NUM_THREADS="1", COLUMNS="250")
     child = subprocess.Popen(
         [sys.executable, "-m", "xstilts", "run", str(path)],
         env=env,
@@ -55,6 +54,7 @@ def test_sigterm_marks_the_run_interrupted_and_says_how_to_resume(tiny_world, tm
 
 def test_stale_run_and_job_rows_and_feature_temp_folders_are_reconciled(tiny_world, tmp_path):
     from xstilts.paths import cache_dir
+    from xstilts.pipeline.lease import LEASE, Owner
 
     config = load_experiment(small_experiment(tmp_path, tiny_world, "stale"))
     store = ResultsStore(config.store_path)
