@@ -165,9 +165,13 @@ def demo(
     path = config or _default_demo()
     experiment = load_experiment(path, overrides)
     from xstilts.cli.data import build_all_for
+    from xstilts.pipeline.runner import RunInterrupted
 
     build_all_for(experiment, console)
-    run_experiment(experiment, console=console)
+    try:
+        run_experiment(experiment, console=console)
+    except RunInterrupted as stop:  # the runner printed what is kept and how to resume
+        raise typer.Exit(143 if stop.signal_name == "SIGTERM" else 130) from None
     from xstilts.cli.report import write_report_for
 
     summary = write_report_for(experiment, console)
