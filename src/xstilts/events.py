@@ -46,7 +46,8 @@ class RunStarted:
     grid: str  # "1 model(s) x 3 condition(s) x ..."
     runtime: str
     artifacts: Path
-    removed_stale: int
+    config_hash: str
+    notes: list[str]  # what start-up tidied or found (dead processes' leftovers, corrupt artifacts)
     plan: list[PlanRow]
     jobs: list[JobRow] = field(default_factory=list)  # filled for a dry run (the full job list)
 
@@ -75,6 +76,7 @@ class JobFinished:
     key: str
     kind: str
     label: str
+    built: bool = True  # False: another process published the artifact meanwhile
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,11 @@ class RunFinished:
     wall_s: float
     store_path: Path
     report_dir: Path
-    status: str  # done | failed | dry-run
+    status: str  # done | failed | interrupted | dry-run
     pending: int = 0  # jobs this run had to do (a dry run does none of them)
+    resume: str = ""  # the command that resumes the run
+    finished: int = 0  # jobs of the plan finished (before or by this run)
+    total: int = 0  # jobs in the plan
 
 
 Event = DatasetProgress | RunStarted | JobStarted | JobProgress | JobFinished | RunFinished

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 import torch
 
 from xstilts.pipeline.cache import ArtifactCache
+from xstilts.pipeline.lease import Owner
 from xstilts.tasks.spec import Role, TaskSpec, TaskType
 from xstilts.training.batching import BatchPlan, collate, evaluation_batches, round_up, training_batches
 from xstilts.training.features import IGNORE_INDEX, LabelMap, build_features
@@ -195,10 +197,16 @@ def test_artifact_cache_is_atomic_and_cleans_stale_folders(tmp_path):
     assert not cache.is_complete("finetune", "abc") and not list((tmp_path / "finetune").iterdir())
     with cache.build("finetune", "abc", {"x": 1}) as tmp:
         (tmp / "model.safetensors").write_bytes(b"full")
-    assert cache.is_complete("finetune", "abc") and cache.meta("finetune", "abc") == {"x": 1}
+    meta = cache.meta("finetune", "abc")
+    assert cache.is_complete("finetune", "abc") and meta["x"] == 1
+    assert meta["files"]["model.safetensors"]["size"] == 4  # published files are recorded
     stale = tmp_path / "finetune" / ".tmp-def-999999999-x"
     stale.mkdir()
-    assert cache.clean_stale() == 1 and not stale.exists()
+    dead = {**Owner.me().as_dict(), "pid": 999_999_999}  # this host and boot, a PID that is gone
+    (stale / ".lease.json").write_text(json.dumps(dead), encoding="utf-8")
+    young = tmp_path / "finetune" / ".tmp-ghi-1-x"  # no lease yet: could be a live process's
+    young.mkdir()
+    assert cache.clean_stale() == 1 and not stale.exists() and young.exists()
 
 
 def _open_stores_in_step(paths: list[str], barrier, errors) -> None:

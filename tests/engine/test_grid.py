@@ -95,7 +95,7 @@ run_experiment(load_experiment({exp!r}))
 
 
 def _child(exp: Path) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONPATH=f"{REPO / 'src'}:{REPO}")
     code = _CHILD.format(repo=str(REPO), exp=str(exp))
     return subprocess.Popen(
         [sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -160,7 +160,8 @@ def test_bad_input_mid_grid_keeps_finished_jobs(tiny_world, tmp_path):
 def test_ray_executor_gives_the_same_store_as_local(tiny_world, tmp_path, monkeypatch):
     import ray
 
-    monkeypatch.setenv("PYTHONPATH", str(REPO))  # Ray workers import tests.support.tiny from here
+    # Ray workers import this checkout (not an installed copy) and tests.support.tiny
+    monkeypatch.setenv("PYTHONPATH", f"{REPO / 'src'}:{REPO}")
     local = load_experiment(write_experiment(tmp_path / "l.yaml", tiny_world, "local-run"))
     distributed = load_experiment(
         write_experiment(tmp_path / "r.yaml", tiny_world, "ray-run", task_modules=["tests.support.tiny"])
@@ -184,7 +185,7 @@ def test_ddp_with_two_processes_trains_once_and_records_once(tiny_world, tmp_pat
         conditions={"none": [], "kind-en": ["tinykind:en"]}, targets={"tinytopic": {}},
     )  # fmt: skip
     torchrun = Path(sys.executable).with_name("torchrun")
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    env = dict(os.environ, PYTHONPATH=f"{REPO / 'src'}:{REPO}", OMP_NUM_THREADS="1")
     done = subprocess.run(
         [str(torchrun), "--nproc_per_node", "2", "-m", "xstilts", "run", str(exp)],
         env=env, capture_output=True, text=True, timeout=240,

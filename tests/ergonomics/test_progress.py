@@ -68,7 +68,7 @@ def test_the_job_bar_shows_steps_rate_eta_and_the_loss(tmp_path):
 
     out = io.StringIO()
     console = Console(file=out, width=150, force_terminal=True, color_system=None)
-    started = RunStarted("x", "grid", "cpu", tmp_path, 0, [PlanRow("finetune", 1, 0)])
+    started = RunStarted("x", "grid", "cpu", tmp_path, "cfg123", [], [PlanRow("finetune", 1, 0)])
     with RichRunView(console) as view:
         view(started)
         view(JobStarted("k" * 16, "finetune", "model · none · topic · seed 1"))

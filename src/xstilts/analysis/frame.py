@@ -59,8 +59,15 @@ class AnalysisFrame:
         return sorted(self.dependent_by_task)
 
 
-def load_scores(store_path: str | Path, experiment: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every score row and run row of ``experiment``; a one-line error when there are none."""
+def load_scores(
+    store_path: str | Path, experiment: str, job_ids: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The score rows (of ``job_ids`` only, when given) and run rows of ``experiment``.
+
+    ``job_ids`` are one config's evaluate jobs: a store also holds rows of earlier variants of
+    the experiment, which must not mix with the config asked about. Read-only: a store on
+    read-only media is reported as it is. A one-line error when there are no rows.
+    """
     path = Path(store_path)
     if not path.is_file():
         # ResultsStore would silently create an empty database here; a typo deserves an error.
@@ -69,8 +76,17 @@ def load_scores(store_path: str | Path, experiment: str) -> tuple[pd.DataFrame, 
             file=path,
             fix="run the experiment first or pass the right --store",
         )
-    store = ResultsStore(path)
+    store = ResultsStore(path, readonly=True)
     scores = store.scores_frame(experiment)
+    if job_ids is not None and not scores.empty:
+        scores = scores[scores["job_id"].isin(set(job_ids))].reset_index(drop=True)
+        if scores.empty:
+            raise XstiltsError(
+                f"none of this config's {len(job_ids)} evaluation jobs has scores in the store yet "
+                "(its rows are of other configs)",
+                file=path,
+                fix="run this config first, or see the other configs with `xstilts results EXP --all-configs`",
+            )
     if scores.empty:
         known = store.experiments()
         jobs = store.jobs_frame(experiment)

@@ -64,6 +64,7 @@ def analyse_store(
     seed: int = 0,
     cluster: str | dict[str, str] = "language",
     split: str = "test",
+    job_ids: list[str] | None = None,
 ) -> AnalysisResults:
     """Every estimate of the report, without writing anything (for notebooks and tests).
 
@@ -77,7 +78,7 @@ def analyse_store(
     if n_boot < 1:
         raise ConfigError(f"n_boot must be at least 1, got {n_boot}", fix="use e.g. 1000")
     provider = distance_provider or default_provider
-    scores, runs = load_scores(store_path, experiment)
+    scores, runs = load_scores(store_path, experiment, job_ids)
     frame = build_frame(select_scores(scores, runs, metric=metric, split=split), reference)
     languages = sorted(frame.rows["language"].unique())
     sources = {s.strip() for text in frame.rows["sources"] for s in str(text).split(",") if s.strip()}
@@ -94,12 +95,15 @@ def build_report(
     out_dir: str | Path,
     *,
     distance_provider: DistanceProvider | None = None,
+    notices: list[str] | None = None,
     **options: Any,
 ) -> ReportSummary:
     """Analyse ``experiment`` in the store and write the report into ``out_dir``.
 
     ``options`` are :func:`analyse_store`'s (reference, language_meta, metric, n_boot, seed,
-    cluster, split): the report shows exactly what the notebook API computes.
+    cluster, split, job_ids): the report shows exactly what the notebook API computes.
+    ``notices`` come first in the document (e.g. "12 of 46 jobs done; estimates are partial",
+    the config hash).
     """
     provider = distance_provider or default_provider
     results = analyse_store(store_path, experiment, distance_provider=distance_provider, **options)
@@ -114,6 +118,7 @@ def build_report(
 
     headline = {name: figures.pop(name) for name in list(figures) if name in headline_names}
     blocks = [
+        *(document.Paragraph(text) for text in notices or []),
         _at_a_glance(results, experiment),
         *[_unfolded(block) for block in sections.answer_section(answer)],
         *_figure_blocks("Headline figures", headline),

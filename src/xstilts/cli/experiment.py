@@ -46,26 +46,29 @@ def run(
       xstilts run examples/demo.yaml --executor ray --cpus-per-job 2
     """
     from xstilts.pipeline.config import load_experiment
-    from xstilts.pipeline.runner import run_experiment
+    from xstilts.pipeline.runner import RunInterrupted, run_experiment
 
     config = load_experiment(experiment, overrides)
-    with RichRunView(console) as view:
-        run_experiment(
-            config,
-            executor=executor.value,
-            dry_run=dry_run,
-            on_event=view,
-            ray_address=ray_address,
-            cpus_per_job=cpus_per_job,
-            gpus_per_job=gpus_per_job,
-        )
+    try:
+        with RichRunView(console) as view:
+            run_experiment(
+                config,
+                executor=executor.value,
+                dry_run=dry_run,
+                on_event=view,
+                ray_address=ray_address,
+                cpus_per_job=cpus_per_job,
+                gpus_per_job=gpus_per_job,
+            )
+    except RunInterrupted as stop:  # the closing summary said what is kept and how to resume
+        raise typer.Exit(143 if stop.signal_name == "SIGTERM" else 130) from None
 
 
 def status(
     experiment: Path = typer.Argument(..., help="Experiment YAML."),
     overrides: list[str] = SetOption,
 ) -> None:
-    """List the experiment's jobs: done or pending.
+    """List the experiment's jobs: done or pending (reads only: works on read-only media).
 
     Example:
 
@@ -75,7 +78,7 @@ def status(
     from xstilts.pipeline.runner import job_rows, plan_rows, prepare
 
     config = load_experiment(experiment, overrides)
-    plan, ctx = prepare(config)
+    plan, ctx = prepare(config, write=False)
     console.print(plan_table(plan_rows(plan, ctx), f"{config.name}: plan"))
     console.print(jobs_table(job_rows(plan, ctx)))
 
@@ -84,9 +87,15 @@ def results(
     experiment: Path = typer.Argument(..., help="Experiment YAML."),
     csv: Path = typer.Option(None, "--csv", help="Write every score (with provenance) to this CSV."),
     parquet: Path = typer.Option(None, "--parquet", help="Write every score to this Parquet file."),
+    all_configs: bool = typer.Option(
+        False, "--all-configs", help="Also show rows of other configs of this experiment (history)."
+    ),
     overrides: list[str] = SetOption,
 ) -> None:
-    """Print main scores (mean over seeds) per language x condition; export CSV/Parquet.
+    """Print main scores (mean over seeds) per language x condition of THIS config; export CSV/Parquet.
+
+    Only the scores of the given config's jobs are shown (rows of earlier --set variants stay in
+    the store: --all-configs lists them, one table per config hash).
 
     Examples:
 
@@ -95,22 +104,30 @@ def results(
       xstilts results examples/demo.yaml --csv scores.csv
     """
     from xstilts.pipeline.config import load_experiment
+    from xstilts.pipeline.scope import config_history, scope_for
     from xstilts.pipeline.store import ResultsStore
 
     config = load_experiment(experiment, overrides)
     if not config.store_path.is_file():
-        raise ConfigError("no results yet", file=config.store_path, fix=f"run: xstilts run {experiment}")
-    frame = ResultsStore(config.store_path).scores_frame(config.name)
-    if frame.empty:
+        raise ConfigError("no results yet", file=config.store_path, fix=f"run: {config.command('run')}")
+    store = ResultsStore(config.store_path, readonly=True, rebuild_hint=config.command("store rebuild"))
+    every = store.scores_frame(config.name)
+    if every.empty:
         raise ConfigError(f"the store has no scores for {config.name!r}", file=config.store_path)
-    main = frame[frame.is_main == 1]
-    for (model, task), rows in main.groupby(["model", "target_task"]):
-        console.print(
-            f"[bold]{escape(model)} · {task}[/]: {rows.metric.iloc[0]} (mean over {rows.seed.nunique()} seed(s))",
-            highlight=False,
-            soft_wrap=True,
+    scope = scope_for(config)
+    frame = scope.select(every)
+    for line in scope.lines():
+        console.print(f"[bold]{line}[/]" if line == scope.notice() else line, highlight=False, soft_wrap=True)
+    if all_configs:
+        console.print(_history_table(config_history(every, store.runs_frame(config.name)), scope.config_hash))
+        frame = every
+    elif frame.empty:
+        raise ConfigError(
+            f"no scores of this config ({scope.config_hash}) yet; the store holds {len(every)} rows of other configs",
+            file=config.store_path,
+            fix=f"run: {config.command('run')}, or show them with --all-configs",
         )
-        console.print(_scores_table(rows))
+    _score_tables(frame, by_config=all_configs)
     if csv:
         frame.to_csv(csv, index=False)
         console.print(f"wrote {len(frame)} rows to {csv}")
@@ -119,16 +136,47 @@ def results(
         console.print(f"wrote {len(frame)} rows to {parquet}")
 
 
-def _scores_table(rows) -> Table:
-    """Languages down, conditions across (grids have few conditions and many languages).
+def _score_tables(frame, *, by_config: bool) -> None:
+    """One table per model and target (and per config hash with ``by_config``): languages down,
+    conditions across. A sweep point is its own model label, never averaged in."""
+    import json
 
-    One table per model and target: a sweep point is its own model label, never averaged in.
-    """
-    pivot = rows.pivot_table(index="language", columns="condition", values="value", aggfunc="mean")
-    pivot.loc["(mean)"] = pivot.mean(axis=0)
-    table = folding_table(None, ["language", *map(str, pivot.columns)], right=list(map(str, pivot.columns)))
-    for language, values in pivot.iterrows():
-        table.add_row(str(language), *(f"{v:.1f}" for v in values))
+    main = frame[frame.is_main == 1]
+    if by_config:
+        main = main.assign(config=main.provenance_json.map(lambda t: json.loads(t).get("config_hash", "?")))
+    groups = ["model", "target_task", "config"] if by_config else ["model", "target_task"]
+    for keys, rows in main.groupby(groups):
+        suffix = f", config {keys[2]}" if by_config else ""
+        console.print(
+            f"[bold]{escape(keys[0])} · {keys[1]}[/]: {rows.metric.iloc[0]} "
+            f"(mean over {rows.seed.nunique()} seed(s){suffix})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        pivot = rows.pivot_table(index="language", columns="condition", values="value", aggfunc="mean")
+        pivot.loc["(mean)"] = pivot.mean(axis=0)
+        table = folding_table(
+            None, ["language", *map(str, pivot.columns)], right=list(map(str, pivot.columns))
+        )
+        for language, values in pivot.iterrows():
+            table.add_row(str(language), *(f"{v:.1f}" for v in values))
+        console.print(table)
+
+
+def _history_table(history, current: str) -> Table:
+    table = folding_table(
+        "configs that wrote scores (oldest first)", ["config", "rows", "jobs", "runs", "last written"]
+    )
+    for row in history.itertuples():
+        mark = " (this config)" if row.config_hash == current else ""
+        runs = getattr(row, "runs", float("nan"))
+        table.add_row(
+            f"{row.config_hash}{mark}",
+            str(row.rows),
+            str(row.jobs),
+            "?" if runs != runs else str(int(runs)),
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(row.last)),
+        )
     return table
 
 
@@ -151,10 +199,14 @@ def demo(
     path = config or _default_demo()
     experiment = load_experiment(path, overrides)
     from xstilts.cli.data import build_all_for
+    from xstilts.pipeline.runner import RunInterrupted
 
     build_all_for(experiment, console)
-    with RichRunView(console) as view:
-        run_experiment(experiment, on_event=view)
+    try:
+        with RichRunView(console) as view:
+            run_experiment(experiment, on_event=view)
+    except RunInterrupted as stop:  # the closing summary said what is kept and how to resume
+        raise typer.Exit(143 if stop.signal_name == "SIGTERM" else 130) from None
     from xstilts.cli.report import write_report_for
 
     summary = write_report_for(experiment, console)

@@ -20,7 +20,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from xstilts import __version__
-from xstilts.errors import XstiltsError
+from xstilts.errors import XstiltsError, disk_error
 
 EXIT_FAILED = 1  # a run or check started and failed
 EXIT_USAGE = 2  # usage or input error (click uses 2 for usage errors too)
@@ -76,6 +76,7 @@ _COMMAND_MODULES = [
     "xstilts.cli.experiment",
     "xstilts.cli.typology",
     "xstilts.cli.report",
+    "xstilts.cli.store",
 ]
 
 
@@ -105,8 +106,19 @@ def main() -> None:
     try:
         app()  # standalone mode: typer/click handle usage errors, --help and exit codes
     except XstiltsError as error:  # a usage or input error, from any command
-        err_console.print(f"[bold red]error:[/] {error.one_line()}", highlight=False, soft_wrap=True)
-        sys.exit(EXIT_USAGE)
+        _fail(error)
+    except OSError as error:  # read-only or full disk: one line with the path and what to do
+        found = disk_error(error)
+        if found is None:
+            raise
+        _fail(found)
+    except KeyboardInterrupt as stop:  # the runner already said how to resume
+        sys.exit(143 if getattr(stop, "signal_name", "") == "SIGTERM" else 130)
+
+
+def _fail(error: XstiltsError) -> None:
+    err_console.print(f"[bold red]error:[/] {error.one_line()}", highlight=False, soft_wrap=True)
+    sys.exit(EXIT_USAGE)
 
 
 if __name__ == "__main__":

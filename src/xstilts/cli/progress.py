@@ -108,12 +108,10 @@ class RichRunView:
         self.progress.console.print(*renderables, highlight=False, soft_wrap=True, **kwargs)
 
     def _run_started(self, event: RunStarted) -> None:
-        self._print(f"[bold]{escape(event.experiment)}[/]: {event.grid}")
+        self._print(f"[bold]{escape(event.experiment)}[/]: {event.grid}; config {event.config_hash}")
         self._print(f"runtime: {event.runtime}; artifacts in {event.artifacts}")
-        if event.removed_stale:
-            self._print(
-                f"removed {event.removed_stale} unfinished artifact folder(s) left by an interrupted run"
-            )
+        for note in event.notes:
+            self._print(escape(note))
         self._print(plan_table(event.plan, "plan"))
         if event.jobs:
             self._print(jobs_table(event.jobs))
@@ -138,7 +136,8 @@ class RichRunView:
     def _job_finished(self, event: JobFinished) -> None:
         if event.key in self.jobs:
             self.progress.remove_task(self.jobs.pop(event.key))
-        self._print(f"[green]✓[/] {event.kind}: {escape(event.label)}")
+        by = "" if event.built else " [dim](built by another run)[/]"
+        self._print(f"[green]✓[/] {event.kind}: {escape(event.label)}{by}")
         if self.overall is not None:
             self.progress.advance(self.overall)
 
@@ -176,6 +175,13 @@ def print_summary(console: Console, event: RunFinished) -> None:
     )
     if event.status == "failed":
         console.print("rerun the same command to resume: finished jobs are kept and skipped", highlight=False)
+    if event.status == "interrupted":
+        console.print(
+            f"[yellow]interrupted[/]: {event.finished} of {event.total} jobs are finished and kept; "
+            f"resume with: {escape(event.resume)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 class RichDatasetView:

@@ -58,11 +58,42 @@ def write_report_for(config: Any, console: Console):
     from xstilts.analysis.report import build_report
 
     settings = config.report
+    job_ids, notices = _scope(config, console)
+    for line in notices:
+        console.print(line, highlight=False, soft_wrap=True)
     with console.status(f"analysing {config.name} ..."):
         return build_report(
             config.store_path, config.name, config.report_dir, reference=settings.reference_language,
             language_meta=config.language_meta(), n_boot=settings.n_boot, cluster=settings.cluster,
+            job_ids=job_ids, notices=notices,
         )  # fmt: skip
+
+
+def _scope(config: Any, console: Console) -> tuple[list[str], list[str]]:
+    """This config's evaluate jobs and the lines the report starts with (partial? config hash)."""
+    from xstilts.pipeline.scope import scope_for
+
+    scope = scope_for(config)
+    job_ids = scope.job_ids(config.store_path, config.name)  # may add a note (selected by hash)
+    return job_ids, scope.lines()
+
+
+def _mixed_configs(store_path: Path, experiment: str) -> list[str]:
+    """Without a config, a store holding rows of several configs is reported with a warning first."""
+    import json
+
+    from xstilts.pipeline.store import ResultsStore
+
+    if not Path(store_path).is_file():
+        return []
+    frame = ResultsStore(store_path, readonly=True).scores_frame(experiment)
+    hashes = {json.loads(text).get("config_hash") for text in frame.get("provenance_json", [])} - {None}
+    if len(hashes) < 2:
+        return []
+    return [
+        f"the store holds rows of {len(hashes)} configs ({', '.join(sorted(hashes))}); the newest row per "
+        "cell is used: give the experiment YAML to report exactly one config"
+    ]
 
 
 def register(app: typer.Typer) -> None:
@@ -114,10 +145,15 @@ def register(app: typer.Typer) -> None:
         cluster = cluster.value if cluster else (defaults.cluster if defaults else "language")
         if language_meta is not None:
             meta = read_language_meta(language_meta)
+        job_ids, notices = None, _mixed_configs(store_path, name)
+        if experiment_file is not None:
+            job_ids, notices = _scope(_load_experiment(experiment_file), console)
+        for line in notices or []:
+            console.print(line, highlight=False, soft_wrap=True)
         with console.status(f"analysing {name} ..."):
             summary = build_report(
                 store_path, name, out_dir, reference=reference, language_meta=meta, metric=metric,
-                n_boot=n_boot, seed=seed, cluster=cluster, split=split,
+                n_boot=n_boot, seed=seed, cluster=cluster, split=split, job_ids=job_ids, notices=notices,
             )  # fmt: skip
         console.print(f"[bold]Report:[/] {summary.index_html}", highlight=False, soft_wrap=True)
         console.print(f"Markdown: {summary.index_md}", highlight=False, soft_wrap=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from xstilts.errors import embedded_os_error
 from xstilts.models.heads import HeadSpec, MLMHead, build_head, pool
 
 MLM_HEAD = "__mlm__"
@@ -69,7 +70,13 @@ def save_delta(model: MultiTaskModel, path: Path, keys: set[str]) -> int:
     state = model.state_dict()
     wanted = {k: state[k].detach().to("cpu").contiguous() for k in sorted(keys) if k in state}
     # MLM decoder is tied to the embeddings: never save the tie, only its own parameters.
-    save_file(wanted, str(path))
+    try:
+        save_file(wanted, str(path))
+    except Exception as error:  # safetensors reports a full disk as its own error type
+        os_error = embedded_os_error(error, path)
+        if os_error is None:
+            raise
+        raise os_error from error
     return sum(t.numel() for t in wanted.values())
 
 

@@ -7,6 +7,7 @@ what is allowed. Relative paths are resolved against the current directory.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -14,9 +15,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from xstilts.errors import ConfigError
+from xstilts.errors import ConfigError, decode_error
 
 NO_INTERMEDIATE = "none"
 
@@ -40,7 +49,7 @@ class MLMConfig(Strict):
     """The paper's alternative: MLM on multilingual text alongside the intermediate task(s)."""
 
     task: str  # whose training texts are the MLM corpus
-    languages: list[str]
+    languages: list[str] = Field(min_length=1)
     max_examples_per_language: int = 2000
 
 
@@ -101,6 +110,14 @@ class StratifiedLanguages(Strict):
 
 class TargetConfig(Strict):
     languages: Literal["all"] | list[str] | StratifiedLanguages = "all"
+
+    @field_validator("languages")
+    @classmethod
+    def _some_languages(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError("no languages: the grid would evaluate nothing (list some, or use 'all')")
+        return value
+
     max_examples_per_language: int | None = Field(None, ge=1)
 
 
@@ -174,6 +191,10 @@ class ExperimentConfig(Strict):
             extract_sweeps(value)
         return value
 
+    # Where the config came from (file and --set overrides): for "resume with: ..." messages.
+    _source: Path | None = PrivateAttr(None)
+    _overrides: list[str] = PrivateAttr(default_factory=list)
+
     @field_validator("conditions", mode="before")
     @classmethod
     def _members(cls, value: Any) -> Any:
@@ -195,6 +216,10 @@ class ExperimentConfig(Strict):
 
     @model_validator(mode="after")
     def _consistency(self) -> ExperimentConfig:
+        if not self.conditions:
+            raise ValueError(
+                f"conditions is empty: the grid would run nothing (give at least {NO_INTERMEDIATE!r}: [])"
+            )
         if self.conditions.get(NO_INTERMEDIATE):
             raise ValueError(f"condition {NO_INTERMEDIATE!r} is the baseline and must have no members")
         for name, members in self.conditions.items():
@@ -246,6 +271,14 @@ class ExperimentConfig(Strict):
 
         return home() / "artifacts"
 
+    def command(self, verb: str) -> str:
+        """The command line that repeats this config with another verb (``run``, ``store rebuild``)."""
+        import shlex
+
+        source = str(self._source) if self._source is not None else "EXPERIMENT.yaml"
+        sets = "".join(f" --set {shlex.quote(item)}" for item in self._overrides)
+        return f"xstilts {verb} {shlex.quote(source)}{sets}"
+
     def import_task_modules(self) -> None:
         import importlib
 
@@ -275,27 +308,93 @@ class ExperimentConfig(Strict):
         return language_meta()
 
 
-def _format_validation_error(error: ValidationError, source: Path) -> ConfigError:
-    first = error.errors()[0]
-    path = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    kind = first["type"]
-    if kind == "extra_forbidden":
-        parent = first["loc"][:-1]
-        model = ExperimentConfig
-        for part in parent:
-            field = model.model_fields.get(str(part)) if isinstance(part, str) else None
-            annotation = getattr(field, "annotation", None) if field else None
-            model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-            if model is None:
-                break
-        allowed = sorted(model.model_fields) if model is not None else []
-        from xstilts.errors import did_you_mean
+MAX_SHOWN_ERRORS = 8  # a config with more problems is probably the wrong file
 
-        hint = did_you_mean(str(first["loc"][-1]), allowed)
+
+def _allowed_fields(parent: tuple) -> list[str]:
+    """The field names allowed at ``parent`` (a location inside ExperimentConfig)."""
+    model: Any = ExperimentConfig
+    for part in parent:
+        field = model.model_fields.get(str(part)) if isinstance(part, str) else None
+        annotation = getattr(field, "annotation", None) if field else None
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        if model is None:
+            return []
+    return sorted(model.model_fields)
+
+
+def _short(value: Any) -> str:
+    """A value for an error message, never a whole config section."""
+    if isinstance(value, dict):
+        keys = ", ".join(map(str, list(value)[:6])) + (", ..." if len(value) > 6 else "")
+        return f"a mapping with keys {keys}" if value else "an empty mapping"
+    if isinstance(value, list) and len(repr(value)) > 60:
+        return f"a list of {len(value)} items"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _set_by(path: str, set_by: dict[str, str]) -> str:
+    for key, override in set_by.items():
+        if path == key or path.startswith(key + "."):
+            return f" (from --set {override})"
+    return ""
+
+
+def _problems(error: ValidationError, set_by: dict[str, str]) -> list[tuple[str, str]]:
+    """(problem, fix) per error; an unknown key is reported next to the required field it misspells."""
+    from xstilts.errors import did_you_mean
+
+    details = error.errors()
+    dotted = [".".join(str(part) for part in e["loc"]) or "(top level)" for e in details]
+    extras = {i: e["loc"] for i, e in enumerate(details) if e["type"] == "extra_forbidden"}
+    paired: set[int] = set()
+    out = []
+    for i, detail in enumerate(details):
+        loc, kind = detail["loc"], detail["type"]
+        if kind == "missing":
+            siblings = {str(extras[j][-1]): j for j in extras if extras[j][:-1] == loc[:-1]}
+            close = difflib.get_close_matches(str(loc[-1]), list(siblings), n=1, cutoff=0.6)
+            if close:
+                paired.add(siblings[close[0]])
+                out.append(
+                    (
+                        f"required field {dotted[i]!r} is missing, and unknown field {close[0]!r} is given",
+                        f"did you mean {str(loc[-1])!r}? rename {close[0]!r} to {str(loc[-1])!r}",
+                    )
+                )
+            else:
+                out.append((f"required field {dotted[i]!r} is missing", f"add {str(loc[-1])!r}"))
+        elif kind == "extra_forbidden":
+            continue  # below, after the missing fields have claimed their misspellings
+        else:
+            message = detail["msg"].removeprefix("Value error, ")
+            origin = _set_by(dotted[i], set_by)
+            out.append((f"field {dotted[i]!r}{origin}: {message}", f"got {_short(detail.get('input'))}"))
+    for i, loc in extras.items():
+        if i in paired:
+            continue
+        allowed = _allowed_fields(loc[:-1])
+        hint = did_you_mean(str(loc[-1]), allowed)
         fix = f"{hint + ' ' if hint else ''}allowed here: {', '.join(allowed)}" if allowed else "remove it"
-        return ConfigError(f"unknown field {path!r}", file=source, fix=fix)
-    message = first["msg"]
-    return ConfigError(f"field {path!r}: {message}", file=source, fix=f"got {first.get('input')!r}")
+        out.append((f"unknown field {dotted[i]!r}{_set_by(dotted[i], set_by)}", fix))
+    return out
+
+
+def _format_validation_error(
+    error: ValidationError, source: Path | str, set_by: dict[str, str] | None = None
+) -> ConfigError:
+    """Every problem at once (up to :data:`MAX_SHOWN_ERRORS`), in one line."""
+    problems = _problems(error, set_by or {})
+    if len(problems) == 1:
+        problem, fix = problems[0]
+        return ConfigError(problem, file=source, fix=fix)
+    shown = "; ".join(f"{problem} ({fix})" for problem, fix in problems[:MAX_SHOWN_ERRORS])
+    more = len(problems) - MAX_SHOWN_ERRORS
+    tail = f"; and {more} more" if more > 0 else ""
+    return ConfigError(
+        f"{len(problems)} problems: {shown}{tail}", file=source, fix="correct each field named"
+    )
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -326,7 +425,11 @@ def load_experiment(path: str | Path, overrides: list[str] | None = None) -> Exp
     if not source.is_file():
         raise ConfigError("experiment file not found", file=source, fix="give the path of an experiment YAML")
     try:
-        loader = _UniqueKeyLoader(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise decode_error(error, source, "the experiment file", ConfigError) from None
+    try:
+        loader = _UniqueKeyLoader(text)
         loader.name = str(source)
         try:
             raw = loader.get_single_data()
@@ -343,12 +446,16 @@ def load_experiment(path: str | Path, overrides: list[str] | None = None) -> Exp
     if not isinstance(raw, dict):
         raise ConfigError("the experiment file must be a YAML mapping", file=source)
     _resolve_paths(raw, source.resolve().parent)
+    set_by = {}
     for override in overrides or []:
-        _apply_override(raw, override, source)
+        set_by[_apply_override(raw, override, source)] = override
     try:
-        return ExperimentConfig.model_validate(raw)
+        config = ExperimentConfig.model_validate(raw)
     except ValidationError as error:
-        raise _format_validation_error(error, source) from None
+        raise _format_validation_error(error, source, set_by) from None
+    config._source = source
+    config._overrides = list(overrides or [])
+    return config
 
 
 PATH_FIELDS = ("output_dir", "artifact_dir", "data_dir")
@@ -390,20 +497,27 @@ def _override_value(text: str) -> Any:
     return yaml.safe_load(text)
 
 
-def _apply_override(raw: dict, override: str, source: Path) -> None:
+def _apply_override(raw: dict, override: str, source: Path) -> str:
+    """Apply one ``--set a.b.c=value`` (value in YAML syntax); returns the dotted key."""
     key, sep, value = override.partition("=")
-    if not sep or not key:
-        raise ConfigError(f"bad override {override!r}", file=source, fix="use --set a.b.c=value")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError(
+            f"bad --set {override!r}: expected KEY=VALUE",
+            fix="use --set a.b.c=value, e.g. finetune.max_steps=50",
+        )
     node = raw
     parts = key.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
+    for depth, part in enumerate(parts[:-1]):
+        node = node.setdefault(part, {}) if isinstance(node, dict) else None
         if not isinstance(node, dict):
-            raise ConfigError(f"override {override!r}: {part!r} is not a mapping", file=source)
+            where = ".".join(parts[: depth + 1])
+            raise ConfigError(f"bad --set {override!r}: {where!r} is not a mapping", file=source)
     try:
         node[parts[-1]] = _override_value(value)
     except yaml.YAMLError as error:
         raise ConfigError(
-            f"override {override!r}: invalid value ({getattr(error, 'problem', error)})",
-            fix="quote strings: --set 'description=\"a, b\"'",
+            f"bad --set {override!r}: the value is not valid YAML ({getattr(error, 'problem', error)})",
+            fix="quote it or fix the brackets, e.g. --set 'seeds=[1, 2]' (quote strings with commas: --set 'description=\"a, b\"')",
         ) from None
+    return key

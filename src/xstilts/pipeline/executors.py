@@ -1,5 +1,9 @@
 """Where jobs run: in this process (``local``) or as Ray tasks (``ray``), same code, same store.
 
+Jobs are claimed before they are built, so several runs sharing an artifact folder split the
+work: the local executor takes the first job whose dependencies are finished and which no live
+process holds, and waits only when every remaining job is someone else's.
+
 Ray runs one job per CPU/GPU slot; a job's dependencies are passed as object references so Ray
 starts it only after its parents' artifacts exist. Workers write artifacts and scores themselves
 (the artifact cache and the SQLite store are safe for concurrent writers), so the driver only
@@ -10,34 +14,61 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Callable
 
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.jobs import run_job
 from xstilts.pipeline.planner import Job
 
-
-def run_local(jobs: list[Job], ctx: RunContext, on_done: Callable[[Job], None]) -> None:
-    for job in jobs:
-        run_job(job, ctx)
-        on_done(job)
+OnDone = Callable[[Job, bool], None]  # (job, built by this process)
 
 
-def _remote_body(job: Job, ctx: RunContext, threads: int, *_parents: str) -> str:
+def run_local(jobs: list[Job], ctx: RunContext, on_done: OnDone, poll_s: float = 0.2) -> None:
+    from xstilts.training.precision import process_state
+
+    if process_state().num_processes > 1:  # DDP: every rank runs the same jobs in the same order
+        for job in jobs:
+            on_done(job, run_job(job, ctx, use_claims=False))
+        return
+    pending = {job.key: job for job in jobs}  # topological order
+    while pending:
+        job, claim = _next_job(pending, ctx)
+        if job is None:
+            time.sleep(poll_s)  # every runnable job is being built by another process
+            continue
+        del pending[job.key]
+        on_done(job, run_job(job, ctx, claim=claim, use_claims=False))
+
+
+def _next_job(pending: dict[str, Job], ctx: RunContext):
+    """The first pending job that is ready (parents finished) and finished or claimable now."""
+    for job in pending.values():
+        if any(dep in pending for dep in job.deps):
+            continue
+        if ctx.cache.is_complete(job.kind, job.key):
+            return job, None
+        claim = ctx.cache.try_claim(job.kind, job.key)
+        if claim is not None:
+            return job, claim
+    return None, None
+
+
+def _remote_body(job: Job, ctx: RunContext, threads: int, *_parents: str) -> tuple[str, bool]:
     """Executed inside a Ray worker: re-detect the runtime for this slot, then run the job."""
     from xstilts.training.precision import choose_runtime
 
     ctx.config.import_task_modules()
     cfg = ctx.config.runtime
     runtime = choose_runtime(cfg.precision, cfg.device, threads)
-    run_job(job, dataclasses.replace(ctx, runtime=runtime, on_progress=None, _tokenizers={}))
-    return job.key
+    built = run_job(job, dataclasses.replace(ctx, runtime=runtime, on_progress=None, _tokenizers={}))
+    return job.key, built
 
 
 def run_ray(
     jobs: list[Job],
     ctx: RunContext,
-    on_done: Callable[[Job], None],
+    on_done: OnDone,
     *,
     address: str | None = None,
     num_cpus: int | None = None,
@@ -62,6 +93,6 @@ def run_ray(
     while waiting:
         ready, waiting = ray.wait(waiting, num_returns=1)
         key = by_ref[ready[0]]
-        ray.get(ready[0])  # re-raises the worker's exception
+        _, built = ray.get(ready[0])  # re-raises the worker's exception
         pending.discard(key)
-        on_done(by_key[key])
+        on_done(by_key[key], built)

@@ -25,15 +25,22 @@ ENGINE_VERSION = "1"
 def data_fingerprint(data_root: Path, relative: str) -> str:
     """Fingerprint one data file: the manifest's content hash for built datasets, else sha256.
 
+    The manifest's hash is trusted only while the file is as the build left it: same size (where
+    the manifest records one) and not modified after the manifest was written (builders write
+    the manifest last). An edited file is re-hashed, so edited data changes the fingerprint and
+    therefore every job and feature cache that read it.
+
     Readers of some formats fall back to sibling files (e.g. a Hugging Face export when the
     release file is absent); when the declared file does not exist, the folder listing (names,
     sizes) stands in so that adding or changing any file there changes the fingerprint.
     """
     path = data_root / relative
     manifest = data_root / "manifest.json"
-    if manifest.is_file():
-        recorded = _manifest_hashes(str(manifest), manifest.stat().st_mtime_ns).get(relative)
-        if recorded:
+    if manifest.is_file() and path.is_file():
+        stat = manifest.stat()
+        recorded = _manifest_hashes(str(manifest), stat.st_mtime_ns).get(relative)
+        size = _manifest_sizes(str(manifest), stat.st_mtime_ns).get(relative)
+        if recorded and _as_built(path, size, stat.st_mtime_ns):
             return recorded
     if path.is_file():
         return file_sha256(path)
@@ -44,12 +51,45 @@ def data_fingerprint(data_root: Path, relative: str) -> str:
     return stable_hash(["missing", relative])
 
 
+def _as_built(path: Path, recorded_size: int | None, manifest_mtime_ns: int) -> bool:
+    """True when nothing suggests the file changed since the manifest recorded it."""
+    stat = path.stat()
+    if recorded_size is not None and recorded_size != stat.st_size:
+        return False
+    return stat.st_mtime_ns <= manifest_mtime_ns
+
+
+@cache
+def _manifest_sizes(manifest: str, _mtime: int) -> dict[str, int]:
+    """Relative path -> size in bytes, for manifests that record one (``size`` or ``bytes``)."""
+    try:
+        data = json.loads(Path(manifest).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, int] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, dict) and "/" in key:
+                    size = value.get("size", value.get("bytes"))
+                    if isinstance(size, int):
+                        found[key] = size
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return found
+
+
 @cache
 def _manifest_hashes(manifest: str, _mtime: int) -> dict[str, str]:
     """Relative path -> sha256 from a dataset manifest (any nesting: find 'files' dicts)."""
     try:
         data = json.loads(Path(manifest).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):
         return {}
     found: dict[str, str] = {}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from xstilts.errors import UnknownNameError
@@ -45,47 +46,78 @@ def lineage(ctx: RunContext, parent: dict[str, str] | None) -> list[dict[str, st
     return chain
 
 
-def run_job(job: Job, ctx: RunContext) -> None:
-    """Run one job (unless its artifact exists) and record it.
+def wait_for_claim(job: Job, ctx: RunContext, poll_s: float = 0.5) -> Path | None:
+    """Claim the job, waiting while another live process builds it; None once its artifact exists."""
+    while True:
+        if ctx.cache.is_complete(job.kind, job.key):
+            return None
+        claim = ctx.cache.try_claim(job.kind, job.key)
+        if claim is not None:
+            return claim
+        time.sleep(poll_s)
 
-    Under ``accelerate launch`` (several processes, DDP) every process trains, only the main one
-    writes artifacts, evaluates and records, and the others wait for it at each job's end.
+
+def run_job(job: Job, ctx: RunContext, *, claim: Path | None = None, use_claims: bool = True) -> bool:
+    """Run one job (unless its artifact exists) and record it; True when this process built it.
+
+    Before building, the job is claimed (see :meth:`ArtifactCache.try_claim`) so that two runs
+    sharing the artifact folder never build the same artifact twice; one that another process
+    published meanwhile is success. Under ``accelerate launch`` (several processes, DDP) every
+    process trains, only the main one writes artifacts, evaluates and records, and the others
+    wait for it at each job's end (claims are off there: all ranks must run the same jobs).
     """
-    from xstilts.training.phases import run_finetune, run_intermediate
     from xstilts.training.precision import process_state
 
     state = process_state()
     started = time.time()
-    experiment = ctx.config.name
-    if not ctx.cache.is_complete(job.kind, job.key):
+    built = False
+    if use_claims and state.num_processes == 1 and claim is None:
+        claim = wait_for_claim(job, ctx)
+    try:
+        if not ctx.cache.is_complete(job.kind, job.key):
+            _build(job, ctx, state, started)
+            built = True
         if state.is_main_process:
-            ctx.emit(JobStarted(job.key, job.kind, job.label))
-            ctx.store.record_job(
-                experiment, job.key, job.kind, job.label, "running", run_id=ctx.run_id, started_at=started
-            )
-        if job.kind == "intermediate":
-            run_intermediate(job, ctx)
-        elif job.kind == "finetune":
-            run_finetune(job, ctx)
-        elif state.is_main_process:
-            _evaluate(job, ctx)
-        state.wait_for_everyone()
-    if state.is_main_process:
-        scores = _score_rows(job, ctx) if job.kind == "evaluate" else []
-        ctx.store.record_job(
-            experiment,
-            job.key,
-            job.kind,
-            job.label,
-            "done",
-            run_id=ctx.run_id,
-            started_at=started,
-            wall_s=time.time() - started,
-            artifact=str(ctx.cache.path(job.kind, job.key)),
-            provenance=ctx.provenance(payload=job.payload),
-            scores=scores,
-        )
+            record_done(job, ctx, started)
+    finally:
+        if claim is not None:
+            ctx.cache.release(claim)
     state.wait_for_everyone()
+    return built
+
+
+def _build(job: Job, ctx: RunContext, state, started: float) -> None:
+    from xstilts.training.phases import run_finetune, run_intermediate
+
+    if state.is_main_process:
+        ctx.emit(JobStarted(job.key, job.kind, job.label))
+        ctx.store.record_job(
+            ctx.config.name, job.key, job.kind, job.label, "running", run_id=ctx.run_id, started_at=started
+        )
+    if job.kind == "intermediate":
+        run_intermediate(job, ctx)
+    elif job.kind == "finetune":
+        run_finetune(job, ctx)
+    elif state.is_main_process:
+        _evaluate(job, ctx)
+    state.wait_for_everyone()
+
+
+def record_done(job: Job, ctx: RunContext, started: float) -> None:
+    scores = _score_rows(job, ctx) if job.kind == "evaluate" else []
+    ctx.store.record_job(
+        ctx.config.name,
+        job.key,
+        job.kind,
+        job.label,
+        "done",
+        run_id=ctx.run_id,
+        started_at=started,
+        wall_s=time.time() - started,
+        artifact=str(ctx.cache.path(job.kind, job.key)),
+        provenance=ctx.provenance(payload=job.payload),
+        scores=scores,
+    )
 
 
 def _evaluate(job: Job, ctx: RunContext) -> None:

@@ -102,6 +102,37 @@ def _eval_languages(spec: TaskSpec, config: ExperimentConfig, requested) -> list
     return list(requested)
 
 
+def _check_model(name: str) -> str:
+    """The model's weights revision; a name that is on this machine in no form is an error.
+
+    A hub id counts as present when its ``config.json`` is in the Hugging Face cache. Checked
+    offline, so ``--dry-run`` catches a misspelt model name before any hour of work is planned.
+    """
+    from xstilts.models.loading import _offline
+    from xstilts.models.registry import REGISTRY
+
+    resolved = resolve_model(name)
+    if resolved.revision != "hub" or not _offline():
+        return resolved.revision
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        cached = try_to_load_from_cache(resolved.location, "config.json")
+    except ValueError:  # not even a valid hub id (e.g. a folder path that does not exist)
+        cached = None
+    if isinstance(cached, str):
+        return resolved.revision
+    from xstilts.errors import did_you_mean
+
+    hint = did_you_mean(name, REGISTRY)
+    raise MissingResourceError(
+        f"model {name!r}: no local folder of that name, not in the model registry, and not in the "
+        "Hugging Face cache",
+        fix=f"{hint + ' ' if hint else ''}known models: {', '.join(sorted(REGISTRY))}; or give a local "
+        "model folder, or copy the hub cache (HF_HOME) here",
+    )
+
+
 def build_plan(config: ExperimentConfig, precision: str) -> Plan:
     """Validate names against the registries and data on disk, then expand the grid."""
     config.import_task_modules()
@@ -136,9 +167,10 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                 )
             member_specs[member.key] = spec
 
+    revisions = {model: _check_model(model) for model in config.models}
     points = config.sweep_points()
     for model in config.models:
-        revision = resolve_model(model).revision
+        revision = revisions[model]
         base = {"model": model, "revision": revision}
         for point, seed in ((p, s) for p in points for s in config.seeds):
             shown = point.model_label(model)  # the store's model column: model + swept values

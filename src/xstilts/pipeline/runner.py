@@ -1,15 +1,24 @@
 """``xstilts run`` / ``status`` / ``results``: plan, skip what is done, run the rest, record.
 
 A rerun after a crash or ``kill -9`` re-plans the same content-hashed jobs, finds the finished
-ones complete on disk and in the store, and runs only what is missing.
+ones complete (and sound: sizes and hashes match) on disk and in the store, and runs only what is
+missing. At start it also tidies what killed processes left (temporary folders, claims, run and
+job rows still marked ``running``), but only what is provably dead; ``--dry-run`` writes nothing.
+SIGTERM is handled like Ctrl-C: the run row is marked ``interrupted`` and the user is told how
+to resume.
 """
 
 from __future__ import annotations
 
+import shutil
+import signal
 import socket
+import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from xstilts.events import EventSink, JobFinished, JobRow, PlanRow, RunFinished, RunStarted
@@ -19,9 +28,19 @@ from xstilts.pipeline.config import ExperimentConfig
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import code_version
 from xstilts.pipeline.jobs import is_done
+from xstilts.pipeline.lease import HEARTBEAT_S, Owner, dead_tempdirs
 from xstilts.pipeline.planner import Plan, build_plan
 from xstilts.pipeline.store import ResultsStore
 from xstilts.training.precision import choose_runtime
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) stopped a run; finished jobs are kept."""
+
+    def __init__(self, signal_name: str, resume: str = "") -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.resume = resume
 
 
 @dataclass
@@ -31,9 +50,12 @@ class RunSummary:
     executed: Counter
     wall_s: float
     store_path: Path
+    skipped: int = 0  # finished before this run, or by another process during it
+    notes: list[str] = field(default_factory=list)
 
 
-def prepare(config: ExperimentConfig) -> tuple[Plan, RunContext]:
+def prepare(config: ExperimentConfig, *, write: bool = True) -> tuple[Plan, RunContext]:
+    """Plan the config and open its cache and store; ``write=False`` creates nothing on disk."""
     import datasets
 
     datasets.disable_progress_bars()
@@ -41,14 +63,94 @@ def prepare(config: ExperimentConfig) -> tuple[Plan, RunContext]:
     plan = build_plan(config, runtime.precision)
     ctx = RunContext(
         config=config,
-        cache=ArtifactCache(config.resolved_artifact_dir),
-        store=ResultsStore(config.store_path),
+        cache=ArtifactCache(config.resolved_artifact_dir, create=write),
+        store=ResultsStore(
+            config.store_path, readonly=not write, rebuild_hint=config.command("store rebuild")
+        ),
         runtime=runtime,
         config_hash=config.config_hash(),
         code_version=code_version(),
         feature_cache=cache_dir(),
     )
     return plan, ctx
+
+
+def check_artifacts(plan: Plan, ctx: RunContext, *, repair: bool, full: bool = False) -> list[str]:
+    """One line per finished artifact of the plan that is corrupt; ``repair`` moves it aside.
+
+    A moved-aside artifact is incomplete from then on, so the run rebuilds it (its children keep
+    their keys: the same inputs give the same key).
+    """
+    problems = []
+    for job in plan.jobs.values():
+        if not ctx.cache.is_complete(job.kind, job.key):
+            continue
+        problem = ctx.cache.check(job.kind, job.key, full=full)
+        if problem is None:
+            continue
+        if repair:
+            aside = ctx.cache.quarantine(job.kind, job.key)
+            problem += f"; moved aside to {aside.name if aside else '(already moved)'}, it is rebuilt"
+        problems.append(f"corrupt {job.kind} artifact: {problem}")
+    return problems
+
+
+def tidy_after_kills(ctx: RunContext) -> list[str]:
+    """Remove what provably dead processes left; mark their run and job rows interrupted."""
+    notes = []
+    removed = ctx.cache.clean_stale()
+    if removed:
+        notes.append(f"removed {removed} unfinished artifact folder(s)/claim(s) of processes that are gone")
+    features = dead_tempdirs(ctx.feature_cache / "features") if ctx.feature_cache else []
+    for folder in features:
+        shutil.rmtree(folder, ignore_errors=True)
+    if features:
+        notes.append(f"removed {len(features)} unfinished feature-cache folder(s) of processes that are gone")
+    runs, jobs = ctx.store.reconcile(
+        lambda owner, beat: Owner.from_dict({**owner, "heartbeat": beat or 0.0}).is_dead()
+    )
+    if runs:
+        notes.append(
+            f"marked {len(runs)} run(s) whose process is gone as interrupted ({', '.join(runs)}); "
+            f"{jobs} job row(s) they left running were reconciled"
+        )
+    return notes
+
+
+@contextmanager
+def _signals_as_interrupts(resume: str) -> Iterator[None]:
+    """SIGTERM (and SIGINT) raise :class:`RunInterrupted` in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, _frame):
+        raise RunInterrupted(signal.Signals(signum).name, resume)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def _run_heartbeat(store: ResultsStore, run_id: str, interval_s: float = HEARTBEAT_S) -> Iterator[None]:
+    """Keep the run row's heartbeat fresh, so other hosts never take this live run for dead."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval_s):
+            with suppress(Exception):  # a failing heartbeat must not kill the run
+                store.beat(run_id)
+
+    thread = threading.Thread(target=beat, name="xstilts-run-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
 
 
 def plan_rows(plan: Plan, ctx: RunContext) -> list[PlanRow]:
@@ -78,8 +180,8 @@ def run_experiment(
 ) -> RunSummary:
     """Plan, skip what is done, run the rest; progress goes to ``on_event`` (see xstilts.events).
 
-    ``console`` is accepted for callers written before progress events and ignored: the runner
-    draws nothing (cli/progress.py does).
+    With ``dry_run`` nothing changes on disk. ``console`` is accepted for callers written before
+    progress events and ignored: the runner draws nothing (cli/progress.py does).
     """
     from xstilts.training.precision import process_state
 
@@ -88,19 +190,23 @@ def run_experiment(
     if not state.is_main_process:
         on_event = None
     start = time.perf_counter()
-    removed = 0
+    notes: list[str] = []
     if state.is_main_process:  # creates the store and cache folders before the other ranks look
-        plan, ctx = prepare(config)
-        removed = ctx.cache.clean_stale()
+        plan, ctx = prepare(config, write=not dry_run)
+        if not dry_run:
+            notes += tidy_after_kills(ctx)
+        notes += check_artifacts(plan, ctx, repair=not dry_run)
     state.wait_for_everyone()
     if not state.is_main_process:
         plan, ctx = prepare(config)
     ctx.on_progress = on_event
     planned = Counter(job.kind for job in plan.jobs.values())
     todo = [job for job in plan.jobs.values() if not is_done(job, ctx)]
-    ctx.emit(_started(config, ctx, plan, removed, dry_run))
+    ctx.emit(_started(config, ctx, plan, notes, dry_run))
     if dry_run:
-        summary = RunSummary("", planned, Counter(), time.perf_counter() - start, config.store_path)
+        summary = RunSummary(
+            "", planned, Counter(), time.perf_counter() - start, config.store_path, notes=notes
+        )
         ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), 0, "dry-run", len(todo)))
         return summary
     if state.is_main_process:
@@ -110,24 +216,49 @@ def run_experiment(
             ctx.code_version,
             config.model_dump(mode="json"),
             socket.gethostname(),
+            owner=Owner.me().as_dict(),
         )
     executed: Counter = Counter()
     status = "failed"
 
-    def on_done(job) -> None:
-        executed[job.kind] += 1
-        ctx.emit(JobFinished(job.key, job.kind, job.label))
+    def on_done(job, built: bool) -> None:
+        if built:
+            executed[job.kind] += 1
+        ctx.emit(JobFinished(job.key, job.kind, job.label, built=built))
 
+    resume = config.command("run")
     try:
-        _execute(executor, todo, ctx, on_done, ray_address, cpus_per_job, gpus_per_job)
+        with _signals_as_interrupts(resume), _run_heartbeat(ctx.store, ctx.run_id):
+            _execute(executor, todo, ctx, on_done, ray_address, cpus_per_job, gpus_per_job)
         status = "done"
+    except KeyboardInterrupt as stop:
+        status = "interrupted"
+        name = getattr(stop, "signal_name", "SIGINT")
+        raise RunInterrupted(name, resume) from None
     finally:
         if state.is_main_process:
-            ctx.store.finish_run(ctx.run_id, status)
-        summary = RunSummary(ctx.run_id, planned, executed, time.perf_counter() - start, config.store_path)
-        failed = 0 if status == "done" else 1  # executors stop at the first failing job
-        ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), failed, status, len(todo)))
+            _finish_run(ctx, status)
+        wall = time.perf_counter() - start
+        skipped = len(plan.jobs) - sum(executed.values())
+        summary = RunSummary(ctx.run_id, planned, executed, wall, config.store_path, skipped, notes)
+        failed = 1 if status == "failed" else 0  # executors stop at the first failing job
+        ctx.emit(
+            _finished(
+                config, summary, len(plan.jobs) - len(todo), failed, status, len(todo), resume, len(plan.jobs)
+            )
+        )
     return summary
+
+
+def _finish_run(ctx: RunContext, status: str) -> None:
+    """Mark the run row; a store that cannot be written must not hide the run's own error."""
+    from xstilts.errors import StoreError
+
+    try:
+        ctx.store.finish_run(ctx.run_id, status)
+    except StoreError:
+        if status == "done":
+            raise
 
 
 def _execute(executor, todo, ctx, on_done, ray_address, cpus_per_job, gpus_per_job) -> None:
@@ -142,7 +273,7 @@ def _execute(executor, todo, ctx, on_done, ray_address, cpus_per_job, gpus_per_j
 
 
 def _started(
-    config: ExperimentConfig, ctx: RunContext, plan: Plan, removed: int, dry_run: bool
+    config: ExperimentConfig, ctx: RunContext, plan: Plan, notes: list[str], dry_run: bool
 ) -> RunStarted:
     sweep = f" x {len(config.sweep_points())} sweep point(s)" if config.sweep else ""
     return RunStarted(
@@ -152,14 +283,22 @@ def _started(
         runtime=f"{ctx.runtime.device}, {ctx.runtime.precision} ({ctx.runtime.reason}), "
         f"{ctx.runtime.threads} threads",
         artifacts=ctx.cache.root,
-        removed_stale=removed,
+        config_hash=ctx.config_hash,
+        notes=list(notes),
         plan=plan_rows(plan, ctx),
         jobs=job_rows(plan, ctx) if dry_run else [],
     )
 
 
 def _finished(
-    config: ExperimentConfig, summary: RunSummary, reused: int, failed: int, status: str, pending: int
+    config: ExperimentConfig,
+    summary: RunSummary,
+    reused: int,
+    failed: int,
+    status: str,
+    pending: int,
+    resume: str = "",
+    total: int = 0,
 ) -> RunFinished:
     return RunFinished(
         experiment=config.name,
@@ -171,4 +310,7 @@ def _finished(
         report_dir=config.report_dir,
         status=status,
         pending=pending,
+        resume=resume,
+        finished=reused + sum(summary.executed.values()),
+        total=total,
     )

@@ -24,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from xstilts.errors import StoreError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
@@ -119,13 +121,114 @@ class ScoreRow:
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
-class ResultsStore:
-    """Open (creating if needed) the store at ``path``."""
+REBUILD_HINT = "xstilts store rebuild EXPERIMENT.yaml"
+# Columns added after the first schema; old stores get them on open (ALTER TABLE ... ADD COLUMN).
+_ADDED_COLUMNS = {"runs": {"owner_json": "TEXT", "heartbeat_at": "REAL"}}
 
-    def __init__(self, path: str | Path) -> None:
+
+def _classify(error: sqlite3.Error) -> str:
+    """corrupt | readonly | full | other, from SQLite's message (it has no portable codes in 3.11)."""
+    text = str(error).lower()
+    if "not a database" in text or "malformed" in text or "database disk image" in text:
+        return "corrupt"
+    if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
+        return "readonly"
+    if "disk is full" in text or "disk i/o" in text:
+        return "full"
+    return "other"
+
+
+class ResultsStore:
+    """Open (creating if needed) the store at ``path``; ``readonly`` never writes anything.
+
+    A read-only store opens an existing file without touching it (also on read-only media, via
+    SQLite's ``immutable`` mode) and behaves as an empty store when the file does not exist, so
+    ``status`` and ``--dry-run`` leave the disk exactly as they found it.
+    """
+
+    def __init__(self, path: str | Path, *, readonly: bool = False, rebuild_hint: str = REBUILD_HINT) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
+        self.rebuild_hint = rebuild_hint
+        self._uri: str | None = None
+        if readonly:
+            self._uri = self._readonly_uri()
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise self._error(error) from None
         self._create_schema()
+        self._add_columns()
+
+    def _readonly_uri(self) -> str | None:
+        """How to open the file without writing anything next to it.
+
+        With no ``-wal`` file (no writer is active, or the store was copied), ``immutable=1``:
+        SQLite then creates no ``-shm``/``-wal`` files, so reading leaves the folder untouched and
+        works on read-only media. While a writer is active (``-wal`` present), ``mode=ro`` sees its
+        committed transactions; where even that cannot open (read-only media), ``immutable=1``.
+        """
+        if not self.path.is_file():
+            return None
+        wal = self.path.with_name(self.path.name + "-wal").exists()
+        for query in ("mode=ro", "immutable=1") if wal else ("immutable=1",):
+            uri = f"{self.path.resolve().as_uri()}?{query}"
+            try:
+                con = sqlite3.connect(uri, uri=True, timeout=60.0)
+                try:
+                    con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                finally:
+                    con.close()
+                return uri
+            except sqlite3.OperationalError as error:
+                if _classify(error) == "corrupt":
+                    raise self._error(error) from None
+                continue
+            except sqlite3.DatabaseError as error:
+                raise self._error(error) from None
+        raise StoreError(
+            "cannot open the results store read-only", file=self.path, fix="check the file's permissions"
+        )
+
+    def _error(self, error: Exception) -> StoreError:
+        """One line for a store that cannot be used, with what to do."""
+        if isinstance(error, OSError):
+            from xstilts.errors import disk_error
+
+            found = disk_error(error, error.filename or self.path.parent)
+            if found is not None:
+                return StoreError(found.problem, file=found.file, fix=found.fix)
+            return StoreError(f"cannot use the results store ({error})", file=self.path)
+        kind = _classify(error)  # type: ignore[arg-type]
+        if kind == "corrupt":
+            return StoreError(
+                f"the results store is corrupt or truncated ({error}); no score is lost: every finished "
+                "job's scores are in its artifact",
+                file=self.path,
+                fix=f"re-read them from the artifacts: {self.rebuild_hint}",
+            )
+        if kind == "readonly":
+            return StoreError(
+                f"the results store cannot be written ({error}); finished artifacts are kept",
+                file=self.path,
+                fix="give output_dir a writable folder (results/status/report can still read this store)",
+            )
+        if kind == "full":
+            return StoreError(
+                f"the disk holding the results store is full ({error}); finished artifacts are kept",
+                file=self.path,
+                fix="free disk space and rerun the same command to resume",
+            )
+        return StoreError(f"results store error: {error}", file=self.path)
+
+    def _add_columns(self) -> None:
+        with self.transaction() as con:
+            for table, columns in _ADDED_COLUMNS.items():
+                present = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+                for name, sql_type in columns.items():
+                    if name not in present:
+                        con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
 
     def _create_schema(self, patience_s: float = 60.0) -> None:
         """Create the tables and switch the file to WAL, tolerating other processes doing the same.
@@ -146,22 +249,50 @@ class ResultsStore:
                 return
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise
+                    raise self._error(error) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        """A connection; SQLite's corrupt/read-only/full errors become one :class:`StoreError` line."""
         try:
-            con.execute("PRAGMA synchronous=NORMAL")
+            if self.readonly:
+                con = self._readonly_connection()
+            else:
+                con = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+        try:
+            if not self.readonly:
+                con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA busy_timeout=60000")
             yield con
+        except sqlite3.Error as error:
+            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise
+            raise self._error(error) from None
         finally:
             con.close()
 
+    def _readonly_connection(self) -> sqlite3.Connection:
+        if self._uri is None:  # no store yet: an empty in-memory one with the schema
+            con = sqlite3.connect(":memory:", isolation_level=None)
+            con.executescript(SCHEMA)
+            for table, columns in _ADDED_COLUMNS.items():
+                for name, sql_type in columns.items():
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
+            return con
+        return sqlite3.connect(self._uri, uri=True, timeout=60.0, isolation_level=None)
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise StoreError(
+                "the results store was opened read-only",
+                file=self.path,
+                fix="this is a bug: please report it",
+            )
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             try:
@@ -173,31 +304,79 @@ class ResultsStore:
 
     # -- runs -----------------------------------------------------------------------------
     def start_run(
-        self, experiment: str, config_hash: str, code_version: str, config: dict, host: str = ""
+        self,
+        experiment: str,
+        config_hash: str,
+        code_version: str,
+        config: dict,
+        host: str = "",
+        owner: dict | None = None,
     ) -> str:
+        """Record a run as ``running``, with its owner (host, boot id, PID) for later reconciliation."""
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        now = time.time()
         with self.transaction() as con:
             con.execute(
-                "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO runs (run_id, experiment, config_hash, code_version, host, started_at, "
+                "finished_at, status, config_json, owner_json, heartbeat_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     run_id,
                     experiment,
                     config_hash,
                     code_version,
                     host,
-                    time.time(),
+                    now,
                     None,
                     "running",
                     json.dumps(config, sort_keys=True, default=str),
+                    json.dumps(owner or {}, sort_keys=True),
+                    now,
                 ),
             )
         return run_id
 
+    def beat(self, run_id: str) -> None:
+        """Refresh a run's heartbeat (its owner is alive), so other hosts do not reconcile it."""
+        with self.transaction() as con:
+            con.execute("UPDATE runs SET heartbeat_at=? WHERE run_id=?", (time.time(), run_id))
+
+    def reconcile(self, is_dead) -> tuple[list[str], int]:
+        """Mark ``running`` runs whose owner ``is_dead(owner_dict, heartbeat_at)`` as interrupted.
+
+        Job rows those runs left ``running`` become ``interrupted`` too (their artifacts were never
+        published, so the next run builds them). Returns the run ids and the number of job rows.
+        """
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT run_id, owner_json, heartbeat_at, started_at FROM runs WHERE status='running'"
+            ).fetchall()
+        stale = [
+            run_id
+            for run_id, owner, beat, started in rows
+            if is_dead(json.loads(owner or "{}"), beat if beat is not None else started)
+        ]
+        jobs = 0
+        if stale:
+            marks = ",".join("?" * len(stale))
+            with self.transaction() as con:
+                con.execute(
+                    f"UPDATE runs SET status='interrupted', finished_at=? WHERE run_id IN ({marks})",
+                    (time.time(), *stale),
+                )
+                jobs = con.execute(
+                    f"UPDATE jobs SET status='interrupted' WHERE status='running' AND run_id IN ({marks})",
+                    stale,
+                ).rowcount
+        return stale, jobs
+
     def finish_run(self, run_id: str, status: str) -> None:
+        """Mark the run; job rows it left ``running`` (the job in flight) get the run's status."""
         with self.transaction() as con:
             con.execute(
                 "UPDATE runs SET finished_at=?, status=? WHERE run_id=?", (time.time(), status, run_id)
             )
+            if status != "done":
+                con.execute("UPDATE jobs SET status=? WHERE run_id=? AND status='running'", (status, run_id))
 
     # -- jobs -----------------------------------------------------------------------------
     def record_job(
@@ -298,7 +477,17 @@ class ResultsStore:
             query += " WHERE experiment=?"
             params = (experiment,)
         with self._connect() as con:
-            return pd.read_sql_query(query, con, params=params)
+            try:
+                return pd.read_sql_query(query, con, params=params)
+            except pd.errors.DatabaseError as error:  # pandas wraps SQLite's error
+                if isinstance(error.__cause__, sqlite3.Error):
+                    raise self._error(error.__cause__) from None
+                raise
+
+    def scores_for_jobs(self, experiment: str, job_ids: Iterable[str]) -> pd.DataFrame:
+        """Only the scores written by these jobs (one config's evaluate jobs) of ``experiment``."""
+        frame = self.scores_frame(experiment)
+        return frame[frame["job_id"].isin(set(job_ids))].reset_index(drop=True)
 
     def experiments(self) -> list[str]:
         with self._connect() as con:

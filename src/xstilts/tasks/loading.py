@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from xstilts.errors import DataFormatError, MissingResourceError
+from xstilts.errors import DataFormatError, MissingResourceError, decode_error
 from xstilts.pipeline.fingerprint import data_fingerprint, stable_hash
 from xstilts.tasks.readers.sources import ReleaseTaskSpec
 from xstilts.tasks.spec import EXAMPLE_FIELDS, MINING_FIELDS, TaskSpec, TaskType
@@ -22,7 +22,10 @@ from xstilts.tasks.spec import EXAMPLE_FIELDS, MINING_FIELDS, TaskSpec, TaskType
 def read_examples(
     spec: TaskSpec, data_root: Path, split: str, language: str, limit: int | None = None, seed: int = 0
 ) -> list[dict[str, Any]]:
-    examples = spec.read(data_root, split, language)
+    try:
+        examples = spec.read(data_root, split, language)
+    except UnicodeDecodeError as error:  # readers decode UTF-8: name the file and the bad byte
+        raise decode_error(error, spec.path(data_root, split, language), "data file") from None
     required = EXAMPLE_FIELDS[spec.task_type]
     if examples and spec.task_type is TaskType.RETRIEVAL and "side" in examples[0]:
         required = MINING_FIELDS

@@ -18,12 +18,12 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from xstilts.errors import DataFormatError
+from xstilts.pipeline.lease import drop_lease, leased_tempdir
 from xstilts.tasks.spec import TaskSpec, TaskType
 
 FEATURE_VERSION = 4
@@ -240,14 +240,16 @@ def cached_features(
     columns = build_features(spec, examples, tokenizer, labels, max_length)
     dataset = datasets.Dataset.from_dict(columns)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    tmp = leased_tempdir(target.parent)  # a killed process's folder is found dead and removed
     try:
         dataset.save_to_disk(str(tmp))
+        drop_lease(tmp)
         try:
             os.replace(tmp, target)
         except OSError:  # another worker finished the same features first
             shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
+        drop_lease(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return datasets.load_from_disk(str(target))
