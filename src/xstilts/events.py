@@ -95,6 +95,7 @@ class RunFinished:
     resume: str = ""  # the command that resumes the run
     finished: int = 0  # jobs of the plan finished (before or by this run)
     total: int = 0  # jobs in the plan
+    stopped_by: str = ""  # the signal that interrupted the run (SIGINT, SIGTERM)
 
 
 Event = DatasetProgress | RunStarted | JobStarted | JobProgress | JobFinished | RunFinished

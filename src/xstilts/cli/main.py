@@ -30,7 +30,8 @@ class _ConventionsGroup(TyperGroup):
     """The root group: an unexpected exception in any sub-command is a failed run (exit 1).
 
     :class:`XstiltsError` passes through to :func:`main`, which prints its one line and exits 2
-    (library callers and tests invoking the app still see the error object itself).
+    (library callers and tests invoking the app still see the error object itself); so does a
+    disk error (read-only, full, no permission), turned into one naming the path and the fix.
     """
 
     def invoke(self, ctx):
@@ -38,6 +39,11 @@ class _ConventionsGroup(TyperGroup):
             return super().invoke(ctx)
         except XstiltsError:
             raise
+        except OSError as error:  # a full or read-only disk is the user's to fix: one line, exit 2
+            found = disk_error(error)
+            if found is None:
+                _report_failure(error)
+            raise found from None
         except Exception as error:
             if type(error).__module__.startswith("typer"):  # Exit, Abort, usage errors: typer's own
                 raise

@@ -177,7 +177,7 @@ def print_summary(console: Console, event: RunFinished) -> None:
         console.print("rerun the same command to resume: finished jobs are kept and skipped", highlight=False)
     if event.status == "interrupted":
         console.print(
-            f"[yellow]interrupted[/]: {event.finished} of {event.total} jobs are finished and kept; "
+            f"[yellow]interrupted ({event.stopped_by or 'SIGINT'})[/]: {event.finished} of {event.total} jobs are finished and kept; "
             f"resume with: {escape(event.resume)}",
             highlight=False,
             soft_wrap=True,

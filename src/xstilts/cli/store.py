@@ -25,7 +25,11 @@ def verify(
 
     Exit code 1 when anything is corrupt or the store differs from the artifacts.
 
-    Example: xstilts verify experiments/xnli-stilts.yaml --repair
+    Examples:
+
+      xstilts verify examples/demo.yaml
+
+      xstilts verify examples/demo.yaml --repair
     """
     from xstilts.pipeline.config import load_experiment
     from xstilts.pipeline.maintenance import verify as verify_artifacts
@@ -58,7 +62,9 @@ def rebuild(
     A store that cannot be read (corrupt, truncated) is moved aside first. Lost in that case:
     the run history and the rows of other configs (rebuild those with their own --set).
 
-    Example: xstilts store rebuild experiments/xnli-stilts.yaml
+    Example:
+
+      xstilts store rebuild examples/demo.yaml
     """
     from xstilts.pipeline.config import load_experiment
     from xstilts.pipeline.maintenance import rebuild_store

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from xstilts.events import EventSink, JobFinished, JobRow, PlanRow, RunFinished, RunStarted
@@ -227,14 +227,15 @@ def run_experiment(
         ctx.emit(JobFinished(job.key, job.kind, job.label, built=built))
 
     resume = config.command("run")
+    stopped_by = ""
     try:
         with _signals_as_interrupts(resume), _run_heartbeat(ctx.store, ctx.run_id):
             _execute(executor, todo, ctx, on_done, ray_address, cpus_per_job, gpus_per_job)
         status = "done"
     except KeyboardInterrupt as stop:
         status = "interrupted"
-        name = getattr(stop, "signal_name", "SIGINT")
-        raise RunInterrupted(name, resume) from None
+        stopped_by = getattr(stop, "signal_name", "SIGINT")
+        raise RunInterrupted(stopped_by, resume) from None
     finally:
         if state.is_main_process:
             _finish_run(ctx, status)
@@ -242,11 +243,8 @@ def run_experiment(
         skipped = len(plan.jobs) - sum(executed.values())
         summary = RunSummary(ctx.run_id, planned, executed, wall, config.store_path, skipped, notes)
         failed = 1 if status == "failed" else 0  # executors stop at the first failing job
-        ctx.emit(
-            _finished(
-                config, summary, len(plan.jobs) - len(todo), failed, status, len(todo), resume, len(plan.jobs)
-            )
-        )
+        finished = _finished(config, summary, len(plan.jobs) - len(todo), failed, status, len(todo))
+        ctx.emit(replace(finished, resume=resume, total=len(plan.jobs), stopped_by=stopped_by))
     return summary
 
 
@@ -297,8 +295,6 @@ def _finished(
     failed: int,
     status: str,
     pending: int,
-    resume: str = "",
-    total: int = 0,
 ) -> RunFinished:
     return RunFinished(
         experiment=config.name,
@@ -310,7 +306,5 @@ def _finished(
         report_dir=config.report_dir,
         status=status,
         pending=pending,
-        resume=resume,
         finished=reused + sum(summary.executed.values()),
-        total=total,
     )
