@@ -32,7 +32,7 @@ CONDITIONS = {  # condition -> (intermediate, sources)
     "interA": ("mnli:en", "en"),
     "interB": ("xnli_tr:de", "de"),
 }
-SEEDS = (1, 2)
+SEEDS = (1, 2, 3)  # >= 3 runs per condition: run-level uncertainty is estimable
 
 
 def _positions() -> dict[str, dict[str, float]]:

@@ -136,7 +136,8 @@ def test_cli_with_store_experiment_and_out(store: Path, tmp_path: Path, fake_dis
     assert result.exit_code == 0, result.output
     assert (out / "index.html").is_file() and (out / "index.md").is_file()
     assert f"Report: {out / 'index.html'}" in result.output  # soft-wrapped: the path stays whole
-    assert "flattens the decline" in " ".join(result.output.split())  # the answer paragraph is printed
+    printed = " ".join(result.output.split())
+    assert "Primary contrast" in printed and "-> mitigates" in printed  # the answer paragraphs are printed
 
 
 def test_cli_from_experiment_config(store: Path, tmp_path: Path, fake_distances: None) -> None:
@@ -149,12 +150,19 @@ def test_cli_from_experiment_config(store: Path, tmp_path: Path, fake_distances:
     config_file = tmp_path / "exp.yaml"
     config_file.write_text(
         f"name: {synthetic.EXPERIMENT}\noutput_dir: {out}\nmodels: [m]\nseeds: [1]\n"
-        "conditions: {none: []}\ntargets: {xnli: {}}\nreport: {n_boot: 60, cluster: family}\n"
+        "conditions: {none: []}\ntargets: {xnli: {}}\nreport: {n_boot: 60, cluster: family, sesoi: 0.5,\n"
+        "  primary: {task: xnli, kind: syntactic, estimand: mitigation, condition: interA}}\n"
     )
     result = CliRunner().invoke(app, ["report", str(config_file)])
     assert result.exit_code == 0, result.output
-    assert (out / "report" / "index.html").is_file()
-    assert "clustered by family" in (out / "report" / "index.md").read_text()
+    markdown = (out / "report" / "index.md").read_text()
+    assert "clustered by family" in markdown
+    answer = markdown.split("## Answer", 1)[1].lstrip()
+    assert answer.startswith("Primary contrast (declared in report.primary): xnli, syntactic distance, mitigation "
+                             "(interA). Estimate +1")  # fmt: skip
+    assert "Verdict: mitigates." in answer.split("\n\n")[0] and "±0.5 per 0.1" in answer
+    contrasts = pd.read_csv(out / "report" / "contrasts.csv")
+    assert contrasts.iloc[0].role == "primary" and (contrasts.role == "primary").sum() == 1
 
 
 def test_cli_errors_are_one_line(store: Path, tmp_path: Path) -> None:

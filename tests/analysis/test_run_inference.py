@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from xstilts.analysis import bootstrap
-from xstilts.analysis.inference import MIN_RUNS, RunPanel, estimate, weighted_ols
+from xstilts.analysis.inference import MIN_RUNS, Contrast, RunPanel, estimate, weighted_ols
 
 TRUE_MITIGATION = 10.0
 
@@ -58,7 +58,7 @@ def test_crossed_interval_covers_and_the_per_language_draw_under_covers() -> Non
     for _ in range(n_studies):
         distance, treated, baseline = _study(rng)
         design = np.column_stack([np.ones_like(distance), distance])
-        fit = estimate(treated, baseline, design, np.arange(len(distance)), 99, rng)
+        fit = estimate(Contrast.paired(treated, baseline, design), np.arange(len(distance)), 99, rng)
         assert fit.run_level and fit.interval == "runs+languages"
         covered += fit.low <= TRUE_MITIGATION <= fit.high
         low, high = _old_per_language_interval(distance, treated, baseline, rng)
@@ -71,7 +71,7 @@ def test_too_few_runs_leave_run_level_uncertainty_unknown() -> None:
     rng = np.random.default_rng(5)
     distance, treated, baseline = _study(rng, n_runs=MIN_RUNS - 1)
     design = np.column_stack([np.ones_like(distance), distance])
-    fit = estimate(treated, baseline, design, np.arange(len(distance)), 99, rng)
+    fit = estimate(Contrast.paired(treated, baseline, design), np.arange(len(distance)), 99, rng)
     assert not fit.run_level and fit.interval == "languages only"
     assert fit.n_runs == MIN_RUNS - 1 and np.isfinite(fit.low)
 
@@ -92,7 +92,7 @@ def test_equivalence_needs_the_interval_inside_the_margin() -> None:
     distance, treated, baseline = _study(rng, tau=0.5)
     baseline = RunPanel(treated.values - 0.0, treated.seeds)  # identical: the truth is 0 exactly
     design = np.column_stack([np.ones_like(distance), distance])
-    fit = estimate(treated, RunPanel(baseline.values + rng.normal(0, 0.5, baseline.values.shape), baseline.seeds),
-                   design, np.arange(len(distance)), 99, rng)  # fmt: skip
+    noisy = RunPanel(baseline.values + rng.normal(0, 0.5, baseline.values.shape), baseline.seeds)
+    fit = estimate(Contrast.paired(treated, noisy, design), np.arange(len(distance)), 99, rng)
     assert fit.equivalence_p(margin=abs(fit.value) + 4 * fit.se) < 0.05
     assert fit.equivalence_p(margin=fit.se * 0.5) > 0.05

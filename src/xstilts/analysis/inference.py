@@ -88,62 +88,111 @@ def weighted_ols(design: np.ndarray, outcome: np.ndarray, weights: np.ndarray) -
     return coefficients
 
 
-def point_estimate(treated: RunPanel, baseline: RunPanel | None, design: np.ndarray) -> np.ndarray:
-    """The coefficients on the full data: every language once, every run once."""
-    outcome = treated.means() - (baseline.means() if baseline is not None else 0.0)
-    return weighted_ols(design, outcome[None, :], np.ones((1, len(outcome))))[0]
+@dataclass(frozen=True)
+class Contrast:
+    """A least-squares model on paired differences of run means, one row per observation.
+
+    Observation ``o`` is ``mean(panels[treated[o]])[language[o]]`` minus the same for
+    ``baseline[o]`` (None: nothing subtracted), with design row ``design[o]``. Panels share one
+    language order, so one language's observations (in several conditions) move together when
+    languages are resampled, and one run's scores move together in every observation.
+    """
+
+    panels: dict[str, RunPanel]
+    treated: tuple[str, ...]
+    baseline: tuple[str | None, ...]
+    language: np.ndarray  # (n_obs,) index into the shared language order
+    design: np.ndarray  # (n_obs, p)
+
+    @classmethod
+    def paired(cls, treated: RunPanel, baseline: RunPanel | None, design: np.ndarray) -> Contrast:
+        """One observation per language: treated minus baseline (or treated alone)."""
+        panels = {"treated": treated, **({"baseline": baseline} if baseline is not None else {})}
+        n = treated.values.shape[0]
+        base = ("baseline" if baseline is not None else None,) * n
+        return cls(panels, ("treated",) * n, base, np.arange(n), np.asarray(design, dtype=float))
+
+    def outcome(self) -> np.ndarray:
+        means = {name: panel.means() for name, panel in self.panels.items()}
+        pairs = zip(self.treated, self.baseline, self.language, strict=True)
+        return np.array([means[t][i] - (means[b][i] if b is not None else 0.0) for t, b, i in pairs])
+
+    def usable(self) -> Contrast:
+        """The observations whose outcome is known (a NaN mean would poison the linear weights)."""
+        keep = np.isfinite(self.outcome()) & np.isfinite(self.design).all(axis=1)
+        return Contrast(
+            self.panels, tuple(np.array(self.treated, dtype=object)[keep]),
+            tuple(np.array(self.baseline, dtype=object)[keep]), self.language[keep], self.design[keep],
+        )  # fmt: skip
+
+    def loadings(self, column: int) -> dict[str, np.ndarray]:
+        """Per panel, the weight of each language's run mean in coefficient ``column``.
+
+        OLS is linear in the outcome: coefficient = sum over panels and languages of
+        loading x run mean. That turns the run part into the variance of one number per run.
+        """
+        weights = np.linalg.pinv(self.design)[column]
+        out = {name: np.zeros(panel.values.shape[0]) for name, panel in self.panels.items()}
+        for weight, treated, baseline, index in zip(
+            weights, self.treated, self.baseline, self.language, strict=True
+        ):
+            out[treated][index] += weight
+            if baseline is not None:
+                out[baseline][index] -= weight
+        return out
+
+    def conditions(self) -> list[str]:
+        return sorted({*self.treated, *(c for c in self.baseline if c is not None)})
 
 
-def bootstrap_coefficients(
-    treated: RunPanel,
-    baseline: RunPanel | None,
-    design: np.ndarray,
-    clusters: np.ndarray,
-    n_boot: int,
-    rng: np.random.Generator,
+def point_estimate(contrast: Contrast) -> np.ndarray:
+    """The coefficients on the full data: every observation once, every run once."""
+    outcome = contrast.outcome()
+    return weighted_ols(contrast.design, outcome[None, :], np.ones((1, len(outcome))))[0]
+
+
+def language_draws(
+    contrast: Contrast, clusters: np.ndarray, n_boot: int, rng: np.random.Generator
 ) -> np.ndarray:
     """(B, p) replicates with the runs fixed and language clusters resampled: the language part."""
-    weights = cluster_weights(clusters, n_boot, rng)
-    outcome = treated.means() - (baseline.means() if baseline is not None else 0.0)
-    return weighted_ols(design, np.broadcast_to(outcome, weights.shape), weights)
+    weights = cluster_weights(clusters, n_boot, rng)[:, contrast.language]
+    outcome = contrast.outcome()
+    return weighted_ols(contrast.design, np.broadcast_to(outcome, weights.shape), weights)
 
 
-def per_run_coefficients(sample: RunPanel, design: np.ndarray) -> np.ndarray:
-    """(S, p): the model fitted on each run alone, over the languages that run scored."""
-    outcome = sample.values.T  # (S, L)
-    return weighted_ols(design, outcome, np.ones_like(outcome))
+def _run_part(panel: RunPanel, loading: np.ndarray) -> tuple[float, int]:
+    """Variance over runs of the panel's contribution (one number per run), / S, and its df.
+
+    A run that lacks a language contributes that language's mean over the other runs, so a
+    missing score adds no spread of its own.
+    """
+    used = loading != 0
+    if panel.n_runs < 2 or not used.any():
+        return 0.0, 0
+    values = panel.values[used]
+    filled = np.where(np.isnan(values), panel.means()[used][:, None], values)
+    per_run = loading[used] @ filled
+    return float(np.var(per_run, ddof=1) / panel.n_runs), panel.n_runs - 1
 
 
-def _run_part(sample: RunPanel, design: np.ndarray) -> tuple[np.ndarray, int]:
-    """Variance of the run-mean coefficients from the spread of per-run fits, and its df."""
-    if sample.n_runs < 2:
-        return np.full(design.shape[1], np.nan), 0
-    per_run = per_run_coefficients(sample, design)
-    return np.nanvar(per_run, axis=0, ddof=1) / sample.n_runs, sample.n_runs - 1
-
-
-def _interaction_part(sample: RunPanel, design: np.ndarray) -> np.ndarray:
+def _interaction_part(panel: RunPanel, loading: np.ndarray) -> float:
     """The language x run noise's share of the variance, which both other parts contain.
 
     Estimated from the double-centred panel (languages scored by every run); subtracting it once
     keeps the sum of the run part and the language part from counting it twice.
     """
-    values = sample.values[~np.isnan(sample.values).any(axis=1)]
+    values = panel.values[(loading != 0) & ~np.isnan(panel.values).any(axis=1)]
     n_languages, n_runs = values.shape
     if n_runs < 2 or n_languages < 3:
-        return np.zeros(design.shape[1])
-    residual = (
-        values - values.mean(axis=1, keepdims=True) - values.mean(axis=0, keepdims=True) + values.mean()
-    )
-    sigma2 = float((residual**2).sum() / ((n_languages - 1) * (n_runs - 1)))
-    known = ~np.isnan(sample.values).any(axis=1)
-    gram = design[known].T @ design[known]
-    return sigma2 / n_runs * np.diag(np.linalg.pinv(gram))
+        return 0.0
+    centred = values - values.mean(axis=1, keepdims=True) - values.mean(axis=0, keepdims=True) + values.mean()
+    sigma2 = float((centred**2).sum() / ((n_languages - 1) * (n_runs - 1)))
+    return sigma2 / n_runs * float(np.sum(loading**2))
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """One coefficient with its interval: the kind of interval is named in ``interval``."""
+    """One coefficient with its interval; ``interval`` names which uncertainty it includes."""
 
     value: float
     se: float
@@ -158,7 +207,7 @@ class Estimate:
     @property
     def run_level(self) -> bool:
         """True when run-level uncertainty entered the interval (enough runs in every condition)."""
-        return self.interval == "runs+languages"
+        return self.interval == RUN_LEVEL and bool(np.isfinite(self.se))
 
     def equivalence_p(self, margin: float) -> float:
         """TOST p against +-``margin``: the larger of the two one-sided t-test p-values."""
@@ -168,65 +217,69 @@ class Estimate:
         upper = stats.t.sf((margin - self.value) / self.se, self.df)
         return float(max(lower, upper))
 
-    def interval_at(self, level: float) -> tuple[float, float]:
-        if not (np.isfinite(self.se) and self.df > 0):
-            return float("nan"), float("nan")
-        half = stats.t.ppf(0.5 + level / 2.0, self.df) * self.se
-        return self.value - half, self.value + half
+
+RUN_LEVEL, LANGUAGES_ONLY = "runs+languages", "languages only"
+
+
+def _nan_estimate(value: float, n_runs: int, n_clusters: int) -> Estimate:
+    nan = float("nan")
+    return Estimate(value, nan, nan, nan, nan, nan, LANGUAGES_ONLY, n_runs, n_clusters)
 
 
 def estimate(
-    treated: RunPanel,
-    baseline: RunPanel | None,
-    design: np.ndarray,
+    contrast: Contrast,
     clusters: np.ndarray,
     n_boot: int,
     rng: np.random.Generator,
     *,
     column: int = 1,
     level: float = 0.95,
+    scale: float = 1.0,
 ) -> Estimate:
-    """Coefficient ``column`` of the model on per-language run means, with a crossed-design interval.
+    """Coefficient ``column`` (times ``scale``, e.g. 0.1 for "per 0.1 of distance") with its interval.
 
-    Variance = run part + language part - the language x run part they share, where
-    the run part is the spread of per-run fits over runs (exactly the crossed-design term the
-    old per-language seed draw averaged away), and the language part is the variance over
-    ``n_boot`` language-cluster resamples with the runs fixed. The interval is t with
-    Satterthwaite degrees of freedom from the runs (S - 1 per condition) and the clusters (G - 1),
-    which matters when either is small (5 seeds). Below :data:`MIN_RUNS` runs in any condition
-    the run part is unknown: the interval is then the language part alone, labelled so.
+    Variance = run part + language part - the language x run part they share (module docstring).
+    The interval is t with Satterthwaite degrees of freedom from the runs (S - 1 per condition)
+    and the clusters (G - 1). Below :data:`MIN_RUNS` runs in any condition involved the run part
+    is unknown: the interval is then the language part alone, labelled "languages only".
+    ``clusters`` labels the shared language order.
     """
-    samples = [s for s in (treated, baseline) if s is not None]
-    value = float(point_estimate(treated, baseline, design)[column])
-    n_clusters = len(np.unique(clusters))
-    language_draws = bootstrap_coefficients(treated, baseline, design, clusters, n_boot, rng)[:, column]
-    finite = language_draws[np.isfinite(language_draws)]
-    if finite.size < 0.9 * n_boot or n_clusters < 2:
-        return Estimate(
-            value, *[float("nan")] * 5, "languages only", min(s.n_runs for s in samples), n_clusters
-        )
-    language_var, language_df = float(np.var(finite, ddof=1)), n_clusters - 1
-    n_runs = min(s.n_runs for s in samples)
+    contrast = contrast.usable()
+    used = contrast.conditions()
+    n_runs = min((contrast.panels[name].n_runs for name in used), default=0)
+    n_clusters = len(np.unique(np.asarray(clusters)[np.unique(contrast.language)])) if used else 0
+    if contrast.design.shape[0] < contrast.design.shape[1] or not used:
+        return _nan_estimate(float("nan"), n_runs, n_clusters)
+    value = float(point_estimate(contrast)[column])
+    language_var, language_df = 0.0, 0
+    if n_clusters >= 2:
+        draws = language_draws(contrast, np.asarray(clusters), n_boot, rng)[:, column]
+        finite = draws[np.isfinite(draws)]
+        if finite.size < 0.9 * n_boot:
+            return _nan_estimate(value * scale, n_runs, n_clusters)
+        language_var, language_df = float(np.var(finite, ddof=1)), n_clusters - 1
     if n_runs < MIN_RUNS:
-        se, df, kind = np.sqrt(language_var), float(language_df), "languages only"
-    else:
-        parts = [_run_part(s, design) for s in samples]
-        run_vars = [float(var[column]) for var, _ in parts]
-        run_var = sum(run_vars)
-        shared = sum(float(_interaction_part(s, design)[column]) for s in samples)
-        total = max(run_var + language_var - shared, run_var, language_var)
-        denominator = sum(v**2 / d for v, (_, d) in zip(run_vars, parts, strict=True) if d > 0)
-        denominator += language_var**2 / language_df
-        se, kind = np.sqrt(total), "runs+languages"
-        df = float(total**2 / denominator) if denominator > 0 else float(language_df)
-    return _finish(value, float(se), df, level, kind, n_runs, n_clusters)
+        if not language_df:
+            return _nan_estimate(value * scale, n_runs, n_clusters)
+        return _finish(value, language_var, language_df, level, LANGUAGES_ONLY, (n_runs, n_clusters), scale)
+    loadings = contrast.loadings(column)
+    parts = [_run_part(contrast.panels[name], loadings[name]) for name in used]
+    shared = sum(_interaction_part(contrast.panels[name], loadings[name]) for name in used)
+    run_var = sum(var for var, _ in parts)
+    total = max(run_var + language_var - shared, run_var, language_var)
+    denominator = sum(var**2 / df for var, df in parts if df > 0)
+    denominator += language_var**2 / language_df if language_df else 0.0
+    df = total**2 / denominator if denominator > 0 else float(max(language_df, 1))
+    return _finish(value, total, df, level, RUN_LEVEL, (n_runs, n_clusters), scale)
 
 
 def _finish(
-    value: float, se: float, df: float, level: float, kind: str, n_runs: int, n_clusters: int
+    value: float, variance: float, df: float, level: float, kind: str, counts: tuple[int, int], scale: float
 ) -> Estimate:
+    """Scale to the reported unit; t interval and two-sided p."""
+    value, se = value * scale, float(np.sqrt(variance)) * abs(scale)
     if not (np.isfinite(se) and df > 0):
-        return Estimate(value, se, df, float("nan"), float("nan"), float("nan"), kind, n_runs, n_clusters)
+        return _nan_estimate(value, *counts)
     half = stats.t.ppf(0.5 + level / 2.0, df) * se
     p_value = float(2 * stats.t.sf(abs(value) / se, df)) if se > 0 else (0.0 if value else 1.0)
-    return Estimate(value, se, df, value - half, value + half, p_value, kind, n_runs, n_clusters)
+    return Estimate(value, se, float(df), value - half, value + half, p_value, kind, *counts)

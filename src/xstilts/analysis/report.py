@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from xstilts.analysis import document, heatmaps, plots, sections, worldmap
-from xstilts.analysis.analyze import AnalysisResults, analyze
+from xstilts.analysis.analyze import AnalysisResults, AnswerSettings, analyze
 from xstilts.analysis.answer import compose_answer
 from xstilts.analysis.distances import DistanceProvider, default_provider, fetch_distances, pairwise
 from xstilts.analysis.frame import build_frame, load_scores, select_scores
@@ -50,6 +50,11 @@ def analyse_store(
     seed: int = 0,
     cluster: str | dict[str, str] = "language",
     split: str = "test",
+    dependent: str = "raw",
+    chance: dict[str, float] | None = None,
+    primary: dict | None = None,
+    sesoi: float = 1.0,
+    correction: str = "holm",
 ) -> AnalysisResults:
     """Every estimate of the report, without writing anything (for notebooks and tests).
 
@@ -60,6 +65,7 @@ def analyse_store(
     for unit in units:
         if unit not in CLUSTER_UNITS:
             raise ConfigError(f"unknown cluster unit {unit!r}", fix=f"use one of: {', '.join(CLUSTER_UNITS)}")
+    _check_study_design(dependent, correction, sesoi)
     if n_boot < 1:
         raise ConfigError(f"n_boot must be at least 1, got {n_boot}", fix="use e.g. 1000")
     provider = distance_provider or default_provider
@@ -71,7 +77,24 @@ def analyse_store(
     if language_meta is None and distance_provider is None:
         language_meta = uriel_meta(languages)  # same source as the distances
     info = language_info(languages, normalise_meta(language_meta))
-    return analyze(frame, distances, info, cluster=cluster, n_boot=n_boot, seed=seed)
+    answer = AnswerSettings(dependent, dict(chance or {}), primary, bool(primary), sesoi, correction)
+    return analyze(frame, distances, info, cluster=cluster, n_boot=n_boot, seed=seed, answer=answer)
+
+
+def _check_study_design(dependent: str, correction: str, sesoi: float) -> None:
+    from xstilts.analysis.outcome import DEPENDENTS
+    from xstilts.analysis.verdicts import CORRECTIONS
+
+    if dependent not in DEPENDENTS:
+        raise ConfigError(
+            f"unknown dependent scale {dependent!r}", fix=f"use one of: {', '.join(DEPENDENTS)}"
+        )
+    if correction not in CORRECTIONS:
+        raise ConfigError(f"unknown correction {correction!r}", fix=f"use one of: {', '.join(CORRECTIONS)}")
+    if not sesoi > 0:
+        raise ConfigError(
+            f"the smallest effect of interest must be positive, got {sesoi}", fix="e.g. sesoi: 1.0"
+        )
 
 
 def build_report(
@@ -85,7 +108,8 @@ def build_report(
     """Analyse ``experiment`` in the store and write the report into ``out_dir``.
 
     ``options`` are :func:`analyse_store`'s (reference, language_meta, metric, n_boot, seed,
-    cluster, split): the report shows exactly what the notebook API computes.
+    cluster, split, dependent, chance, primary, sesoi, correction): the report shows exactly what
+    the notebook API computes.
     """
     provider = distance_provider or default_provider
     results = analyse_store(store_path, experiment, distance_provider=distance_provider, **options)
@@ -98,7 +122,7 @@ def build_report(
 
     blocks = [
         *sections.setup_section(results, experiment, str(store_path)),
-        *sections.answer_section(answer),
+        *sections.answer_section(answer, results),
         *sections.evidence_sections(results, tables),
         *sections.exclusion_section(results, heatmap_dropped),
         *sections.figure_section(figures),
@@ -115,6 +139,9 @@ def _tables(results: AnalysisResults, languages: list[str]) -> dict[str, pd.Data
         "distances": distances_table(results.distances, languages, results.info),
         "slopes": results.slopes,
         "mitigation": results.mitigation,
+        "contrasts": results.contrasts,
+        "source_effects": results.source_effects,
+        "in_language": results.in_language,
         "paired": results.paired,
         "delta_matrix": results.deltas,
         "xtreme_average": results.xtreme,

@@ -61,6 +61,7 @@ def write_report_for(config: Any, console: Console):
         return build_report(
             config.store_path, config.name, config.report_dir, reference=settings.reference_language,
             language_meta=config.language_meta(), n_boot=settings.n_boot, cluster=settings.cluster,
+            **settings.study_design(),
         )  # fmt: skip
 
 
@@ -117,6 +118,7 @@ def register(app: typer.Typer) -> None:
             summary = build_report(
                 store_path, name, out_dir, reference=reference, language_meta=meta, metric=metric,
                 n_boot=n_boot, seed=seed, cluster=cluster, split=split,
+                **(defaults.study_design() if defaults else {}),
             )  # fmt: skip
         console.print(f"[bold]Report:[/] {summary.index_html}", highlight=False, soft_wrap=True)
         console.print(f"Markdown: {summary.index_md}", highlight=False, soft_wrap=True)
