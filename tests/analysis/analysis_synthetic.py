@@ -183,3 +183,16 @@ def language_meta() -> pd.DataFrame:
         rows.append({"language": code, "name": f"Lang {code}", "family": families[i % len(families)],
                      "latitude": float(rng.uniform(-40, 60)), "longitude": float(rng.uniform(-150, 150))})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def write_pairs(path: Path, pairs: list[tuple[str, ScoreRow]], *, experiment: str = EXPERIMENT) -> Path:
+    """Write hand-built (job_id, row) pairs as one finished run (for tests with their own design)."""
+    store = ResultsStore(path)
+    run_id = store.start_run(experiment, "cfg123", "test", {"experiment": experiment})
+    by_job: dict[str, list[ScoreRow]] = {}
+    for job, row in pairs:
+        by_job.setdefault(job, []).append(row)
+    for job, rows in by_job.items():
+        store.record_job(experiment, job, "eval", job, "done", run_id=run_id, scores=rows)
+    store.finish_run(run_id, "done")
+    return path

@@ -1,0 +1,148 @@
+"""The study-design rules on data with planted truths: each test can fail if a rule is broken."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import analysis_synthetic as synthetic  # importable: pytest prepends this folder (it has no __init__.py)
+import numpy as np
+import pandas as pd
+import pytest
+
+from xstilts.analysis import analyse_store
+from xstilts.analysis.paired import TaskPanels, source_effects
+from xstilts.analysis.verdicts import adjust, judge, slope_verdict, source_verdict, tost_p
+
+N_LANGUAGES, N_RUNS = 37, 5
+
+
+def _collinear_distances(rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """d(L, en) and distances to ja / fi correlated with it about as in the demo (-0.57, +0.64)."""
+    d_en = rng.uniform(0.1, 0.9, N_LANGUAGES)
+    z = (d_en - d_en.mean()) / d_en.std()
+    sources = {}
+    for code, r in (("ja", -0.57), ("fi", 0.64)):
+        mixed = r * z + np.sqrt(1 - r**2) * rng.normal(size=N_LANGUAGES)
+        sources[code] = 0.5 + 0.15 * mixed
+    return d_en, sources
+
+
+def _delta_rows(beta_en: float, beta_src: float, seed: int = 0) -> pd.DataFrame:
+    """Rows of none + two single-source conditions; delta = planted d(L,en) and d(L,src) effects.
+
+    Every run also tilts all its languages at once (a run-level slope), and each language has an
+    effect shared by all conditions (it cancels in the paired change).
+    """
+    rng = np.random.default_rng(seed)
+    d_en, to_source = _collinear_distances(rng)
+    languages = [f"l{i:02d}" for i in range(N_LANGUAGES)]
+    language_effect = rng.normal(0, 5, N_LANGUAGES)
+    records = []
+    for condition, source in (("none", ""), ("src-ja", "ja"), ("src-fi", "fi")):
+        d_src = to_source[source] if source else np.full(N_LANGUAGES, np.nan)
+        for run in range(N_RUNS):
+            tilt = rng.normal(0, 2.0)
+            for i, language in enumerate(languages):
+                effect = 0.0 if not source else 3.0 + beta_en * d_en[i] + beta_src * d_src[i] + tilt * d_en[i]
+                score = 60 + language_effect[i] - 20 * d_en[i] + effect + rng.normal(0, 1.0)
+                records.append({"language": language, "condition": condition, "seed": run, "sources": source,
+                                "better": score, "cluster": language, "d_syntactic": d_en[i],
+                                "dsrc_syntactic": d_src[i], "dsrcmean_syntactic": d_src[i]})  # fmt: skip
+    return pd.DataFrame(records)
+
+
+def _pooled(beta_en: float, beta_src: float) -> pd.Series:
+    panels = TaskPanels(_delta_rows(beta_en, beta_src), "en")
+
+    def rng(*key: str) -> np.random.Generator:
+        return np.random.default_rng(abs(hash(key)) % 2**32)
+
+    table = pd.DataFrame(source_effects(panels, ["syntactic"], "en", ("m", "t"), 200, rng))
+    return table[table["condition"].str.startswith("pooled")].iloc[0]
+
+
+def test_a_planted_source_distance_effect_is_recovered_despite_collinearity() -> None:
+    row = _pooled(beta_en=-5.0, beta_src=-20.0)  # closer to the source: up to 2 points more per 0.1
+    assert row.interval == "runs+languages" and row.n_runs == N_RUNS
+    assert row.ci_low <= -2.0 <= row.ci_high and row.ci_high < 0
+    assert row.d_en_estimate == pytest.approx(-0.5, abs=0.35)
+
+
+def test_only_distance_to_english_gives_a_source_effect_near_zero() -> None:
+    row = _pooled(beta_en=-20.0, beta_src=0.0)
+    assert row.ci_low <= 0.0 <= row.ci_high and abs(row.estimate) < 0.5
+    # A level slope on d(L, src) alone (what the report used to fit) would have "found" one:
+    rows = _delta_rows(-20.0, 0.0)
+    japanese = rows[rows.condition == "src-ja"].groupby("language")[["better", "dsrc_syntactic"]].mean()
+    naive = np.polyfit(japanese["dsrc_syntactic"], japanese["better"], 1)[0] * 0.1
+    assert abs(naive) > 1.0
+
+
+def _floor_pairs() -> list:
+    """Intermediate training drops English towards chance (33.3) and every language with it.
+
+    none: score = 80 - 40 d; the condition keeps only 30% of the above-chance score, so every
+    gap shrinks and the slope flattens, while every language (the distant ones too) loses.
+    """
+    rng = np.random.default_rng(4)
+    pairs = []
+    for condition in ("none", "collapse"):
+        for seed in (1, 2, 3, 4):
+            job = f"eval-{condition}-{seed}"
+            english = 80.0 + rng.normal(0, 0.3)
+            for code in ["en", *synthetic.LANGUAGES]:
+                d = 0.0 if code == "en" else synthetic.POSITIONS[code]["syntactic"]
+                score = english - 40.0 * d + rng.normal(0, 0.5)
+                if condition == "collapse":
+                    score = 33.3 + 0.3 * (score - 33.3) + rng.normal(0, 0.3)
+                row = synthetic._row(condition, "mnli:en" if condition != "none" else "", "en" if condition != "none" else "",
+                                     "xnli", code, score, seed, 1.0)  # fmt: skip
+                pairs.append((job, row))
+    return pairs
+
+
+def test_floor_compressed_flattening_is_called_flatter_through_losses(tmp_path: Path) -> None:
+    path = synthetic.write_pairs(tmp_path / "floor.sqlite", _floor_pairs())
+    results = analyse_store(path, synthetic.EXPERIMENT, distance_provider=synthetic.fake_provider, n_boot=200)
+    row = results.contrasts[
+        (results.contrasts.estimand == "mitigation") & (results.contrasts.kind == "syntactic")
+    ]
+    assert len(row) == 1
+    row = row.iloc[0]
+    assert row.estimate > 0 and row.p_adjusted < 0.05  # the slope is flatter...
+    assert row.distant_high < 0  # ...but the distant third lost too
+    assert row.verdict == "flatter through losses"
+
+
+def test_holm_and_benjamini_hochberg_on_known_p_values() -> None:
+    p = [0.01, 0.04, 0.03, 0.5, float("nan")]
+    assert adjust(p, "holm")[:4] == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert adjust(p, "bh")[:4] == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.5])
+    assert np.isnan(adjust(p, "holm")[4])
+
+
+def test_tost_and_verdicts_on_known_intervals() -> None:
+    assert tost_p(0.0, 0.2, 1e6, 1.0) < 1e-5  # well inside +-1: equivalent
+    assert tost_p(0.9, 0.2, 1e6, 1.0) == pytest.approx(0.3085, abs=1e-3)  # too close to the margin
+    assert slope_verdict(0.5, 0.01, 0.9, distant_high=0.2, run_level=True) == "mitigates"
+    assert slope_verdict(0.5, 0.01, 0.9, distant_high=-0.1, run_level=True) == "flatter through losses"
+    assert slope_verdict(-0.5, 0.01, 0.9, distant_high=0.2, run_level=True) == "steeper"
+    assert slope_verdict(0.05, 0.6, 0.01, distant_high=0.2, run_level=True) == "equivalent"
+    assert slope_verdict(0.05, 0.6, 0.2, distant_high=0.2, run_level=True) == "inconclusive"
+    assert slope_verdict(0.5, 0.001, 0.9, distant_high=0.2, run_level=False) == "not estimable"
+    assert source_verdict(-0.5, 0.01, 0.9, True) == "closer helps"
+    assert source_verdict(0.5, 0.01, 0.9, True) == "closer hurts"
+
+
+def test_the_primary_is_judged_alone_and_secondaries_are_corrected() -> None:
+    rows = pd.DataFrame({
+        "model": "m", "target_task": ["a", "b", "c", "d"], "kind": "syntactic", "estimand": "mitigation",
+        "condition": "x", "estimate": 0.5, "se": 0.2, "df": 30.0, "p_value": [0.04, 0.04, 0.01, 0.5],
+        "distant_high": 1.0, "run_level": True,
+    })  # fmt: skip
+    judged = judge(rows, ("a", "syntactic", "mitigation", "x"), sesoi=0.3).set_index("target_task")
+    assert judged.loc["a", "role"] == "primary" and judged.loc["a", "p_adjusted"] == pytest.approx(0.04)
+    assert judged.loc["a", "verdict"] == "mitigates"
+    assert judged.loc["b", "p_adjusted"] == pytest.approx(0.08)  # Holm over the 3 secondaries
+    assert judged.loc["b", "verdict"] == "inconclusive" and judged.loc["c", "verdict"] == "mitigates"
+    assert list(judged.reset_index()["role"]) == ["primary", "secondary", "secondary", "secondary"]
