@@ -19,7 +19,7 @@ import pandas as pd
 
 from xstilts.errors import MissingResourceError, XstiltsError
 
-KINDS = ("syntactic", "phonological", "inventory", "genetic", "geographic", "featural")
+KINDS = ("syntactic", "phonological", "inventory", "genetic", "geographic", "featural", "genetic-cosine")
 MAIN_KINDS = ("syntactic", "genetic")
 
 DistanceProvider = Callable[[list[str], str], pd.DataFrame]
