@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xstilts.languages import to_iso3
 from xstilts.pipeline.store import ResultsStore, ScoreRow
 
 EXPERIMENT = "synthetic"
@@ -60,23 +61,31 @@ def _positions() -> dict[str, dict[str, float]]:
 POSITIONS = _positions()
 
 
+def _position(code: str) -> dict[str, float]:
+    """Positions are keyed by the task's ISO 639-1 codes; the analysis asks in ISO 639-3."""
+    if code in POSITIONS:
+        return POSITIONS[code]
+    return POSITIONS[next(c for c in POSITIONS if to_iso3(c) == code)]
+
+
 def fake_provider(languages: list[str], reference: str) -> pd.DataFrame:
     """Same signature and frame shape as :func:`xstilts.typology.distance_table`."""
     rows = {}
     for code in languages:
         rows[code] = {
-            kind: abs(POSITIONS[code][kind] - POSITIONS[reference][kind])
+            kind: abs(_position(code)[kind] - _position(reference)[kind])
             for kind in ("syntactic", "genetic", "geographic")
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     for kind in ("phonological", "inventory", "featural"):
         table[kind] = np.nan if kind == "featural" else 0.5
     missing = {}
-    if MISSING_SYNTACTIC in table.index or reference == MISSING_SYNTACTIC:
-        if MISSING_SYNTACTIC in table.index:
-            table.loc[MISSING_SYNTACTIC, "syntactic"] = np.nan
-        missing[MISSING_SYNTACTIC] = {"syntactic": "URIEL has no syntax features for yor (synthetic)"}
-    if reference == MISSING_SYNTACTIC:
+    yoruba = [code for code in table.index if to_iso3(code) == to_iso3(MISSING_SYNTACTIC)]
+    if yoruba or to_iso3(reference) == to_iso3(MISSING_SYNTACTIC):
+        for code in yoruba:
+            table.loc[code, "syntactic"] = np.nan
+            missing[code] = {"syntactic": "URIEL has no syntax features for yor (synthetic)"}
+    if to_iso3(reference) == to_iso3(MISSING_SYNTACTIC):
         table["syntactic"] = np.nan
     table.index.name = "language"
     table.attrs["missing"] = missing

@@ -36,7 +36,9 @@ def results(store: Path):
     )
 
 
-def _slope(results, task: str, condition: str, kind: str = "syntactic", distance_to: str = "en") -> pd.Series:
+def _slope(
+    results, task: str, condition: str, kind: str = "syntactic", distance_to: str = "eng"
+) -> pd.Series:
     s = results.slopes
     row = s[
         (s.target_task == task)
@@ -105,19 +107,19 @@ def test_distance_to_a_non_english_source_is_analysed(results) -> None:
     s = results.slopes
     source_rows = s[s.distance_to.str.startswith("nearest source")]
     assert set(source_rows.condition) == {"interB"}  # interA's source is English: nothing new to fit
-    assert (source_rows.distance_to == "nearest source (de)").all()
-    german = results.rows[(results.rows.condition == "interB") & (results.rows.language == "de")]
+    assert (source_rows.distance_to == "nearest source (deu)").all()  # one ISO 639-3 identity
+    german = results.rows[(results.rows.condition == "interB") & (results.rows.language == "deu")]
     assert (german["dsrc_syntactic"] == 0.0).all()
     assert results.rows.loc[results.rows.condition == "none", "dsrc_syntactic"].isna().all()
 
 
 def test_missing_distance_excludes_and_lists_the_language(results) -> None:
     excluded = results.excluded
-    yoruba = excluded[(excluded.language == "yo") & (excluded.analysis == "syntactic distance to en")]
+    yoruba = excluded[(excluded.language == "yor") & (excluded.analysis == "syntactic distance to eng")]
     assert len(yoruba) == 1
     assert "no syntax features" in yoruba.iloc[0].reason  # the provider's own reason is kept
     assert _slope(results, "xnli", "none", kind="genetic").n_languages == 25  # still in the genetic fits
-    assert results.rows.loc[results.rows.language == "yo", "d_syntactic"].isna().all()  # never zero-filled
+    assert results.rows.loc[results.rows.language == "yor", "d_syntactic"].isna().all()  # never zero-filled
 
 
 def test_paired_comparisons_and_tables(results) -> None:
@@ -205,13 +207,14 @@ def test_gap_is_paired_by_seed_and_unpaired_rows_are_listed(store: Path) -> None
     selection = select_scores(scores, runs)
     frame = build_frame(selection, "en")
     rows = frame.rows.set_index(["condition", "target_task", "language", "seed"])
-    english = rows.loc[("none", "xnli", "en", 2), "score"]
-    assert rows.loc[("none", "xnli", "de", 2), "dependent"] == pytest.approx(
-        rows.loc[("none", "xnli", "de", 2), "score"] - english
+    english = rows.loc[("none", "xnli", "eng", 2), "score"]
+    assert rows.loc[("none", "xnli", "deu", 2), "dependent"] == pytest.approx(
+        rows.loc[("none", "xnli", "deu", 2), "score"] - english
     )
-    assert np.isnan(rows.loc[("none", "xnli", "en", 2), "dependent"])
+    assert np.isnan(rows.loc[("none", "xnli", "eng", 2), "dependent"])
     assert (
-        rows.loc[("none", "tatoeba", "de", 2), "dependent"] == rows.loc[("none", "tatoeba", "de", 2), "score"]
+        rows.loc[("none", "tatoeba", "deu", 2), "dependent"]
+        == rows.loc[("none", "tatoeba", "deu", 2), "score"]
     )
 
     s = selection.scores
@@ -300,13 +303,13 @@ def test_bootstrap_handles_unequal_seeds_and_degenerate_draws() -> None:
 
 def test_a_language_unknown_to_the_provider_costs_only_that_language(store: Path) -> None:
     def strict(languages: list[str], reference: str) -> pd.DataFrame:
-        if "sw" in languages:
+        if "swa" in languages:
             raise UnknownNameError("URIEL language", "sw", ["swa"])
         return synthetic.fake_provider(languages, reference)
 
     results = analyse_store(store, synthetic.EXPERIMENT, distance_provider=strict, n_boot=20)
     swahili = results.excluded[
-        (results.excluded.language == "sw") & (results.excluded.analysis == "genetic distance to en")
+        (results.excluded.language == "swa") & (results.excluded.analysis == "genetic distance to eng")
     ]
     assert len(swahili) == 1 and "unknown URIEL language 'sw'" in swahili.iloc[0].reason
     assert _slope(results, "xnli", "none", kind="genetic").n_languages == 24

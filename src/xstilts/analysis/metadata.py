@@ -47,7 +47,9 @@ def normalise_meta(table: pd.DataFrame | None, *, source: str | Path = "language
         if column not in table.columns:
             table[column] = np.nan
     table = table[META_COLUMNS]
-    table["language"] = table["language"].astype(str).str.strip()
+    from xstilts.languages import canonical
+
+    table["language"] = table["language"].astype(str).str.strip().map(canonical)  # the analysis' identity
     for column in ("latitude", "longitude"):
         numbers = pd.to_numeric(table[column], errors="coerce")
         bad = numbers.isna() & table[column].notna()
