@@ -152,8 +152,10 @@ def test_answer_leads_with_the_primary_contrast_and_counts_add_up(results) -> No
     by_estimand = results.contrasts["estimand"].value_counts()
     assert sum(numbers) == by_estimand.sum()  # every category is named, so the counts add up
     xnli = next(p for p in answer.split("\n\n") if p.startswith("xnli"))
-    assert "interA on syntactic: slope change +1" in xnli and "-> mitigates" in xnli
-    assert "interB on syntactic" in xnli and "-> equivalent" in xnli
+    assert "interA (syntactic, mitigation) mitigates: +1" in xnli
+    assert "without intermediate training -2" in xnli  # -20 per unit = -2 per 0.1
+    table = results.contrasts.set_index(["target_task", "kind", "estimand", "condition"])
+    assert table.loc[("xnli", "syntactic", "mitigation", "interB"), "verdict"] == "equivalent"
     assert "no effect" not in answer
 
 
@@ -168,7 +170,7 @@ def test_answer_never_claims_a_difference_that_is_not_there(tmp_path: Path) -> N
     )
     mitigation = results.contrasts[results.contrasts.estimand == "mitigation"]
     assert set(mitigation.verdict) <= {"equivalent", "inconclusive"}
-    assert "-> mitigates" not in compose_answer(results)
+    assert " mitigates: " not in compose_answer(results)
 
 
 def test_lower_is_better_metrics_keep_the_sign_of_mitigation(tmp_path: Path) -> None:

@@ -137,7 +137,7 @@ def test_cli_with_store_experiment_and_out(store: Path, tmp_path: Path, fake_dis
     assert (out / "index.html").is_file() and (out / "index.md").is_file()
     assert f"Report: {out / 'index.html'}" in result.output  # soft-wrapped: the path stays whole
     printed = " ".join(result.output.split())
-    assert "Primary contrast" in printed and "-> mitigates" in printed  # the answer paragraphs are printed
+    assert "Primary contrast" in printed and "mitigates: +1" in printed  # the answer paragraphs are printed
 
 
 def test_cli_from_experiment_config(store: Path, tmp_path: Path, fake_distances: None) -> None:

@@ -78,7 +78,7 @@ def primary_paragraph(results: AnalysisResults) -> str:
     text = (
         f"Primary contrast ({declared}): {what}. Estimate {number(row.estimate)} per {STEP} of distance "
         f"({interval_text(row.ci_low, row.ci_high, row.interval)}; {_p(row.p_value)}; {int(row.n_languages)} "
-        f"languages, {int(row.n_runs)} runs per condition at least): {meaning}. Verdict: {row.verdict}."
+        f"languages, at least {int(row.n_runs)} runs per condition): {meaning}. Verdict: {row.verdict}."
     )
     if row.verdict == "not estimable" and int(row.n_runs) < MIN_RUNS:
         text += (f" Run-level uncertainty cannot be estimated with {int(row.n_runs)} run(s) per condition (at least "
@@ -124,24 +124,22 @@ def _baseline_clause(results: AnalysisResults, model: str, task: str, kind: str)
 
 
 def task_paragraph(results: AnalysisResults, model: str, task: str, kinds: list[str]) -> str:
-    """Short prose: the baseline slope, then each condition's verdicts with its level changes."""
+    """Short prose: the baseline slopes, the range of level changes, the verdict counts (details: the table)."""
     c = results.contrasts
     rows = c[(c["model"] == model) & (c["target_task"] == task)] if not c.empty else c
     dependent = results.frame.dependent_by_task[task]
-    header = f"{task} (model {model}; dependent: {dependent} on the {results.settings.dependent} scale)"
+    header = f"{task} (model {model}; {dependent} on the {results.settings.dependent} scale)"
     clauses = [_baseline_clause(results, model, task, kind) for kind in kinds]
-    for row in rows.itertuples(index=False):
-        if row.estimand == "mitigation":
-            clauses.append(
-                f"{row.condition} on {row.kind}: slope change {number(row.estimate)} per {STEP} "
-                f"({interval_text(row.ci_low, row.ci_high, row.interval)}), level change {number(row.level_change)} "
-                f"overall and {number(row.distant_delta)} in the most distant third -> {row.verdict}"
-            )
-        else:
-            clauses.append(
-                f"{row.condition} on {row.kind} distance to the source: {number(row.estimate)} per {STEP} "
-                f"({interval_text(row.ci_low, row.ci_high, row.interval)}) -> {row.verdict}"
-            )
+    p = results.paired[(results.paired["model"] == model) & (results.paired["target_task"] == task)]
+    if not p.empty:
+        clauses.append(f"mean change of the score vs {BASELINE}: {number(p['mean_delta'].min())} to "
+                       f"{number(p['mean_delta'].max())} across conditions")  # fmt: skip
+    if not rows.empty:
+        counts = rows["verdict"].value_counts()
+        clauses.append("verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
+        found = rows[~rows["verdict"].isin(["not estimable", "inconclusive", "equivalent"])]
+        clauses += [f"{r.condition} ({r.kind}, {r.estimand}) {r.verdict}: {number(r.estimate)} per {STEP}"
+                    for r in found.itertuples(index=False)]  # fmt: skip
     if BASELINE not in set(results.rows.loc[results.rows["target_task"] == task, "condition"]):
         clauses.append(
             f"no run without intermediate training ('{BASELINE}') was scored, so no change can be estimated"

@@ -62,8 +62,13 @@ def scatter_with_fits(
     kind: str,
     reference: str,
     path: Path,
+    legend: dict[str, str] | None = None,
 ) -> Path:
-    """Per-language mean dependent vs distance, one colour per condition, OLS line and 95% band."""
+    """Per-language mean dependent vs distance, one colour per condition, OLS line and 95% band.
+
+    ``legend`` (condition -> text) puts the report's own slope and interval in the legend, so the
+    figure says what the tables say (per 0.1 of distance, interval kind named).
+    """
     data = rows[(rows["model"] == model) & (rows["target_task"] == task) & rows["dependent"].notna()]
     column = f"d_{kind}"
     data = data[data[column].notna()]
@@ -85,7 +90,11 @@ def scatter_with_fits(
             mean, low, high = fit.band(grid)
             axes.plot(grid, mean, color=colors[condition], linewidth=1.8)
             axes.fill_between(grid, low, high, color=colors[condition], alpha=0.15, linewidth=0)
-            label = f"{condition}: slope {fit.slope:+.1f} [{fit.ci_low:+.1f}, {fit.ci_high:+.1f}]"
+            label = (legend or {}).get(
+                condition,
+                f"{condition}: OLS slope per 0.1 {fit.slope * 0.1:+.2f} [{fit.ci_low * 0.1:+.2f}, "
+                f"{fit.ci_high * 0.1:+.2f}]",
+            )
         axes.plot([], [], color=colors[condition], marker="o", label=label)
     dependent = str(data["dependent_name"].iloc[0]) if len(data) else "score"
     metric = str(data["metric"].iloc[0]) if len(data) else ""
@@ -125,7 +134,7 @@ def language_bars(scores: pd.DataFrame, order: list[str], model: str, task: str,
 
 
 def mitigation_forest(mitigation: pd.DataFrame, model: str, path: Path) -> Path:
-    """Each condition's mitigation estimate with its bootstrap 95% CI, per task and distance kind."""
+    """Each condition's mitigation estimate (per 0.1 of distance) with its 95% CI, per task and kind."""
     data = mitigation[mitigation["model"] == model].reset_index(drop=True)
     colors = condition_colors([BASELINE, *data["condition"].unique()])
     figure = new_figure(7.5, max(2.5, 0.32 * len(data) + 1.2))
@@ -138,6 +147,7 @@ def mitigation_forest(mitigation: pd.DataFrame, model: str, path: Path) -> Path:
     axes.axvline(0.0, color="grey", linewidth=0.8, linestyle="--")
     axes.set_yticks(np.arange(len(labels)), labels, fontsize=7)
     axes.invert_yaxis()
-    axes.set_xlabel("mitigation = reduction of the loss per unit distance (positive = flatter than none)")
-    axes.set_title(f"{model}: mitigation estimates, bootstrap 95% CI", fontsize=9)
+    axes.set_xlabel("mitigation = reduction of the loss per 0.1 of distance (positive = flatter than none)")
+    kinds = ", ".join(sorted(set(data["interval"]))) if "interval" in data else "bootstrap"
+    axes.set_title(f"{model}: mitigation estimates, 95% CI ({kinds})", fontsize=9)
     return save(figure, path)

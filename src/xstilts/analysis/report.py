@@ -190,9 +190,10 @@ def _draw_figures(
         for kind in kinds:
             name = plots.slug("scatter", model, task, kind)
             path = plots.scatter_with_fits(results.rows, results.fits, model, task, kind, reference,
-                                           figure_dir / f"{name}.png")  # fmt: skip
+                                           figure_dir / f"{name}.png", slope_legend(results, model, task, kind))  # fmt: skip
             add(name, path, f"{task}: {dependent} vs {kind} distance to {reference}, per condition, OLS fit and "
-                            "95% CI band (points: language means over seeds).")  # fmt: skip
+                            "its 95% band (points: language means over seeds; legend: slope per 0.1 of distance with "
+                            "the report's 95% CI and its kind).")  # fmt: skip
         name = plots.slug("bars", model, task)
         add(name, plots.language_bars(scores, order, model, task, figure_dir / f"{name}.png"),
             f"{task}: score per language and condition (languages ordered by {kinds[0]} distance).")  # fmt: skip
@@ -207,9 +208,20 @@ def _draw_figures(
     for model in sorted(results.mitigation["model"].unique()):
         name = plots.slug("mitigation", str(model))
         add(name, plots.mitigation_forest(results.mitigation, str(model), figure_dir / f"{name}.png"),
-            "Mitigation estimates with bootstrap 95% CIs (positive = flatter decline than none).")  # fmt: skip
+            "Mitigation estimates per 0.1 of distance with 95% CIs, kind in the title (positive = flatter than none).")  # fmt: skip
     dropped = _distance_heatmap(results, provider, languages, figure_dir, add)
     return figures, dropped
+
+
+def slope_legend(results: AnalysisResults, model: str, task: str, kind: str) -> dict[str, str]:
+    """Condition -> "name: slope per 0.1 +x.xx (95% CI, kind: a to b)", exactly as the tables say."""
+    from xstilts.analysis.answer import interval_text, number
+
+    s = results.slopes
+    rows = s[(s["model"] == model) & (s["target_task"] == task) & (s["kind"] == kind)
+             & (s["distance_to"] == results.frame.reference)]  # fmt: skip
+    return {str(r.condition): f"{r.condition}: {number(r.slope)} per 0.1 ({interval_text(r.ci_low, r.ci_high, r.interval)})"
+            for r in rows.itertuples(index=False)}  # fmt: skip
 
 
 def _distance_heatmap(results: AnalysisResults, provider: DistanceProvider, languages: list[str],
