@@ -68,7 +68,7 @@ def test_expected_figures_are_valid_pngs(summary: ReportSummary) -> None:
 
 def test_every_table_is_a_csv(summary: ReportSummary) -> None:
     expected = {"scores", "distances", "slopes", "mitigation", "paired", "delta_matrix", "xtreme_average", "excluded",
-                "skipped", "analysis_rows", "family_breakdown"}  # fmt: skip
+                "skipped", "analysis_rows", "family_breakdown", "contrasts", "source_effects", "in_language"}  # fmt: skip
     assert expected <= set(summary.tables)
     for name, path in summary.tables.items():
         assert path.parent == summary.index_md.parent and path.suffix == ".csv"

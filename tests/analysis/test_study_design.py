@@ -27,7 +27,7 @@ def _collinear_distances(rng: np.random.Generator) -> tuple[np.ndarray, dict[str
     return d_en, sources
 
 
-def _delta_rows(beta_en: float, beta_src: float, seed: int = 0) -> pd.DataFrame:
+def _delta_rows(beta_en: float, beta_src: float, seed: int = 0, script_effect: float = 0.0) -> pd.DataFrame:
     """Rows of none + two single-source conditions; delta = planted d(L,en) and d(L,src) effects.
 
     Every run also tilts all its languages at once (a run-level slope), and each language has an
@@ -40,25 +40,52 @@ def _delta_rows(beta_en: float, beta_src: float, seed: int = 0) -> pd.DataFrame:
     records = []
     for condition, source in (("none", ""), ("src-ja", "ja"), ("src-fi", "fi")):
         d_src = to_source[source] if source else np.full(N_LANGUAGES, np.nan)
+        shared = rng.integers(0, 2, N_LANGUAGES).astype(float)  # written in the source's script or not
         for run in range(N_RUNS):
             tilt = rng.normal(0, 2.0)
             for i, language in enumerate(languages):
-                effect = 0.0 if not source else 3.0 + beta_en * d_en[i] + beta_src * d_src[i] + tilt * d_en[i]
+                effect = (
+                    0.0
+                    if not source
+                    else (
+                        3.0
+                        + beta_en * d_en[i]
+                        + beta_src * d_src[i]
+                        + tilt * d_en[i]
+                        + script_effect * shared[i]
+                    )
+                )
                 score = 60 + language_effect[i] - 20 * d_en[i] + effect + rng.normal(0, 1.0)
                 records.append({"language": language, "condition": condition, "seed": run, "sources": source,
                                 "better": score, "cluster": language, "d_syntactic": d_en[i],
-                                "dsrc_syntactic": d_src[i], "dsrcmean_syntactic": d_src[i]})  # fmt: skip
+                                "dsrc_syntactic": d_src[i], "dsrcmean_syntactic": d_src[i],
+                                "shared_script": shared[i]})  # fmt: skip
     return pd.DataFrame(records)
+
+
+def _rng(*key: str) -> np.random.Generator:
+    return np.random.default_rng(sum(map(ord, "|".join(key))))
 
 
 def _pooled(beta_en: float, beta_src: float) -> pd.Series:
     panels = TaskPanels(_delta_rows(beta_en, beta_src), "en")
-
-    def rng(*key: str) -> np.random.Generator:
-        return np.random.default_rng(abs(hash(key)) % 2**32)
-
-    table = pd.DataFrame(source_effects(panels, ["syntactic"], "en", ("m", "t"), 200, rng))
+    found, associations = source_effects(panels, ["syntactic"], "en", ("m", "t"), 200, _rng)
+    assert associations == []  # no covariate asked for
+    table = pd.DataFrame(found)
     return table[table["condition"].str.startswith("pooled")].iloc[0]
+
+
+def test_a_script_covariate_is_estimated_as_an_association() -> None:
+    panels = TaskPanels(_delta_rows(-5.0, -20.0, script_effect=4.0), "en")
+    found, associations = source_effects(panels, ["syntactic"], "en", ("m", "t"), 200, _rng, ("script",))
+    pooled = next(a for a in associations if a["condition"].startswith("pooled"))
+    assert (
+        pooled["covariate"] == "script"
+        and pooled["ci_low"] <= 4.0 <= pooled["ci_high"]
+        and pooled["ci_low"] > 0
+    )
+    source = next(r for r in found if r["condition"].startswith("pooled"))
+    assert source["ci_low"] <= -2.0 <= source["ci_high"]  # the source effect survives the covariate
 
 
 def test_a_planted_source_distance_effect_is_recovered_despite_collinearity() -> None:

@@ -12,12 +12,12 @@ higher is better, its negative where lower is better.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from xstilts.analysis import comparisons, outcome, paired, regression, tables, verdicts
+from xstilts.analysis import comparisons, covariates, outcome, paired, regression, tables, verdicts
 from xstilts.analysis.distances import DistanceSet, attach_distances
 from xstilts.analysis.frame import BASELINE, EXCLUSION_COLUMNS, AnalysisFrame
 from xstilts.analysis.inference import Contrast, Estimate, estimate
@@ -68,6 +68,7 @@ class AnalysisResults:
     in_language: pd.DataFrame = field(default_factory=pd.DataFrame)
     contrasts: pd.DataFrame = field(default_factory=pd.DataFrame)
     settings: AnswerSettings = field(default_factory=lambda: AnswerSettings())
+    associations: pd.DataFrame = field(default_factory=pd.DataFrame)  # covariate coefficients
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class AnswerSettings:
     primary_declared: bool = False
     sesoi: float = 1.0  # smallest effect of interest per 0.1 of distance, dependent's units
     correction: str = "holm"
+    covariates: tuple[str, ...] = ()  # optional terms of the paired change model (script, fertility)
+    fertility: pd.DataFrame | None = None  # target_task, language, fertility
 
     def primary_key(self) -> tuple | None:
         if not self.primary:
@@ -129,12 +132,13 @@ def analyze(
         selected = rows["target_task"] == task
         rows.loc[selected, "cluster"] = cluster_labels(rows.loc[selected, "language"], info, unit)
     rows = outcome.apply(rows, answer.dependent, answer.chance)
+    rows = covariates.attach(rows, info, answer.fertility)
     skipped: list[dict] = []
     fits: dict[tuple[str, str, str, str], regression.SlopeFit] = {}
     settings = _Settings(cluster, n_boot, seed)
     slopes = _slopes(rows, distances, frame.reference, settings, skipped, fits)
     mitigation = _mitigation(rows, distances, frame.reference, settings, skipped)
-    effects, in_language = _source_effects(rows, distances, frame.reference, settings)
+    effects, associations, in_language = _source_effects(rows, distances, frame.reference, settings, answer)
     answer = _with_primary(answer, mitigation, effects, distances.main_kinds())
     contrasts = _contrasts(mitigation, effects, distances.main_kinds(), answer)
     paired = comparisons.paired_comparisons(rows)
@@ -146,6 +150,7 @@ def analyze(
         excluded=excluded, skipped=pd.DataFrame(skipped, columns=SKIP_COLUMNS), fits=fits,
         cluster=describe_clusters(cluster), n_boot=n_boot, seed=seed, cluster_by_task=by_task,
         source_effects=effects, in_language=in_language, contrasts=contrasts, settings=answer,
+        associations=associations,
     )  # fmt: skip
 
 
@@ -312,18 +317,20 @@ def _mitigation_record(
 
 
 def _source_effects(
-    rows: pd.DataFrame, distances: DistanceSet, reference: str, settings: _Settings
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The paired change model per task (see :mod:`.paired`), and the in-language effects."""
-    effects, in_language = [], []
+    rows: pd.DataFrame, distances: DistanceSet, reference: str, settings: _Settings, answer: AnswerSettings
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The paired change model per task (see :mod:`.paired`), its covariates, the in-language effects."""
+    effects, associations, in_language = [], [], []
     for (model, task), group in rows.groupby(["model", "target_task"], sort=True):
         panels = TaskPanels(group, reference, "better")
         key = (str(model), str(task))
-        effects += paired.source_effects(
-            panels, distances.kinds, reference, key, settings.n_boot, settings.rng
-        )
+        found, associated = paired.source_effects(panels, distances.kinds, reference, key, settings.n_boot,
+                                                  settings.rng, answer.covariates)  # fmt: skip
+        effects += found
+        associations += associated
         in_language += paired.in_language_effects(panels, reference, key, settings.rng)
     return (pd.DataFrame(effects, columns=paired.SOURCE_COLUMNS),
+            pd.DataFrame(associations, columns=paired.ASSOCIATION_COLUMNS),
             pd.DataFrame(in_language, columns=paired.IN_LANGUAGE_COLUMNS))  # fmt: skip
 
 
@@ -343,7 +350,7 @@ def _with_primary(
         primary = dict(answer.primary)
         if primary["estimand"] == "source-distance" and not primary.get("condition"):
             primary["condition"] = _pooled_label(nearest, primary["task"], primary["kind"])
-        return AnswerSettings(answer.dependent, answer.chance, primary, True, answer.sesoi, answer.correction)
+        return replace(answer, primary=primary, primary_declared=True)
     candidates = nearest[nearest["kind"].isin(kinds)]
     if not candidates.empty:
         task = sorted(candidates["target_task"])[0]
@@ -356,7 +363,7 @@ def _with_primary(
                    "condition": first.condition}  # fmt: skip
     else:
         return answer
-    return AnswerSettings(answer.dependent, answer.chance, primary, False, answer.sesoi, answer.correction)
+    return replace(answer, primary=primary, primary_declared=False)
 
 
 def _pooled_label(nearest: pd.DataFrame, task: str, kind: str) -> str:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from xstilts.analysis.covariates import COLUMN
 from xstilts.analysis.frame import BASELINE
 from xstilts.analysis.inference import Contrast, Estimate, RunPanel, estimate, panel
 
@@ -33,6 +34,10 @@ STEP = 0.1  # every slope is reported per 0.1 of distance
 SOURCE_COLUMNS = [
     "model", "target_task", "kind", "condition", "source_distance", "estimate", "se", "ci_low", "ci_high",
     "p_value", "df", "interval", "d_en_estimate", "corr_en_src", "n_languages", "n_runs", "n_clusters",
+]  # fmt: skip
+ASSOCIATION_COLUMNS = [
+    "model", "target_task", "kind", "condition", "source_distance", "covariate", "estimate", "ci_low", "ci_high",
+    "p_value", "interval",
 ]  # fmt: skip
 IN_LANGUAGE_COLUMNS = [
     "model", "target_task", "condition", "language", "delta", "ci_low", "ci_high", "p_value", "interval", "n_runs",
@@ -79,35 +84,43 @@ class TaskPanels:
 
 
 def _observations(
-    panels: TaskPanels, conditions: dict[str, list[str]], kind: str, combine: str
-) -> tuple[list[str], list[int], list[float], list[float]]:
+    panels: TaskPanels, conditions: dict[str, list[str]], kind: str, combine: str, covariates: tuple[str, ...]
+) -> tuple[list[str], list[int], np.ndarray]:
+    """Per observation: condition, language index and (d_en, d_src, covariates...) values."""
     prefix = "dsrc_" if combine == "min" else "dsrcmean_"
-    names, languages, to_en, to_src = [], [], [], []
+    names, languages, values = [], [], []
     d_en = panels.column(f"d_{kind}")
     for condition, sources in conditions.items():
-        d_src = panels.column(f"{prefix}{kind}", condition)
+        columns = [d_en, panels.column(f"{prefix}{kind}", condition)]
+        columns += [panels.column(COLUMN[name], condition) for name in covariates]
+        stacked = np.column_stack(columns)
         for i, language in enumerate(panels.languages):
-            if language in sources or not (np.isfinite(d_en[i]) and np.isfinite(d_src[i])):
+            if language in sources or not np.isfinite(stacked[i]).all():
                 continue
             names.append(condition)
             languages.append(i)
-            to_en.append(d_en[i])
-            to_src.append(d_src[i])
-    return names, languages, to_en, to_src
+            values.append(stacked[i])
+    return names, languages, np.array(values).reshape(len(names), 2 + len(covariates))
 
 
-def source_contrast(panels: TaskPanels, conditions: dict[str, list[str]], kind: str, combine: str = "min"):
-    """The Δ model's :class:`Contrast`: condition intercepts, then d(L, en), then d(L, src)."""
-    names, languages, to_en, to_src = _observations(panels, conditions, kind, combine)
+def source_contrast(
+    panels: TaskPanels,
+    conditions: dict[str, list[str]],
+    kind: str,
+    combine: str = "min",
+    covariates: tuple[str, ...] = (),
+) -> tuple[Contrast, float]:
+    """The Δ model's :class:`Contrast`: condition intercepts, d(L, en), d(L, src), covariates."""
+    names, languages, values = _observations(panels, conditions, kind, combine, covariates)
     levels = sorted(set(names))
     intercepts = np.array([[1.0 if name == level else 0.0 for level in levels] for name in names])
-    design = np.column_stack([intercepts.reshape(len(names), len(levels)), to_en, to_src])
+    design = np.column_stack([intercepts.reshape(len(names), len(levels)), values])
     contrast = Contrast(
         panels.panels, tuple(names), (BASELINE,) * len(names), np.array(languages, dtype=int), design
     )
-    correlation = (
-        float(np.corrcoef(to_en, to_src)[0, 1]) if len(set(to_src)) > 1 and len(set(to_en)) > 1 else np.nan
-    )
+    to_en, to_src = values[:, 0], values[:, 1]
+    varies = len(set(to_src)) > 1 and len(set(to_en)) > 1
+    correlation = float(np.corrcoef(to_en, to_src)[0, 1]) if varies else np.nan
     return contrast, correlation
 
 
@@ -126,27 +139,44 @@ def source_effects(
     key: tuple[str, str],
     n_boot: int,
     rng_for: Callable[..., np.random.Generator],
-) -> list[dict]:
-    """Per kind: each source condition alone, the pooled model, and the mean-distance sensitivity."""
+    covariates: tuple[str, ...] = (),
+) -> tuple[list[dict], list[dict]]:
+    """Per kind: each source condition alone, the pooled model, and the mean-distance sensitivity.
+
+    Returns the d(L, src) rows and, when covariates are in the model, one row per covariate
+    coefficient (reported as associations).
+    """
     if BASELINE not in panels.panels:
-        return []
+        return [], []
     conditions = source_conditions(panels.rows, reference)
-    records = []
+    records, associations = [], []
     for kind in kinds:
         plans = [(name, {name: conditions[name]}, "min") for name in conditions]
         if len(conditions) > 1:
             plans.append((f"pooled ({', '.join(conditions)})", conditions, "min"))
         plans += [(name, {name: srcs}, "mean") for name, srcs in conditions.items() if len(srcs) > 1]
         for label, chosen, combine in plans:
-            contrast, correlation = source_contrast(panels, chosen, kind, combine)
-            columns = contrast.design.shape[1]
+            contrast, correlation = source_contrast(panels, chosen, kind, combine, covariates)
+            source_column = len(set(contrast.treated)) + 1
             rng = rng_for(*key, kind, label, combine)
-            fit = estimate(contrast, panels.clusters, n_boot, rng, column=columns - 1, scale=STEP)
-            d_en = estimate(contrast, panels.clusters, n_boot, rng, column=columns - 2, scale=STEP)
+
+            def fit(column: int) -> Estimate:
+                return estimate(contrast, panels.clusters, n_boot, rng, column=column, scale=STEP)
+
             base = {"model": key[0], "target_task": key[1], "kind": kind, "condition": label,
                     "source_distance": "nearest" if combine == "min" else "mean"}  # fmt: skip
-            records.append(_record(base, fit, d_en, correlation, len(set(contrast.language.tolist()))))
-    return records
+            n_languages = len(set(contrast.language.tolist()))
+            records.append(
+                _record(base, fit(source_column), fit(source_column - 1), correlation, n_languages)
+            )
+            for offset, name in enumerate(covariates if combine == "min" else ()):
+                association = estimate(
+                    contrast, panels.clusters, n_boot, rng, column=source_column + 1 + offset
+                )
+                associations.append({**base, "covariate": name, "estimate": association.value,
+                                     "ci_low": association.low, "ci_high": association.high,
+                                     "p_value": association.p_value, "interval": association.interval})  # fmt: skip
+    return records, associations
 
 
 def in_language_effects(

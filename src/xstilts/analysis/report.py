@@ -55,6 +55,8 @@ def analyse_store(
     primary: dict | None = None,
     sesoi: float = 1.0,
     correction: str = "holm",
+    covariates: tuple[str, ...] | list[str] = (),
+    fertility: str | Path | None = None,
 ) -> AnalysisResults:
     """Every estimate of the report, without writing anything (for notebooks and tests).
 
@@ -77,7 +79,16 @@ def analyse_store(
     if language_meta is None and distance_provider is None:
         language_meta = uriel_meta(languages)  # same source as the distances
     info = language_info(languages, normalise_meta(language_meta))
-    answer = AnswerSettings(dependent, dict(chance or {}), primary, bool(primary), sesoi, correction)
+    from xstilts.analysis import covariates as covariate_module
+
+    answer = AnswerSettings(
+        dependent, dict(chance or {}), primary, bool(primary), sesoi, correction, covariate_module.check(covariates),
+        covariate_module.read_fertility(fertility) if fertility is not None else None,
+    )  # fmt: skip
+    if "fertility" in answer.covariates and answer.fertility is None:
+        raise ConfigError(
+            "the fertility covariate needs its table", fix="set report.fertility_file (xstilts fertility)"
+        )
     return analyze(frame, distances, info, cluster=cluster, n_boot=n_boot, seed=seed, answer=answer)
 
 
@@ -108,8 +119,8 @@ def build_report(
     """Analyse ``experiment`` in the store and write the report into ``out_dir``.
 
     ``options`` are :func:`analyse_store`'s (reference, language_meta, metric, n_boot, seed,
-    cluster, split, dependent, chance, primary, sesoi, correction): the report shows exactly what
-    the notebook API computes.
+    cluster, split, dependent, chance, primary, sesoi, correction, covariates, fertility): the
+    report shows exactly what the notebook API computes.
     """
     provider = distance_provider or default_provider
     results = analyse_store(store_path, experiment, distance_provider=distance_provider, **options)
@@ -151,6 +162,8 @@ def _tables(results: AnalysisResults, languages: list[str]) -> dict[str, pd.Data
     }
     if not results.family.empty:
         tables["family_breakdown"] = results.family
+    if not results.associations.empty:
+        tables["covariate_associations"] = results.associations
     return tables
 
 

@@ -129,6 +129,19 @@ def source_sections(results: AnalysisResults) -> list[Block]:
         Table(effects[effects["kind"].isin(main)], "source_effects.csv", "Main distance kinds (all in the CSV)."),
         Heading("In-language effect (the source language itself)", 3),
         Table(results.in_language, "in_language.csv"),
+        *_association_blocks(results),
+    ]  # fmt: skip
+
+
+def _association_blocks(results: AnalysisResults) -> list[Block]:
+    if results.associations.empty:
+        return []
+    return [
+        Heading("Covariates of the paired change model", 3),
+        Paragraph("Coefficients of the optional covariates (shared_script: 1 = written in a source's script; "
+                  "fertility: pieces per word), with d(L, en) and d(L, src) in the model. The change is associated "
+                  "with a covariate, not caused by it: neither was assigned."),
+        Table(results.associations, "covariate_associations.csv"),
     ]  # fmt: skip
 
 

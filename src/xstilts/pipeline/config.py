@@ -136,6 +136,10 @@ class ReportConfig(Strict):
     dependent: Literal["raw", "normalised", "logit"] = "raw"  # README: why raw is the default
     chance: dict[str, float] = Field(default_factory=dict)  # task -> chance score (normalised/logit)
     correction: Literal["holm", "bh"] = "holm"  # for every secondary contrast
+    covariates: list[Literal["script", "fertility"]] = Field(
+        default_factory=list
+    )  # of the paired change model
+    fertility_file: Path | None = None  # written by `xstilts fertility` (pieces per word per task, language)
     n_boot: int = Field(1000, ge=50)
     # Cluster unit for standard errors and bootstrap: one for all tasks, or per task with a
     # "default" key, e.g. {default: language, udhr-retrieval: family}.
@@ -145,7 +149,8 @@ class ReportConfig(Strict):
         """The analysis options of this section (``build_report`` keyword arguments)."""
         primary = self.primary.model_dump() if self.primary else None
         return {"dependent": self.dependent, "chance": dict(self.chance), "primary": primary,
-                "sesoi": self.sesoi, "correction": self.correction}  # fmt: skip
+                "sesoi": self.sesoi, "correction": self.correction, "covariates": list(self.covariates),
+                "fertility": self.fertility_file}  # fmt: skip
 
 
 class ExperimentConfig(Strict):
