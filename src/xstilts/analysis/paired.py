@@ -160,9 +160,6 @@ def source_effects(
             source_column = len(set(contrast.treated)) + 1
             rng = rng_for(*key, kind, label, combine)
 
-            def fit(column: int) -> Estimate:
-                return estimate(contrast, panels.clusters, n_boot, rng, column=column, scale=STEP)
-
             base = {"model": key[0], "target_task": key[1], "kind": kind, "condition": label,
                     "source_distance": "nearest" if combine == "min" else "mean"}  # fmt: skip
             n_languages = len(set(contrast.language.tolist()))
