@@ -163,9 +163,9 @@ def source_effects(
             base = {"model": key[0], "target_task": key[1], "kind": kind, "condition": label,
                     "source_distance": "nearest" if combine == "min" else "mean"}  # fmt: skip
             n_languages = len(set(contrast.language.tolist()))
-            records.append(
-                _record(base, fit(source_column), fit(source_column - 1), correlation, n_languages)
-            )
+            fits = [estimate(contrast, panels.clusters, n_boot, rng, column=c, scale=STEP)
+                    for c in (source_column, source_column - 1)]  # fmt: skip
+            records.append(_record(base, *fits, correlation, n_languages))
             for offset, name in enumerate(covariates if combine == "min" else ()):
                 association = estimate(
                     contrast, panels.clusters, n_boot, rng, column=source_column + 1 + offset
