@@ -10,7 +10,8 @@ with" them, never "caused by".
   registry).
 - ``fertility``: sentencepiece pieces per whitespace word on the task's own test text, measured
   outside the analysis (``xstilts fertility``, which needs the model's tokenizer; this package
-  never imports one) and read from a CSV with columns ``target_task, language, fertility``.
+  never imports one) and read from a CSV with columns ``target_task, language, fertility`` (and
+  ``model``, joined on when present: the pieces depend on the model's tokenizer).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def read_fertility(path: str | Path) -> pd.DataFrame:
         raise DataFormatError(
             "no fertility table here", file=path, fix="run `xstilts fertility EXP.yaml` first"
         )
-    table = pd.read_csv(path, dtype={"target_task": str, "language": str})
+    table = pd.read_csv(path, dtype={"target_task": str, "language": str, "model": str})
     missing = [c for c in FERTILITY_COLUMNS if c not in table.columns]
     if missing:
         raise DataFormatError(f"missing column(s) {missing}", file=path, line=1,
@@ -53,7 +54,8 @@ def read_fertility(path: str | Path) -> pd.DataFrame:
     if bad.size:
         raise DataFormatError(f"fertility {table['fertility'].iloc[bad[0]]!r} is not a positive number",
                               file=path, line=int(bad[0]) + 2, fix="pieces per word, e.g. 1.7")  # fmt: skip
-    return table.assign(language=table["language"].map(canonical), fertility=values)[list(FERTILITY_COLUMNS)]
+    columns = (["model"] if "model" in table.columns else []) + list(FERTILITY_COLUMNS)
+    return table.assign(language=table["language"].map(canonical), fertility=values)[columns]
 
 
 def attach(rows: pd.DataFrame, info: pd.DataFrame, fertility: pd.DataFrame | None) -> pd.DataFrame:
@@ -67,8 +69,9 @@ def attach(rows: pd.DataFrame, info: pd.DataFrame, fertility: pd.DataFrame | Non
     if fertility is None or fertility.empty:
         rows["fertility"] = np.nan
         return rows
-    lookup = fertility.groupby(["target_task", "language"])["fertility"].mean()
-    keys = pd.MultiIndex.from_arrays([rows["target_task"], rows["language"]])
+    by = ["model", "target_task", "language"] if "model" in fertility.columns else ["target_task", "language"]
+    lookup = fertility.groupby(by)["fertility"].mean()
+    keys = pd.MultiIndex.from_arrays([rows[column] for column in by])
     rows["fertility"] = lookup.reindex(keys).to_numpy()
     return rows
 
