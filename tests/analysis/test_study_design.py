@@ -95,6 +95,16 @@ def test_a_planted_source_distance_effect_is_recovered_despite_collinearity() ->
     assert row.d_en_estimate == pytest.approx(-0.5, abs=0.35)
 
 
+def test_the_mixed_model_cross_check_agrees_on_the_planted_effect() -> None:
+    from xstilts.analysis.mixed import cross_check
+
+    rows = _delta_rows(-5.0, -20.0).assign(target_task="t")
+    primary = {"task": "t", "kind": "syntactic", "estimand": "source-distance", "condition": "pooled"}
+    check = cross_check(rows, primary, "en", ["src-fi", "src-ja"])
+    assert check is not None and check["converged"]
+    assert check["ci_low"] <= -2.0 <= check["ci_high"] and check["ci_high"] < 0
+
+
 def test_only_distance_to_english_gives_a_source_effect_near_zero() -> None:
     row = _pooled(beta_en=-20.0, beta_src=0.0)
     assert row.ci_low <= 0.0 <= row.ci_high and abs(row.estimate) < 0.5

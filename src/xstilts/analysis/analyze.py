@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from xstilts.analysis import comparisons, covariates, outcome, paired, regression, tables, verdicts
+from xstilts.analysis import comparisons, covariates, mixed, outcome, paired, regression, tables, verdicts
 from xstilts.analysis.distances import DistanceSet, attach_distances
 from xstilts.analysis.frame import BASELINE, EXCLUSION_COLUMNS, AnalysisFrame
 from xstilts.analysis.inference import Contrast, Estimate, estimate
@@ -69,6 +69,7 @@ class AnalysisResults:
     contrasts: pd.DataFrame = field(default_factory=pd.DataFrame)
     settings: AnswerSettings = field(default_factory=lambda: AnswerSettings())
     associations: pd.DataFrame = field(default_factory=pd.DataFrame)  # covariate coefficients
+    cross_check: dict | None = None  # the primary contrast by MixedLM (:mod:`.mixed`)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def analyze(
     effects, associations, in_language = _source_effects(rows, distances, frame.reference, settings, answer)
     answer = _with_primary(answer, mitigation, effects, distances.main_kinds())
     contrasts = _contrasts(mitigation, effects, distances.main_kinds(), answer)
+    checked = _cross_check(rows, answer, frame.reference)
     paired = comparisons.paired_comparisons(rows)
     family = comparisons.family_breakdown(rows, info) if has_families(info) else pd.DataFrame()
     excluded = pd.concat([frame.excluded, _distance_exclusions(rows, distances)], ignore_index=True)
@@ -150,7 +152,7 @@ def analyze(
         excluded=excluded, skipped=pd.DataFrame(skipped, columns=SKIP_COLUMNS), fits=fits,
         cluster=describe_clusters(cluster), n_boot=n_boot, seed=seed, cluster_by_task=by_task,
         source_effects=effects, in_language=in_language, contrasts=contrasts, settings=answer,
-        associations=associations,
+        associations=associations, cross_check=checked,
     )  # fmt: skip
 
 
@@ -364,6 +366,18 @@ def _with_primary(
     else:
         return answer
     return replace(answer, primary=primary, primary_declared=False)
+
+
+def _cross_check(rows: pd.DataFrame, answer: AnswerSettings, reference: str) -> dict | None:
+    """The primary contrast by a mixed model with crossed language and run effects, when it can be fitted."""
+    if not answer.primary:
+        return None
+    task_rows = rows[rows["target_task"] == answer.primary["task"]]
+    conditions = list(paired.source_conditions(task_rows, reference))
+    label = answer.primary.get("condition") or ""
+    if answer.primary["estimand"] == "source-distance" and not label.startswith("pooled"):
+        conditions = [c for c in conditions if c == label]
+    return mixed.cross_check(task_rows, answer.primary, reference, conditions)
 
 
 def _pooled_label(nearest: pd.DataFrame, task: str, kind: str) -> str:

@@ -80,6 +80,11 @@ def primary_paragraph(results: AnalysisResults) -> str:
         f"({interval_text(row.ci_low, row.ci_high, row.interval)}; {_p(row.p_value)}; {int(row.n_languages)} "
         f"languages, at least {int(row.n_runs)} runs per condition): {meaning}. Verdict: {row.verdict}."
     )
+    check = results.cross_check
+    if check is not None:
+        text += (f" Cross-check, MixedLM with crossed language and run effects: {number(check['estimate'])} per {STEP} "
+                 f"(95% Wald CI {number(check['ci_low'])} to {number(check['ci_high'])}"
+                 f"{'' if check['converged'] else '; the fit did not converge'}).")  # fmt: skip
     if row.verdict == "not estimable" and int(row.n_runs) < MIN_RUNS:
         text += (f" Run-level uncertainty cannot be estimated with {int(row.n_runs)} run(s) per condition (at least "
                  f"{MIN_RUNS} are needed): the interval covers the sampling of languages only, so no verdict is "
@@ -153,8 +158,8 @@ def method_paragraph(results: AnalysisResults) -> str:
         f"Runs per condition: {int(runs.min())}-{int(runs.max())}. Intervals are t intervals whose variance adds "
         f"the spread over runs (every language of a run together) to a {results.n_boot}-replicate bootstrap of "
         f"clusters (clustered by {results.cluster}); 'languages only' marks intervals without run-level uncertainty (fewer than "
-        f"{MIN_RUNS} runs). Differences between conditions are associated with the intermediate training as run; "
-        "any covariate is an association, not a cause."
+        f"{MIN_RUNS} runs). Distances and covariates are properties of the languages, not assigned: a change that "
+        "varies with them is associated with them, not caused by them."
     )
 
 

@@ -210,12 +210,10 @@ class Estimate:
         return self.interval == RUN_LEVEL and bool(np.isfinite(self.se))
 
     def equivalence_p(self, margin: float) -> float:
-        """TOST p against +-``margin``: the larger of the two one-sided t-test p-values."""
-        if not (np.isfinite(self.se) and self.se > 0 and np.isfinite(margin) and margin > 0):
-            return float("nan")
-        lower = stats.t.sf((self.value + margin) / self.se, self.df)
-        upper = stats.t.sf((margin - self.value) / self.se, self.df)
-        return float(max(lower, upper))
+        """TOST p against +-``margin`` (:func:`xstilts.analysis.verdicts.tost_p`)."""
+        from xstilts.analysis.verdicts import tost_p
+
+        return tost_p(self.value, self.se, self.df, margin)
 
 
 RUN_LEVEL, LANGUAGES_ONLY = "runs+languages", "languages only"
