@@ -158,8 +158,8 @@ def test_cli_from_experiment_config(store: Path, tmp_path: Path, fake_distances:
     markdown = (out / "report" / "index.md").read_text()
     assert "clustered by family" in markdown
     answer = markdown.split("## Answer", 1)[1].lstrip()
-    assert answer.startswith("Primary contrast (declared in report.primary): xnli, syntactic distance, mitigation "
-                             "(interA). Estimate +1")  # fmt: skip
+    assert answer.startswith("Primary contrast (declared in report.primary): xnli, syntactic distance, mitigation: "
+                             "interA. Estimate +1")  # fmt: skip
     assert "Verdict: mitigates." in answer.split("\n\n")[0] and "±0.5 per 0.1" in answer
     contrasts = pd.read_csv(out / "report" / "contrasts.csv")
     assert contrasts.iloc[0].role == "primary" and (contrasts.role == "primary").sum() == 1

@@ -141,7 +141,9 @@ def analyze(
     mitigation = _mitigation(rows, distances, frame.reference, settings, skipped)
     effects, associations, in_language = _source_effects(rows, distances, frame.reference, settings, answer)
     answer = _with_primary(answer, mitigation, effects, distances.main_kinds())
-    contrasts = _contrasts(mitigation, effects, distances.main_kinds(), answer)
+    judged_kinds = distances.main_kinds() + [k for k in [answer.primary_key() and answer.primary_key()[1]]
+                                             if k and k not in distances.main_kinds()]  # fmt: skip
+    contrasts = _contrasts(mitigation, effects, judged_kinds, answer)
     checked = _cross_check(rows, answer, frame.reference)
     paired = comparisons.paired_comparisons(rows)
     family = comparisons.family_breakdown(rows, info) if has_families(info) else pd.DataFrame()

@@ -67,7 +67,7 @@ def primary_paragraph(results: AnalysisResults) -> str:
         )
     )
     what = f"{p['task']}, {p['kind']} distance, {p['estimand']}" + (
-        f" ({p['condition']})" if p.get("condition") else ""
+        f": {p['condition']}" if p.get("condition") else ""
     )
     rows = contrasts[contrasts["role"] == "primary"] if not contrasts.empty else contrasts
     if rows.empty:

@@ -104,12 +104,21 @@ def answer_section(answer: str, results: AnalysisResults | None = None) -> list[
     paragraphs = answer.split("\n\n")
     blocks: list[Block] = [Heading("Answer"), *[Paragraph(p) for p in paragraphs[:2]]]
     if results is not None and not results.contrasts.empty:
-        blocks.append(Table(verdict_table(results), "contrasts.csv",
+        blocks.append(Table(_rounded(verdict_table(results)), "contrasts.csv",
                             f"Verdict table: task x distance x condition, primary first; estimates per {STEP} of "
                             "distance with 95% CIs (kind named in 'interval'); secondaries judged on "
-                            f"{results.settings.correction}-adjusted p."))  # fmt: skip
+                            f"{CORRECTION_NAMES[results.settings.correction]}-adjusted p; numbers as in the text."))  # fmt: skip
     blocks += [Paragraph(p) for p in paragraphs[2:]]
     return blocks
+
+
+CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """Two decimals, as the answer's text writes them (the CSV keeps full precision)."""
+    numbers = ["estimate", "ci_low", "ci_high", "level_change", "distant_delta"]
+    return table.assign(**{c: table[c].astype(float).round(2) for c in numbers if c in table})
 
 
 def source_sections(results: AnalysisResults) -> list[Block]:

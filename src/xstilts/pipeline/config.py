@@ -117,7 +117,9 @@ class PrimaryContrast(Strict):
     """The one contrast the study is about, declared before looking (reported first, uncorrected)."""
 
     task: str
-    kind: str = "syntactic"  # a distance kind
+    kind: Literal[
+        "syntactic", "phonological", "inventory", "genetic", "geographic", "featural", "genetic-cosine"
+    ] = "syntactic"
     estimand: Literal["source-distance", "mitigation"] = "source-distance"
     condition: str | None = None  # mitigation: the condition; source-distance: default = pooled model
 
