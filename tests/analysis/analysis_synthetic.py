@@ -99,6 +99,7 @@ def score_rows(
     lower_is_better: bool = False,
     noise: float = 0.6,
     seed: int = 0,
+    seeds: tuple[int, ...] = SEEDS,
 ) -> list[tuple[str, ScoreRow]]:
     """(job_id, row) pairs for 3 conditions x 2 tasks x 25 languages (+ en for xnli) x 2 seeds.
 
@@ -113,7 +114,7 @@ def score_rows(
     for condition, (intermediate, sources) in CONDITIONS.items():
         if condition not in slopes:
             continue
-        for seed_value in SEEDS:
+        for seed_value in seeds:
             english = 80.0 + (3.0 if condition == "interA" else 0.0) + rng.normal(0.0, 0.3)
             for task in ("xnli", "tatoeba"):
                 job = f"eval-{condition}-{task}-{seed_value}"
@@ -166,12 +167,13 @@ def write_store(
     slopes: dict[str, float] | None = None,
     lower_is_better: bool = False,
     with_secondary_metric: bool = True,
+    seeds: tuple[int, ...] = SEEDS,
 ) -> Path:
     """Write the synthetic experiment (plus a non-main metric and a dev split that must be ignored)."""
     store = ResultsStore(path)
     run_id = store.start_run(experiment, "cfg123", "test", {"experiment": experiment})
     by_job: dict[str, list[ScoreRow]] = {}
-    for job, row in score_rows(slopes, lower_is_better=lower_is_better):
+    for job, row in score_rows(slopes, lower_is_better=lower_is_better, seeds=seeds):
         by_job.setdefault(job, []).append(row)
         if with_secondary_metric:
             extra = ScoreRow(**{**row.__dict__, "metric": "macro_f1", "is_main": False, "value": 1.0})

@@ -183,3 +183,15 @@ def test_the_primary_is_judged_alone_and_secondaries_are_corrected() -> None:
     assert judged.loc["b", "p_adjusted"] == pytest.approx(0.08)  # Holm over the 3 secondaries
     assert judged.loc["b", "verdict"] == "inconclusive" and judged.loc["c", "verdict"] == "mitigates"
     assert list(judged.reset_index()["role"]) == ["primary", "secondary", "secondary", "secondary"]
+
+
+def test_two_seeds_give_no_verdict_and_say_why(tmp_path: Path) -> None:
+    from xstilts.analysis.answer import compose_answer
+
+    path = synthetic.write_store(tmp_path / "two.sqlite", seeds=(1, 2), with_secondary_metric=False)
+    results = analyse_store(path, synthetic.EXPERIMENT, distance_provider=synthetic.fake_provider, n_boot=100)
+    assert set(results.contrasts["verdict"]) == {"not estimable"}  # the planted mitigation is not claimed
+    assert set(results.contrasts["interval"]) == {"languages only"}
+    answer = compose_answer(results)
+    assert "Run-level uncertainty cannot be estimated with 2 run(s) per condition" in answer.split("\n\n")[0]
+    assert f"{len(results.contrasts)} are not estimable because a condition has fewer than 3 runs" in answer

@@ -110,11 +110,14 @@ def counts_paragraph(results: AnalysisResults) -> str:
         listed = ", ".join(f"{int(counts.get(v, 0))} {v}" for v in vocabulary)
         parts.append(f"{len(rows)} {label}: {listed}")
     correction = {"holm": "Holm", "bh": "Benjamini-Hochberg"}[results.settings.correction]
+    few = contrasts[(contrasts["verdict"] == "not estimable") & (contrasts["n_runs"] < MIN_RUNS)]
+    why = (f" {len(few)} are not estimable because a condition has fewer than {MIN_RUNS} runs: run-level uncertainty "
+           "cannot be estimated, so they claim nothing." if len(few) else "")  # fmt: skip
     return (
         f"Verdicts of all {len(contrasts)} contrasts on the main distance kinds (the primary one included; "
         f"secondaries {correction}-corrected): " + "; ".join(parts) + '. "Equivalent" needs a TOST against '
         f'±{results.settings.sesoi:g} per {STEP} of distance; "mitigates" needs a flatter slope and a distant '
-        "tercile that did not lose (its level change >= 0 within its CI)."
+        "tercile that did not lose (its level change >= 0 within its CI)." + why
     )
 
 

@@ -200,14 +200,14 @@ class Estimate:
     low: float
     high: float
     p_value: float
-    interval: str  # "runs+languages" or "languages only"
+    interval: str  # "runs+languages", "languages only" (too few runs) or "runs only" (one language)
     n_runs: int  # fewest runs of the conditions involved
     n_clusters: int
 
     @property
     def run_level(self) -> bool:
         """True when run-level uncertainty entered the interval (enough runs in every condition)."""
-        return self.interval == RUN_LEVEL and bool(np.isfinite(self.se))
+        return self.interval in (RUN_LEVEL, RUNS_ONLY) and bool(np.isfinite(self.se))
 
     def equivalence_p(self, margin: float) -> float:
         """TOST p against +-``margin`` (:func:`xstilts.analysis.verdicts.tost_p`)."""
@@ -216,7 +216,11 @@ class Estimate:
         return tost_p(self.value, self.se, self.df, margin)
 
 
-RUN_LEVEL, LANGUAGES_ONLY = "runs+languages", "languages only"
+RUN_LEVEL, LANGUAGES_ONLY, RUNS_ONLY = (
+    "runs+languages",
+    "languages only",
+    "runs only",
+)  # RUNS_ONLY: one language
 
 
 def _nan_estimate(value: float, n_runs: int, n_clusters: int) -> Estimate:
@@ -268,7 +272,8 @@ def estimate(
     denominator = sum(var**2 / df for var, df in parts if df > 0)
     denominator += language_var**2 / language_df if language_df else 0.0
     df = total**2 / denominator if denominator > 0 else float(max(language_df, 1))
-    return _finish(value, total, df, level, RUN_LEVEL, (n_runs, n_clusters), scale)
+    kind = RUN_LEVEL if language_df else RUNS_ONLY
+    return _finish(value, total, df, level, kind, (n_runs, n_clusters), scale)
 
 
 def _finish(
