@@ -72,6 +72,8 @@ def _pooled(beta_en: float, beta_src: float) -> pd.Series:
     found, associations = source_effects(panels, ["syntactic"], "en", ("m", "t"), 200, _rng)
     assert associations == []  # no covariate asked for
     table = pd.DataFrame(found)
+    collinearity = table.set_index("condition")["corr_en_src"]
+    assert collinearity["src-ja"] < -0.4 and collinearity["src-fi"] > 0.4  # as collinear as the demo's
     return table[table["condition"].str.startswith("pooled")].iloc[0]
 
 

@@ -261,13 +261,16 @@ def _mitigation(
                                 "condition": "(all)", "reason": why_not})  # fmt: skip
                 continue
             interactions = regression.fit_pooled(data)
+            slopes_none: dict[tuple[str, ...], float] = {}
             for condition, interaction in interactions.items():
                 why_not = regression.enough_data(data[data["condition"] == condition])
                 if why_not:
                     skipped.append({"model": model, "target_task": task, "kind": kind, "distance_to": "pooled",
                                     "condition": condition, "reason": why_not})  # fmt: skip
                     continue
-                records.append(_mitigation_record(data, gaps, levels, interaction, settings, kind))
+                records.append(
+                    _mitigation_record(data, gaps, levels, interaction, settings, kind, slopes_none)
+                )
     return pd.DataFrame(records, columns=MITIGATION_COLUMNS)
 
 
@@ -284,7 +287,7 @@ def _paired_contrast(
 
 def _mitigation_record(
     data: pd.DataFrame, gaps: TaskPanels, levels: TaskPanels, interaction: regression.Interaction,
-    settings: _Settings, kind: str,
+    settings: _Settings, kind: str, slopes_none: dict[tuple[str, ...], float],
 ) -> dict:  # fmt: skip
     """Slope change (signed: positive = flatter) and the level changes beside it, near and far."""
     condition = interaction.condition
@@ -306,7 +309,11 @@ def _mitigation_record(
 
     overall, distant, close = level(common), level(far), level(near)
     sign = 1.0 if bool(data["higher_is_better"].iloc[0]) else -1.0
-    slope_none = regression.fit_slope(baseline[baseline["language"].isin(common)]).slope * STEP
+    if tuple(common) not in slopes_none:  # one fit per paired language set, not one per condition
+        slopes_none[tuple(common)] = (
+            regression.fit_slope(baseline[baseline["language"].isin(common)]).slope * STEP
+        )
+    slope_none = slopes_none[tuple(common)]
     return {
         "model": model, "target_task": task, "dependent": data["dependent_name"].iloc[0],
         "metric": data["metric"].iloc[0], "kind": kind, "condition": condition, "slope_none": slope_none,
