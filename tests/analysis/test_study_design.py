@@ -197,3 +197,27 @@ def test_two_seeds_give_no_verdict_and_say_why(tmp_path: Path) -> None:
     answer = compose_answer(results)
     assert "Run-level uncertainty cannot be estimated with 2 run(s) per condition" in answer.split("\n\n")[0]
     assert f"{len(results.contrasts)} are not estimable because a condition has fewer than 3 runs" in answer
+
+
+def test_dependent_scales_on_known_numbers() -> None:
+    from xstilts.analysis.outcome import apply
+
+    rows = pd.DataFrame({
+        "target_task": "t", "score": [50.0, 80.0], "reference_score": [80.0, 80.0], "dependent": [-30.0, np.nan],
+        "is_reference": [False, True], "higher_is_better": True,
+    })  # fmt: skip
+    normalised = apply(rows, "normalised", {"t": 20.0})
+    assert normalised["dependent"].iloc[0] == pytest.approx(0.5)  # (50 - 20) / (80 - 20)
+    assert normalised["better"].tolist() == pytest.approx([0.375, 0.75])  # share of the above-chance range
+    logit = apply(rows, "logit")
+    assert logit["dependent"].iloc[0] == pytest.approx(0.0 - np.log(0.8 / 0.2))
+    assert apply(rows, "raw")["dependent"].iloc[0] == -30.0 and pd.isna(logit["dependent"].iloc[1])
+
+
+def test_a_chance_normalised_gap_removes_the_floor_artefact(tmp_path: Path) -> None:
+    path = synthetic.write_pairs(tmp_path / "floor.sqlite", _floor_pairs())
+    results = analyse_store(path, synthetic.EXPERIMENT, distance_provider=synthetic.fake_provider, n_boot=200,
+                            dependent="normalised", chance={"xnli": 33.3})  # fmt: skip
+    row = results.mitigation[results.mitigation.kind == "syntactic"].iloc[0]
+    assert abs(row.mitigation) < 0.02  # each language keeps the same share of English's above-chance score
+    assert row.distant_delta < 0  # ...while the level change still shows that everyone lost
