@@ -159,6 +159,19 @@ def test_answer_leads_with_the_primary_contrast_and_counts_add_up(results) -> No
     assert "no effect" not in answer
 
 
+def test_a_declared_mitigation_primary_leads_and_the_mixed_model_agrees(store: Path) -> None:
+    primary = {"task": "xnli", "kind": "syntactic", "estimand": "mitigation", "condition": "interA"}
+    results = analyse_store(store, synthetic.EXPERIMENT, distance_provider=synthetic.fake_provider, n_boot=100,
+                            primary=primary)  # fmt: skip
+    check = results.cross_check
+    assert check is not None and check["ci_low"] <= 1.0 <= check["ci_high"]  # +10 per unit = +1 per 0.1
+    first = compose_answer(results).split("\n\n")[0]
+    assert first.startswith(
+        "Primary contrast (declared in report.primary): xnli, syntactic distance, mitigation"
+    )
+    assert "Verdict: mitigates." in first and "Cross-check, MixedLM" in first
+
+
 def test_answer_never_claims_a_difference_that_is_not_there(tmp_path: Path) -> None:
     path = synthetic.write_store(
         tmp_path / "flat.sqlite",

@@ -5,7 +5,7 @@ reviewer may ask whether a likelihood-based model with crossed random effects ag
 (condition, language, run) score is one row of::
 
     better ~ C(condition) + d_en:treated + d_src:treated        (source-distance)
-    dependent ~ C(condition) * d_en                             (mitigation: d_en:C(condition)[T.c])
+    dependent ~ C(condition, Treatment("none")) * d_en          (mitigation: the [T.c]:d_en term)
 
 with crossed variance components for the language (its level, shared by every condition: what
 the paired change removes) and the run (condition x seed: a level and a slope on d(L, en) per
@@ -54,7 +54,8 @@ def cross_check(rows: pd.DataFrame, primary: dict, reference: str, conditions: l
         formula, term = "y ~ C(condition) + d_en:treated + d_src:treated", "d_src:treated"
     else:
         data = _data(task_rows, [primary["condition"]], kind, "dependent_better")
-        formula, term = "y ~ C(condition) * d_en", f"C(condition)[T.{primary['condition']}]:d_en"
+        baseline = f'C(condition, Treatment("{BASELINE}"))'
+        formula, term = f"y ~ {baseline} * d_en", f"{baseline}[T.{primary['condition']}]:d_en"
     if data["language"].nunique() < 3 or data["run"].nunique() < 3 or len(data) > MAX_ROWS:
         return None
     components = {"language": "0 + C(language)", "run": "0 + C(run)", "run_slope": "0 + C(run):d_en"}
