@@ -1,12 +1,17 @@
 """Run every estimate the report needs and collect it in :class:`AnalysisResults`.
 
 This module only decides *which* subsets are fitted (per model, task, distance kind and condition)
-and records why a subset is skipped; the estimators live in :mod:`~xstilts.analysis.regression`
-(cluster-robust OLS), :mod:`~xstilts.analysis.bootstrap` and :mod:`~xstilts.analysis.comparisons`.
+and records why a subset is skipped; the estimators live in :mod:`~xstilts.analysis.inference`
+(run-level intervals for the crossed runs x languages design), :mod:`~xstilts.analysis.paired`
+(the paired change model on distance to the source), :mod:`~xstilts.analysis.regression`
+(cluster-robust OLS, kept as a cross-check), :mod:`~xstilts.analysis.mixed` (MixedLM cross-check of
+the primary contrast) and :mod:`~xstilts.analysis.comparisons`; the verdicts in
+:mod:`~xstilts.analysis.verdicts`.
 
-Mitigation is signed so that a positive value always means "the condition loses less per unit of
-distance than no intermediate training": ``slope(condition) - slope(none)`` for metrics where
-higher is better, its negative where lower is better.
+Every slope and slope change is per 0.1 of distance. Mitigation is signed so that a positive value
+always means "the condition loses less per 0.1 of distance than no intermediate training":
+``slope(condition) - slope(none)`` for metrics where higher is better, its negative where lower is
+better; level changes (``better``) are signed the same way.
 """
 
 from __future__ import annotations
