@@ -117,3 +117,20 @@ def get_language(code: str) -> Language:
 def to_iso3(code: str) -> str:
     """The URIEL (lang2vec) code for a language code."""
     return get_language(code).iso3
+
+
+def canonical(code: str) -> str:
+    """One identity per language across tasks: the ISO 639-3 code lang2vec uses.
+
+    gettext tasks name languages by ISO 639-1 (``fi``, ``ja``, ``ar``), UDHR by ISO 639-3 (``fin``,
+    ``jpn``, ``ara``); both become the 639-3 code, so one language is one row in every count,
+    table and cross-task join. Macrolanguages follow lang2vec's ``LETTER_CODES``: ``ar -> ara``,
+    ``zh -> zho``, ``ms -> msa``, ``fa -> fas``, ``et -> est``, ``sw -> swa`` (the UDHR builder maps
+    the individual codes ``arb``, ``cmn``, ... of these XTREME languages to the same codes). Other
+    individual codes (e.g. a UDHR ``cmn_hant`` variant or ``quy``) stay as they are: URIEL holds
+    different data for them. A code no registry knows is kept unchanged rather than rejected.
+    """
+    try:
+        return get_language(code).iso3
+    except UnknownNameError:
+        return code

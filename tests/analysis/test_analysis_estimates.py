@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from xstilts.analysis import analyse_store
-from xstilts.analysis.analyze import verdict
 from xstilts.analysis.answer import compose_answer
 from xstilts.analysis.bootstrap import (
     bootstrap_slope_difference,
@@ -37,7 +36,9 @@ def results(store: Path):
     )
 
 
-def _slope(results, task: str, condition: str, kind: str = "syntactic", distance_to: str = "en") -> pd.Series:
+def _slope(
+    results, task: str, condition: str, kind: str = "syntactic", distance_to: str = "eng"
+) -> pd.Series:
     s = results.slopes
     row = s[
         (s.target_task == task)
@@ -47,6 +48,17 @@ def _slope(results, task: str, condition: str, kind: str = "syntactic", distance
     ]
     assert len(row) == 1
     return row.iloc[0]
+
+
+def _verdict(
+    results, task: str, condition: str, kind: str = "syntactic", estimand: str = "mitigation"
+) -> str:
+    c = results.contrasts
+    row = c[
+        (c.target_task == task) & (c.condition == condition) & (c.kind == kind) & (c.estimand == estimand)
+    ]
+    assert len(row) == 1
+    return str(row.iloc[0].verdict)
 
 
 def _mitigation(results, task: str, condition: str, kind: str = "syntactic") -> pd.Series:
@@ -60,27 +72,29 @@ def _mitigation(results, task: str, condition: str, kind: str = "syntactic") -> 
 def test_per_condition_slopes_recover_the_planted_ones(results, task: str) -> None:
     for condition, planted in synthetic.SLOPES.items():
         row = _slope(results, task, condition)
-        assert row.ci_low <= planted <= row.ci_high, (condition, row.slope, row.ci_low, row.ci_high)
-        assert row.boot_low <= planted <= row.boot_high
+        per_step = planted * 0.1  # slopes are reported per 0.1 of distance
+        assert row.ci_low <= per_step <= row.ci_high, (condition, row.slope, row.ci_low, row.ci_high)
+        assert row.ols_low <= per_step <= row.ols_high and row.interval == "runs+languages"
         assert row.n_languages == 24  # 25 non-English languages minus Yoruba (no syntactic distance)
-        assert row.n_obs == 48  # 2 seeds each: repeated measures, not extra languages
+        assert row.n_obs == 72  # 3 seeds each: repeated measures, not extra languages
         assert row.n_clusters == 24
 
 
 @pytest.mark.parametrize("task", ["xnli", "tatoeba"])
 def test_pooled_interaction_recovers_mitigation(results, task: str) -> None:
     flattening = _mitigation(results, task, "interA")
-    assert abs(flattening.mitigation - 10.0) < 2.0
-    assert flattening.ci_low > 0 and flattening.robust_ci_low > 0 and flattening.p_value < 0.05
-    assert flattening.verdict == "flatter"
-    # The pooled, fully interacted model reproduces the per-condition slopes.
+    assert abs(flattening.mitigation - 1.0) < 0.2  # +10 per unit = +1 per 0.1
+    assert flattening.ci_low > 0 and flattening.ols_p < 0.05 and flattening.p_value < 0.05
+    assert flattening.distant_delta > 0 and flattening.distant_low > 0  # the distant languages gained
+    assert _verdict(results, task, "interA") == "mitigates"
+    # With every language scored by every run, OLS on run means reproduces the per-row slopes.
     assert flattening.slope_condition == pytest.approx(_slope(results, task, "interA").slope, abs=1e-8)
     assert flattening.slope_none == pytest.approx(_slope(results, task, "none").slope, abs=1e-8)
 
     unchanged = _mitigation(results, task, "interB")
-    assert abs(unchanged.mitigation) < 2.0
+    assert abs(unchanged.mitigation) < 0.2
     assert unchanged.ci_low < 0 < unchanged.ci_high
-    assert unchanged.verdict == "no difference shown"
+    assert _verdict(results, task, "interB") == "equivalent"  # the CI lies inside +-1 per 0.1 (TOST)
 
 
 def test_dependent_variable_is_named_per_task(results) -> None:
@@ -93,19 +107,19 @@ def test_distance_to_a_non_english_source_is_analysed(results) -> None:
     s = results.slopes
     source_rows = s[s.distance_to.str.startswith("nearest source")]
     assert set(source_rows.condition) == {"interB"}  # interA's source is English: nothing new to fit
-    assert (source_rows.distance_to == "nearest source (de)").all()
-    german = results.rows[(results.rows.condition == "interB") & (results.rows.language == "de")]
+    assert (source_rows.distance_to == "nearest source (deu)").all()  # one ISO 639-3 identity
+    german = results.rows[(results.rows.condition == "interB") & (results.rows.language == "deu")]
     assert (german["dsrc_syntactic"] == 0.0).all()
     assert results.rows.loc[results.rows.condition == "none", "dsrc_syntactic"].isna().all()
 
 
 def test_missing_distance_excludes_and_lists_the_language(results) -> None:
     excluded = results.excluded
-    yoruba = excluded[(excluded.language == "yo") & (excluded.analysis == "syntactic distance to en")]
+    yoruba = excluded[(excluded.language == "yor") & (excluded.analysis == "syntactic distance to eng")]
     assert len(yoruba) == 1
     assert "no syntax features" in yoruba.iloc[0].reason  # the provider's own reason is kept
     assert _slope(results, "xnli", "none", kind="genetic").n_languages == 25  # still in the genetic fits
-    assert results.rows.loc[results.rows.language == "yo", "d_syntactic"].isna().all()  # never zero-filled
+    assert results.rows.loc[results.rows.language == "yor", "d_syntactic"].isna().all()  # never zero-filled
 
 
 def test_paired_comparisons_and_tables(results) -> None:
@@ -126,16 +140,36 @@ def test_paired_comparisons_and_tables(results) -> None:
     assert (xtreme["n_tasks"] == 2).all()
 
 
-def test_answer_reports_mitigation_and_no_difference(results) -> None:
+def test_answer_leads_with_the_primary_contrast_and_counts_add_up(results) -> None:
     answer = compose_answer(results)
-    paragraphs = {p.split(" ")[0]: p for p in answer.split("\n\n")}
-    xnli = paragraphs["xnli"]
-    assert "interA flattens the decline" in xnli
-    assert "for intermediate training on interB the data do not show a difference" in xnli
-    assert "24 languages" in xnli and "2 seeds" in xnli
-    assert "gap" in xnli and "costs" in xnli
-    assert "Conditions with at least one flatter estimate: interA." in answer
-    assert "interB flattens" not in answer
+    first, counts = answer.split("\n\n")[:2]
+    assert first.startswith("Primary contrast (not declared in the config")
+    assert "per 0.1 of distance (95% CI, runs+languages:" in first and "Verdict:" in first
+    n_contrasts = len(results.contrasts)
+    assert f"Verdicts of all {n_contrasts} contrasts" in counts
+    numbers = [int(part.split(" ")[0]) for clause in counts.split(": ")[2:] for part in clause.split(", ")
+               if part.split(" ")[0].isdigit()]  # fmt: skip
+    by_estimand = results.contrasts["estimand"].value_counts()
+    assert sum(numbers) == by_estimand.sum()  # every category is named, so the counts add up
+    xnli = next(p for p in answer.split("\n\n") if p.startswith("xnli"))
+    assert "interA (syntactic, mitigation) mitigates: +1" in xnli
+    assert "without intermediate training -2" in xnli  # -20 per unit = -2 per 0.1
+    table = results.contrasts.set_index(["target_task", "kind", "estimand", "condition"])
+    assert table.loc[("xnli", "syntactic", "mitigation", "interB"), "verdict"] == "equivalent"
+    assert "no effect" not in answer
+
+
+def test_a_declared_mitigation_primary_leads_and_the_mixed_model_agrees(store: Path) -> None:
+    primary = {"task": "xnli", "kind": "syntactic", "estimand": "mitigation", "condition": "interA"}
+    results = analyse_store(store, synthetic.EXPERIMENT, distance_provider=synthetic.fake_provider, n_boot=100,
+                            primary=primary)  # fmt: skip
+    check = results.cross_check
+    assert check is not None and check["ci_low"] <= 1.0 <= check["ci_high"]  # +10 per unit = +1 per 0.1
+    first = compose_answer(results).split("\n\n")[0]
+    assert first.startswith(
+        "Primary contrast (declared in report.primary): xnli, syntactic distance, mitigation"
+    )
+    assert "Verdict: mitigates." in first and "Cross-check, MixedLM" in first
 
 
 def test_answer_never_claims_a_difference_that_is_not_there(tmp_path: Path) -> None:
@@ -147,10 +181,9 @@ def test_answer_never_claims_a_difference_that_is_not_there(tmp_path: Path) -> N
     results = analyse_store(
         path, synthetic.EXPERIMENT, distance_provider=synthetic.fake_provider, n_boot=N_BOOT
     )
-    answer = compose_answer(results)
-    assert set(results.mitigation.verdict) <= {"no difference shown", "inconclusive"}
-    assert "flattens the decline" not in answer
-    assert "The data do not show that any intermediate-task condition flattens the slope." in answer
+    mitigation = results.contrasts[results.contrasts.estimand == "mitigation"]
+    assert set(mitigation.verdict) <= {"equivalent", "inconclusive"}
+    assert " mitigates: " not in compose_answer(results)
 
 
 def test_lower_is_better_metrics_keep_the_sign_of_mitigation(tmp_path: Path) -> None:
@@ -162,9 +195,9 @@ def test_lower_is_better_metrics_keep_the_sign_of_mitigation(tmp_path: Path) -> 
     )
     flattening = _mitigation(results, "xnli", "interA")
     assert _slope(results, "xnli", "none").slope > 0  # an error rate grows with distance
-    assert flattening.mitigation == pytest.approx(10.0, abs=2.0)
-    assert flattening.verdict == "flatter"
-    assert "flattens the decline" in compose_answer(results)
+    assert flattening.mitigation == pytest.approx(1.0, abs=0.2)
+    assert flattening.distant_delta > 0  # "better" is signed: fewer errors is a gain
+    assert _verdict(results, "xnli", "interA") == "mitigates"
 
 
 def test_family_clustering_runs_and_changes_the_unit(store: Path) -> None:
@@ -178,7 +211,7 @@ def test_family_clustering_runs_and_changes_the_unit(store: Path) -> None:
     )
     row = _slope(results, "xnli", "none")
     assert row.cluster == "family" and row.n_clusters == 6
-    assert np.isfinite([row.ci_low, row.ci_high, row.boot_low, row.boot_high]).all()
+    assert np.isfinite([row.ci_low, row.ci_high, row.ols_low, row.ols_high]).all()
     assert set(results.mitigation.cluster) == {"family"}
     assert set(results.family.family) == {"Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta"}
     assert "clustered by family" in compose_answer(results)
@@ -189,13 +222,14 @@ def test_gap_is_paired_by_seed_and_unpaired_rows_are_listed(store: Path) -> None
     selection = select_scores(scores, runs)
     frame = build_frame(selection, "en")
     rows = frame.rows.set_index(["condition", "target_task", "language", "seed"])
-    english = rows.loc[("none", "xnli", "en", 2), "score"]
-    assert rows.loc[("none", "xnli", "de", 2), "dependent"] == pytest.approx(
-        rows.loc[("none", "xnli", "de", 2), "score"] - english
+    english = rows.loc[("none", "xnli", "eng", 2), "score"]
+    assert rows.loc[("none", "xnli", "deu", 2), "dependent"] == pytest.approx(
+        rows.loc[("none", "xnli", "deu", 2), "score"] - english
     )
-    assert np.isnan(rows.loc[("none", "xnli", "en", 2), "dependent"])
+    assert np.isnan(rows.loc[("none", "xnli", "eng", 2), "dependent"])
     assert (
-        rows.loc[("none", "tatoeba", "de", 2), "dependent"] == rows.loc[("none", "tatoeba", "de", 2), "score"]
+        rows.loc[("none", "tatoeba", "deu", 2), "dependent"]
+        == rows.loc[("none", "tatoeba", "deu", 2), "score"]
     )
 
     s = selection.scores
@@ -282,30 +316,15 @@ def test_bootstrap_handles_unequal_seeds_and_degenerate_draws() -> None:
     assert all(np.isnan(percentile_interval(draws)))
 
 
-@pytest.mark.parametrize(
-    ("estimate", "low", "high", "p", "expected"),
-    [
-        (5.0, 2.0, 8.0, 0.001, "flatter"),
-        (-5.0, -8.0, -2.0, 0.001, "steeper"),
-        (1.0, -1.0, 3.0, 0.4, "no difference shown"),
-        (2.0, 0.1, 4.0, 0.2, "inconclusive"),
-        (2.0, -0.1, 4.0, 0.01, "inconclusive"),
-        (float("nan"), 0.0, 1.0, 0.5, "not estimable"),
-    ],
-)
-def test_verdict_needs_both_interval_and_test(estimate, low, high, p, expected) -> None:
-    assert verdict(estimate, low, high, p) == expected
-
-
 def test_a_language_unknown_to_the_provider_costs_only_that_language(store: Path) -> None:
     def strict(languages: list[str], reference: str) -> pd.DataFrame:
-        if "sw" in languages:
+        if "swa" in languages:
             raise UnknownNameError("URIEL language", "sw", ["swa"])
         return synthetic.fake_provider(languages, reference)
 
     results = analyse_store(store, synthetic.EXPERIMENT, distance_provider=strict, n_boot=20)
     swahili = results.excluded[
-        (results.excluded.language == "sw") & (results.excluded.analysis == "genetic distance to en")
+        (results.excluded.language == "swa") & (results.excluded.analysis == "genetic distance to eng")
     ]
     assert len(swahili) == 1 and "unknown URIEL language 'sw'" in swahili.iloc[0].reason
     assert _slope(results, "xnli", "none", kind="genetic").n_languages == 24
@@ -318,5 +337,5 @@ def test_without_a_baseline_the_answer_says_mitigation_cannot_be_estimated(tmp_p
     results = analyse_store(path, synthetic.EXPERIMENT, distance_provider=synthetic.fake_provider, n_boot=20)
     assert results.mitigation.empty and results.paired.empty
     answer = compose_answer(results)
-    assert answer.startswith("The data do not allow an answer")
+    assert answer.startswith("No primary contrast could be formed")
     assert "no run without intermediate training ('none') was scored" in answer.lower()

@@ -96,15 +96,16 @@ def test_intervals_and_slopes_are_labelled_with_kind_and_unit(summary: ReportSum
     markdown = summary.index_md.read_text(encoding="utf-8")
     slopes = markdown.split("## Slopes of the dependent variable")[1].split("## Mitigation")[0]
     header = next(line for line in slopes.splitlines() if line.startswith("| model"))
-    assert "| slope | unit | 95% CI, cluster-robust t |" in header and "| 95% CI, bootstrap |" in header
-    assert "ci_low" not in header and "boot_high" not in header
-    assert "| gap (accuracy) per 1.0 syntactic distance |" in slopes
+    assert "| slope | unit | 95% CI, kind in the interval column |" in header
+    assert "| 95% CI, cluster-robust t |" in header  # the OLS interval, beside the run-level one
+    assert "ci_low" not in header and "ols_high" not in header
+    assert "| gap (accuracy) per 0.1 syntactic distance |" in slopes
     mitigation = markdown.split("## Mitigation estimates")[1].split("## Paired")[0]
-    assert "| mitigation | unit | 95% CI, bootstrap |" in mitigation
-    assert "| gap (accuracy) per 1.0 syntactic distance |" in mitigation
+    assert "| mitigation | unit | 95% CI, kind in the interval column |" in mitigation
+    assert "| gap (accuracy) per 0.1 syntactic distance |" in mitigation
     paired = markdown.split("## Paired comparisons")[1].split("## Delta")[0]
     assert "| mean_delta | unit | 95% CI, t over languages |" in paired
-    assert {"ci_low", "ci_high", "boot_low"} <= set(
+    assert {"ci_low", "ci_high", "ols_low"} <= set(
         pd.read_csv(summary.tables["slopes"]).columns
     )  # CSV stays raw
 
@@ -127,7 +128,7 @@ def test_provenance_is_full_json_folded(summary: ReportSummary) -> None:
 
 def test_every_table_is_a_csv(summary: ReportSummary) -> None:
     expected = {"scores", "distances", "slopes", "mitigation", "paired", "delta_matrix", "xtreme_average", "excluded",
-                "skipped", "analysis_rows", "family_breakdown"}  # fmt: skip
+                "skipped", "analysis_rows", "family_breakdown", "contrasts", "source_effects", "in_language"}  # fmt: skip
     assert expected <= set(summary.tables)
     for name, path in summary.tables.items():
         assert path.parent == summary.index_md.parent and path.suffix == ".csv"
@@ -140,9 +141,9 @@ def test_every_table_is_a_csv(summary: ReportSummary) -> None:
 def test_excluded_languages_are_listed_in_the_report(summary: ReportSummary) -> None:
     markdown = summary.index_md.read_text(encoding="utf-8")
     excluded_section = markdown.split("## Excluded languages")[1].split("## Figures")[0]
-    assert "syntactic distance to en" in excluded_section
-    assert "yo" in excluded_section and "no syntax features" in excluded_section
-    assert "Left out of the distance heatmap (a distance is missing): yo." in excluded_section
+    assert "syntactic distance to eng" in excluded_section  # one ISO 639-3 identity per language
+    assert "yor" in excluded_section and "no syntax features" in excluded_section
+    assert "Left out of the distance heatmap (a distance is missing): yor." in excluded_section
 
 
 def test_rerun_replaces_stale_figures(summary: ReportSummary, store: Path) -> None:
@@ -196,7 +197,8 @@ def test_cli_with_store_experiment_and_out(store: Path, tmp_path: Path, fake_dis
     assert result.exit_code == 0, result.output
     assert (out / "index.html").is_file() and (out / "index.md").is_file()
     assert f"Report: {out / 'index.html'}" in result.output  # soft-wrapped: the path stays whole
-    assert "flattens the decline" in " ".join(result.output.split())  # the answer paragraph is printed
+    printed = " ".join(result.output.split())
+    assert "Primary contrast" in printed and "mitigates: +1" in printed  # the answer paragraphs are printed
 
 
 def test_cli_from_experiment_config(store: Path, tmp_path: Path, fake_distances: None) -> None:
@@ -209,12 +211,19 @@ def test_cli_from_experiment_config(store: Path, tmp_path: Path, fake_distances:
     config_file = tmp_path / "exp.yaml"
     config_file.write_text(
         f"name: {synthetic.EXPERIMENT}\noutput_dir: {out}\nmodels: [m]\nseeds: [1]\n"
-        "conditions: {none: []}\ntargets: {xnli: {}}\nreport: {n_boot: 60, cluster: family}\n"
+        "conditions: {none: []}\ntargets: {xnli: {}}\nreport: {n_boot: 60, cluster: family, sesoi: 0.5,\n"
+        "  primary: {task: xnli, kind: syntactic, estimand: mitigation, condition: interA}}\n"
     )
     result = CliRunner().invoke(app, ["report", str(config_file)])
     assert result.exit_code == 0, result.output
-    assert (out / "report" / "index.html").is_file()
-    assert "clustered by family" in (out / "report" / "index.md").read_text()
+    markdown = (out / "report" / "index.md").read_text()
+    assert "clustered by family" in markdown
+    answer = markdown.split("## Answer", 1)[1].lstrip()
+    assert answer.startswith("Primary contrast (declared in report.primary): xnli, syntactic distance, mitigation: "
+                             "interA. Estimate +1")  # fmt: skip
+    assert "Verdict: mitigates." in answer.split("\n\n")[0] and "±0.5 per 0.1" in answer
+    contrasts = pd.read_csv(out / "report" / "contrasts.csv")
+    assert contrasts.iloc[0].role == "primary" and (contrasts.role == "primary").sum() == 1
 
 
 def test_cli_errors_are_one_line(store: Path, tmp_path: Path) -> None:

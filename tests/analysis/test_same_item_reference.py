@@ -25,6 +25,7 @@ def test_gap_prefers_the_same_item_reference():
     ])  # fmt: skip
     frame = build_frame(select_scores(scores, pd.DataFrame()), reference="en")
     rows = frame.rows.set_index("language")
-    assert rows.loc["de", "dependent"] == -10.0 and rows.loc["de", "reference_kind"] == "same items"
-    assert rows.loc["fr", "dependent"] == -15.0 and rows.loc["fr", "reference_kind"] == "all items"
-    assert pd.isna(rows.loc["en", "dependent"])
+    assert rows.loc["deu", "dependent"] == -10.0 and rows.loc["deu", "reference_kind"] == "same items"
+    assert rows.loc["fra", "dependent"] == -15.0 and rows.loc["fra", "reference_kind"] == "all items"
+    assert pd.isna(rows.loc["eng", "dependent"])
+    assert rows.loc["deu", "language_code"] == "de"  # the task's own code is kept

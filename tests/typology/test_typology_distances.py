@@ -32,6 +32,7 @@ def test_eng_jpn_reproduces_lang2vec_cosine_values() -> None:
         "inventory": 0.346,
         "geographic": 0.144,
         "genetic": 1.0,
+        "genetic-cosine": 1.0,
     }
     values = distance("eng", "jpn")
     assert set(values) == set(DISTANCE_KINDS)
@@ -61,7 +62,7 @@ def test_matrices_are_symmetric_zero_diagonal_and_in_unit_interval(matrices: dic
 def test_only_basque_genetic_is_missing_in_the_panel(matrices: dict[str, pd.DataFrame]) -> None:
     for kind, matrix in matrices.items():
         nan_rows = {label for label in PANEL if matrix.loc[label].drop(label).isna().any()}
-        assert nan_rows == ({"eu"} | set(PANEL) if kind == "genetic" else set()), kind
+        assert nan_rows == ({"eu"} | set(PANEL) if kind.startswith("genetic") else set()), kind
     assert list(matrices["genetic"].attrs["missing"]) == ["eu"]
 
 
@@ -72,16 +73,31 @@ def test_distances_order_as_linguistics_expects() -> None:
     assert distance("spa", "por")["featural"] < distance("spa", "kor")["featural"]
 
 
+def test_tree_genetic_distance_orders_known_pairs_and_ignores_branch_depth() -> None:
+    d = {
+        pair: distance(*pair)["genetic"]
+        for pair in [("spa", "por"), ("spa", "ita"), ("spa", "deu"), ("spa", "fin")]
+    }
+    assert d[("spa", "por")] < d[("spa", "ita")] < d[("spa", "deu")] < d[("spa", "fin")] == 1.0
+    # eng shares only Indo-European with both spa and bul: one distance, whatever the branch depths.
+    assert distance("eng", "spa")["genetic"] == distance("eng", "bul")["genetic"] == 0.5
+    assert (
+        distance("eng", "spa")["genetic-cosine"] > distance("eng", "bul")["genetic-cosine"]
+    )  # the cosine's quirk
+    assert distance("eng", "deu")["genetic"] < distance("eng", "spa")["genetic"]
+
+
 def test_basque_genetic_distance_is_nan_with_a_reason() -> None:
     assert math.isnan(distance("eu", "en")["genetic"])
     table = distance_table(["eu", "de"], reference="en")
     assert math.isnan(table.loc["eu", "genetic"])
     assert not math.isnan(table.loc["de", "genetic"])
-    (reason,) = table.attrs["missing"]["eu"]
-    assert reason.startswith("genetic: ") and "eus" in reason and "no family" in reason
+    reasons = table.attrs["missing"]["eu"]
+    assert [r.split(":")[0] for r in reasons] == ["genetic", "genetic-cosine"]  # the tree and the cosine
+    assert all("eus" in r and "no family" in r for r in reasons)
     assert "de" not in table.attrs["missing"]
     # The other five kinds for Basque are real numbers.
-    assert table.loc["eu"].drop("genetic").notna().all()
+    assert table.loc["eu"].drop(["genetic", "genetic-cosine"]).notna().all()
 
 
 def test_missing_reference_marks_every_row() -> None:

@@ -1,13 +1,16 @@
 """The plain-language answer, written from the estimates and nothing else.
 
+Order (what a reader takes in at a glance): the primary contrast with its CI and verdict; the
+verdict counts (they add up to the number of contrasts); then one short paragraph per task.
+
 Rules the text follows, so that it never says more than the numbers do:
 
-- a slope or a difference is described as real only under the same rule as
-  :func:`~xstilts.analysis.analyze.verdict` (bootstrap CI excludes zero AND clustered p < 0.05);
-  otherwise the text says the data do not show it, or that the evidence is inconclusive;
-- every estimate comes with its 95% CI, and every paragraph says how many languages and seeds it
-  rests on and that no correction for multiple comparisons was made;
-- slopes are restated per 0.1 of distance (URIEL distances lie in [0, 1]), in the metric's units.
+- verdicts are those of :mod:`.verdicts` (primary at alpha, secondaries corrected, "equivalent"
+  only by TOST against the smallest effect of interest, "no effect" never);
+- every slope is per 0.1 of distance, with its 95% CI and the interval's kind named the same way
+  as in the tables ("95% CI, runs+languages" or "95% CI, languages only");
+- with fewer than 3 runs per condition the text says run-level uncertainty cannot be estimated;
+- associations are "associated with", never "caused by".
 """
 
 from __future__ import annotations
@@ -15,182 +18,168 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xstilts.analysis.analyze import AnalysisResults, verdict
+from xstilts.analysis.analyze import AnalysisResults
 from xstilts.analysis.frame import BASELINE
+from xstilts.analysis.inference import MIN_RUNS
+from xstilts.analysis.paired import STEP
+from xstilts.analysis.verdicts import SLOPE_VERDICTS, SOURCE_VERDICTS
 
-STEP = 0.1  # distance step the text speaks about
-
-
-def _number(value: float) -> str:
-    return f"{value:.2f}" if abs(value) < 100 else f"{value:.1f}"
-
-
-def _p(value: float) -> str:
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
-
-
-def _unit(rows: pd.DataFrame, metric: str) -> str:
-    """'points' for percent-scale metrics (0-100, as XTREME reports them), else the metric's name."""
-    return f"{metric} points" if float(np.nanmax(np.abs(rows["score"]))) > 1.5 else f"units of {metric}"
+MEANINGS = {
+    "source-distance": "the change from intermediate training per 0.1 of distance to the source, holding "
+    "distance to {ref} fixed (negative: languages closer to the source gain more)",
+    "mitigation": "the change of the slope of the {dep} on distance to {ref} per 0.1 (positive: flatter than "
+    "no intermediate training)",
+}
 
 
-def _seeds_phrase(rows: pd.DataFrame) -> str:
-    counts = rows.groupby(["condition", "language"])["seed"].nunique()
-    low, high = int(counts.min()), int(counts.max())
-    return f"{low} seed{'s' if low != 1 else ''}" if low == high else f"{low}-{high} seeds"
+def number(value: float) -> str:
+    """Two decimals, or '–' for a missing value (the same spelling as the tables)."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    return f"{value:+.2f}"
 
 
-def _baseline_sentence(row: pd.Series, reference: str, unit: str, sign: float) -> str:
-    per_step = row["slope"] * STEP
-    low, high = sorted((row["boot_low"] * STEP, row["boot_high"] * STEP))
-    interval = f"slope per {STEP} {per_step:+.2f}, 95% bootstrap CI {_number(low)} to {_number(high)}, {_p(row['p_value'])}"
+def interval_text(low: float, high: float, kind: str) -> str:
+    """``95% CI, runs+languages: -1.20 to +0.40``: the one spelling used in text and tables."""
     if not (np.isfinite(low) and np.isfinite(high)):
-        return (
-            f"without intermediate training, the slope ({per_step:+.2f} per {STEP}, {_p(row['p_value'])}) has no "
-            f"bootstrap interval: the distance barely varies inside the resampled clusters (e.g. every language "
-            f"outside {reference}'s family is equally far genetically), so no conclusion is drawn"
-        )
-    if verdict(per_step, low, high, row["p_value"]) in {"flatter", "steeper"}:
-        loss = -sign * per_step
-        direction = "costs" if loss > 0 else "adds"
-        return (
-            f"without intermediate training, each {STEP} of distance from {reference} {direction} "
-            f"{_number(abs(per_step))} {unit} ({interval})"
-        )
-    return f"without intermediate training, the data do not show a change with this distance ({interval})"
+        return f"95% CI, {kind}: not estimable"
+    return f"95% CI, {kind}: {number(low)} to {number(high)}"
 
 
-def _mitigation_sentence(row: pd.Series, unit: str) -> str:
-    per_step = row["mitigation"] * STEP
-    low, high = row["ci_low"] * STEP, row["ci_high"] * STEP
-    interval = f"95% bootstrap CI {_number(low)} to {_number(high)}; pooled-interaction {_p(row['p_value'])}"
-    name = f"intermediate training on {row['condition']}"
-    if row["verdict"] == "flatter":
-        return (
-            f"{name} flattens the decline: it loses {_number(per_step)} {unit} less per {STEP} of distance "
-            f"({interval}; the CI excludes zero)"
+def _p(value: float, adjusted: bool = False) -> str:
+    if not np.isfinite(value):
+        return "p –"
+    name = "adjusted p" if adjusted else "p"
+    return f"{name} < 0.001" if value < 0.001 else f"{name} = {value:.3f}"
+
+
+def primary_paragraph(results: AnalysisResults) -> str:
+    """The primary estimate, its CI, the interval's kind, its verdict and what it means."""
+    answer, contrasts, ref = results.settings, results.contrasts, results.frame.reference
+    if not answer.primary:
+        return "No primary contrast could be formed: no condition could be compared with no intermediate training."
+    p = answer.primary
+    declared = (
+        "declared in report.primary"
+        if answer.primary_declared
+        else (
+            "not declared in the config (report.primary), so the report's default; declare one before looking"
         )
-    if row["verdict"] == "steeper":
-        return (
-            f"{name} makes the decline steeper: it loses {_number(-per_step)} {unit} more per {STEP} of "
-            f"distance ({interval}; the CI excludes zero)"
-        )
-    if row["verdict"] == "inconclusive":
-        return (
-            f"for {name} the evidence is inconclusive (mitigation {per_step:+.2f} per {STEP}, {interval}: the "
-            f"bootstrap CI and the clustered test disagree)"
-        )
-    if row["verdict"] == "not estimable":
-        return (
-            f"for {name} the change of slope could not be estimated (mitigation {per_step:+.2f} per {STEP}, "
-            f"{_p(row['p_value'])}, but too many bootstrap resamples had no spread in distance for an interval)"
-        )
-    return (
-        f"for {name} the data do not show a difference in slope (mitigation {per_step:+.2f} per {STEP}, "
-        f"{interval}; the CI includes zero)"
     )
-
-
-def _dependent_phrase(dependent: str, metric: str, reference: str, same_items: bool = False) -> str:
-    if dependent == "gap":
-        on = " on the same items" if same_items else ""
-        return f"dependent variable: gap = {metric}(language) - {metric}({reference}{on})"
-    return f"dependent variable: the {metric} score itself (no {reference} evaluation to subtract)"
-
-
-def _other_slopes(results: AnalysisResults, model: str, task: str, kind: str) -> str:
-    """The slopes that do exist (e.g. when the baseline was not run), so the paragraph still informs."""
-    s = results.slopes
-    rows = s[(s["model"] == model) & (s["target_task"] == task) & (s["kind"] == kind)]
-    rows = rows[rows["distance_to"] == results.frame.reference]
+    what = f"{p['task']}, {p['kind']} distance, {p['estimand']}" + (
+        f": {p['condition']}" if p.get("condition") else ""
+    )
+    rows = contrasts[contrasts["role"] == "primary"] if not contrasts.empty else contrasts
     if rows.empty:
-        return ""
-    described = [
-        f"{row.condition}: {row.slope * STEP:+.2f} per {STEP} (95% bootstrap CI {_number(row.boot_low * STEP)} to "
-        f"{_number(row.boot_high * STEP)}, {row.n_languages} languages)"
-        for row in rows.itertuples(index=False)
-    ]
-    return "; slopes with intermediate training: " + ", ".join(described)
-
-
-def task_paragraph(results: AnalysisResults, model: str, task: str, kinds: list[str]) -> str:
-    """One paragraph: the baseline slope and every condition's mitigation, per main distance kind."""
-    reference = results.frame.reference
-    rows = results.rows[(results.rows["model"] == model) & (results.rows["target_task"] == task)]
-    metric = str(rows["metric"].iloc[0])
-    sign = 1.0 if bool(rows["higher_is_better"].iloc[0]) else -1.0
-    unit = _unit(rows, metric)
-    slopes = results.slopes[
-        (results.slopes["model"] == model) & (results.slopes["target_task"] == task)
-        & (results.slopes["distance_to"] == reference) & (results.slopes["condition"] == BASELINE)
-    ]  # fmt: skip
-    mitigation = results.mitigation[
-        (results.mitigation["model"] == model) & (results.mitigation["target_task"] == task)
-    ]
-    task_rows = results.frame.rows[results.frame.rows["target_task"] == task]
-    same_items = "reference_kind" in task_rows and bool((task_rows["reference_kind"] == "same items").any())
-    dependent = _dependent_phrase(results.frame.dependent_by_task[task], metric, reference, same_items)
-    header = f"{task} (model {model}; {dependent}; {_seeds_phrase(rows)} per language)."
-    sentences = []
-    for kind in kinds:
-        baseline = slopes[slopes["kind"] == kind]
-        if baseline.empty:
-            sentences.append(
-                f"{kind.capitalize()} distance: no slope could be estimated without intermediate training"
-                + _other_slopes(results, model, task, kind)
-                + "."
-            )
-            continue
-        row = baseline.iloc[0]
-        parts = [_baseline_sentence(row, reference, unit, sign)]
-        parts += [_mitigation_sentence(m, unit) for _, m in mitigation[mitigation["kind"] == kind].iterrows()]
-        sentences.append(
-            f"{kind.capitalize()} distance ({int(row['n_languages'])} languages): " + "; ".join(parts) + "."
-        )
-    if BASELINE not in set(rows["condition"]):
-        sentences.append(f"No run without intermediate training ('{BASELINE}') was scored, so no mitigation "
-                         "can be estimated.")  # fmt: skip
-    return " ".join([header, *sentences])
-
-
-def overall_sentence(results: AnalysisResults, kinds: list[str]) -> str:
-    """The lead: how many mitigation estimates on the main kinds are flatter, steeper or neither."""
-    main = results.mitigation[results.mitigation["kind"].isin(kinds)]
-    if main.empty:
-        return (
-            "The data do not allow an answer: no condition could be compared with no intermediate training "
-            "on the main distance kinds."
-        )
-    counts = main["verdict"].value_counts()
-    flatter = sorted(main.loc[main["verdict"] == "flatter", "condition"].unique())
-    steeper = sorted(main.loc[main["verdict"] == "steeper", "condition"].unique())
+        return f"Primary contrast ({declared}): {what}. It could not be estimated from these data (see Skipped estimates)."
+    row = rows.iloc[0]
+    dependent = results.frame.dependent_by_task.get(str(row.target_task), "score")
+    meaning = MEANINGS[row.estimand].format(ref=ref, dep=dependent)
     text = (
-        f"Of {len(main)} comparisons of a condition's slope with that of no intermediate training "
-        f"({main['target_task'].nunique()} task(s) x {', '.join(kinds)} distance), {counts.get('flatter', 0)} "
-        f"show a flatter decline, {counts.get('steeper', 0)} a steeper one, {counts.get('inconclusive', 0)} are "
-        f"inconclusive and {counts.get('no difference shown', 0)} show no difference (a difference counts only "
-        "when its bootstrap 95% CI excludes zero and the clustered p < 0.05; no correction for multiple "
-        "comparisons)."
+        f"Primary contrast ({declared}): {what}. Estimate {number(row.estimate)} per {STEP} of distance "
+        f"({interval_text(row.ci_low, row.ci_high, row.interval)}; {_p(row.p_value)}; {int(row.n_languages)} "
+        f"languages, at least {int(row.n_runs)} runs per condition): {meaning}. Verdict: {row.verdict}."
     )
-    if flatter:
-        text += f" Conditions with at least one flatter estimate: {', '.join(flatter)}."
-    if steeper:
-        text += f" Conditions with at least one steeper estimate: {', '.join(steeper)}."
-    if not flatter:
-        text += " The data do not show that any intermediate-task condition flattens the slope."
+    check = results.cross_check
+    if check is not None:
+        text += (f" Cross-check, MixedLM with crossed language and run effects: {number(check['estimate'])} per {STEP} "
+                 f"(95% Wald CI {number(check['ci_low'])} to {number(check['ci_high'])}"
+                 f"{'' if check['converged'] else '; the fit did not converge'}).")  # fmt: skip
+    if row.verdict == "not estimable" and int(row.n_runs) < MIN_RUNS:
+        text += (f" Run-level uncertainty cannot be estimated with {int(row.n_runs)} run(s) per condition (at least "
+                 f"{MIN_RUNS} are needed): the interval covers the sampling of languages only, so no verdict is "
+                 "claimed.")  # fmt: skip
+    elif row.verdict == "inconclusive":
+        text += (f" The data neither show a difference nor exclude one larger than the smallest effect of interest "
+                 f"(±{answer.sesoi:g} per {STEP}); this is not evidence of no effect.")  # fmt: skip
     return text
 
 
+def counts_paragraph(results: AnalysisResults) -> str:
+    """How many contrasts got each verdict, every category named, so the counts add up."""
+    contrasts = results.contrasts
+    if contrasts.empty:
+        return "No contrast could be estimated."
+    parts = []
+    for estimand, vocabulary, label in (("mitigation", SLOPE_VERDICTS, "slope changes vs none"),
+                                        ("source-distance", SOURCE_VERDICTS, "source-distance coefficients")):  # fmt: skip
+        rows = contrasts[contrasts["estimand"] == estimand]
+        if rows.empty:
+            continue
+        counts = rows["verdict"].value_counts()
+        listed = ", ".join(f"{int(counts.get(v, 0))} {v}" for v in vocabulary)
+        parts.append(f"{len(rows)} {label}: {listed}")
+    correction = {"holm": "Holm", "bh": "Benjamini-Hochberg"}[results.settings.correction]
+    few = contrasts[(contrasts["verdict"] == "not estimable") & (contrasts["n_runs"] < MIN_RUNS)]
+    why = (f" {len(few)} are not estimable because a condition has fewer than {MIN_RUNS} runs: run-level uncertainty "
+           "cannot be estimated, so they claim nothing." if len(few) else "")  # fmt: skip
+    return (
+        f"Verdicts of all {len(contrasts)} contrasts on the main distance kinds (the primary one included; "
+        f"secondaries {correction}-corrected): " + "; ".join(parts) + '. "Equivalent" needs a TOST against '
+        f'±{results.settings.sesoi:g} per {STEP} of distance; "mitigates" needs a flatter slope and a distant '
+        "tercile that did not lose (its level change >= 0 within its CI)." + why
+    )
+
+
+def _baseline_clause(results: AnalysisResults, model: str, task: str, kind: str) -> str:
+    s = results.slopes
+    row = s[(s["model"] == model) & (s["target_task"] == task) & (s["kind"] == kind)
+            & (s["distance_to"] == results.frame.reference) & (s["condition"] == BASELINE)]  # fmt: skip
+    if row.empty:
+        return f"{kind}: no baseline slope"
+    r = row.iloc[0]
+    return f"{kind}: without intermediate training {number(r.slope)} per {STEP} ({interval_text(r.ci_low, r.ci_high, r.interval)})"
+
+
+def task_paragraph(results: AnalysisResults, model: str, task: str, kinds: list[str]) -> str:
+    """Short prose: the baseline slopes, the range of level changes, the verdict counts (details: the table)."""
+    c = results.contrasts
+    rows = c[(c["model"] == model) & (c["target_task"] == task)] if not c.empty else c
+    dependent = results.frame.dependent_by_task[task]
+    header = f"{task} (model {model}; {dependent} on the {results.settings.dependent} scale)"
+    clauses = [_baseline_clause(results, model, task, kind) for kind in kinds]
+    p = results.paired[(results.paired["model"] == model) & (results.paired["target_task"] == task)]
+    if not p.empty:
+        clauses.append(f"mean change of the score vs {BASELINE}: {number(p['mean_delta'].min())} to "
+                       f"{number(p['mean_delta'].max())} across conditions")  # fmt: skip
+    if not rows.empty:
+        counts = rows["verdict"].value_counts()
+        clauses.append("verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
+        found = rows[~rows["verdict"].isin(["not estimable", "inconclusive", "equivalent"])]
+        clauses += [f"{r.condition} ({r.kind}, {r.estimand}) {r.verdict}: {number(r.estimate)} per {STEP}"
+                    for r in found.itertuples(index=False)]  # fmt: skip
+    if BASELINE not in set(results.rows.loc[results.rows["target_task"] == task, "condition"]):
+        clauses.append(
+            f"no run without intermediate training ('{BASELINE}') was scored, so no change can be estimated"
+        )
+    return f"{header}: " + "; ".join(clauses) + "."
+
+
+def method_paragraph(results: AnalysisResults) -> str:
+    runs = results.rows.groupby("condition")["seed"].nunique()
+    return (
+        f"Runs per condition: {int(runs.min())}-{int(runs.max())}. Intervals are t intervals whose variance adds "
+        f"the spread over runs (every language of a run together) to a {results.n_boot}-replicate bootstrap of "
+        f"clusters (clustered by {results.cluster}); 'languages only' marks intervals without run-level uncertainty (fewer than "
+        f"{MIN_RUNS} runs). Distances and covariates are properties of the languages, not assigned: a change that "
+        "varies with them is associated with them, not caused by them."
+    )
+
+
 def compose_answer(results: AnalysisResults) -> str:
-    """The headline: the overall count, then one paragraph per (model, task)."""
+    """The headline: the primary contrast, the verdict counts, one short paragraph per task."""
     kinds = results.distances.main_kinds()
-    paragraphs = [overall_sentence(results, kinds)]
+    paragraphs = [primary_paragraph(results), counts_paragraph(results)]
     for (model, task), _ in results.rows.groupby(["model", "target_task"], sort=True):
         paragraphs.append(task_paragraph(results, str(model), str(task), kinds))
-    units = sorted(set(results.cluster_by_task.values())) or [results.cluster]
-    plural = {"language": "languages", "family": "language families"}
-    paragraphs.append(
-        f"Standard errors are clustered by {results.cluster}; bootstrap intervals resample "
-        f"{' or '.join(plural.get(u, u) for u in units)} (and seeds within languages) {results.n_boot} times."
-    )
+    paragraphs.append(method_paragraph(results))
     return "\n\n".join(paragraphs)
+
+
+def verdict_table(results: AnalysisResults) -> pd.DataFrame:
+    """Task x distance x condition with the verdict and the numbers behind it (primary first)."""
+    columns = ["role", "target_task", "kind", "estimand", "condition", "estimate", "ci_low", "ci_high", "interval",
+               "p_adjusted", "level_change", "distant_delta", "verdict"]  # fmt: skip
+    if results.contrasts.empty:
+        return pd.DataFrame(columns=columns)
+    return results.contrasts[columns]

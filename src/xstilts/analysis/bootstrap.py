@@ -1,4 +1,9 @@
-"""Cluster bootstrap of regression slopes, vectorised with numpy.
+"""Cluster bootstrap of regression slopes with a seed draw per language, vectorised with numpy.
+
+Not what the report's intervals use any more: seeds are crossed with languages (one trained run
+is evaluated in every language), and drawing them per language averages a run's shared tilt
+away, so these intervals under-cover (tests/analysis/test_run_inference.py measures it). The
+report uses :mod:`.inference`; this module stays as the documented per-language scheme.
 
 Why a two-stage bootstrap: the languages (or language families) are the sampled units the question
 is about, and seeds are repeated measures within a language. Each replicate draws clusters with

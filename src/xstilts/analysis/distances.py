@@ -19,7 +19,7 @@ import pandas as pd
 
 from xstilts.errors import MissingResourceError, XstiltsError
 
-KINDS = ("syntactic", "phonological", "inventory", "genetic", "geographic", "featural")
+KINDS = ("syntactic", "phonological", "inventory", "genetic", "geographic", "featural", "genetic-cosine")
 MAIN_KINDS = ("syntactic", "genetic")
 
 DistanceProvider = Callable[[list[str], str], pd.DataFrame]
@@ -182,7 +182,8 @@ def _missing_reasons(missing: object) -> dict[tuple[str, str | None], str]:
 
 
 def attach_distances(rows: pd.DataFrame, distances: DistanceSet) -> pd.DataFrame:
-    """Add ``d_<kind>`` (to the reference) and ``dsrc_<kind>`` (nearest intermediate source) columns.
+    """Add ``d_<kind>`` (to the reference), ``dsrc_<kind>`` (nearest intermediate source) and
+    ``dsrcmean_<kind>`` (mean over the sources: the multi-source sensitivity) columns.
 
     The source distance of a multi-source condition is the minimum over its sources, and NaN when
     any source lacks the distance (a minimum over the sources that happen to have data would be
@@ -191,14 +192,18 @@ def attach_distances(rows: pd.DataFrame, distances: DistanceSet) -> pd.DataFrame
     rows = rows.copy()
     for kind in distances.kinds:
         rows[f"d_{kind}"] = rows["language"].map(distances.to_reference[kind])
+        pairs = list(zip(rows["language"], rows["sources"], strict=True))
         rows[f"dsrc_{kind}"] = [
-            _nearest_source(language, sources, kind, distances)
-            for language, sources in zip(rows["language"], rows["sources"], strict=True)
+            _source_distance(language, sources, kind, distances, min) for language, sources in pairs
+        ]
+        rows[f"dsrcmean_{kind}"] = [
+            _source_distance(language, sources, kind, distances, np.mean) for language, sources in pairs
         ]
     return rows
 
 
-def _nearest_source(language: str, sources: str, kind: str, distances: DistanceSet) -> float:
+def _source_distance(language: str, sources: str, kind: str, distances: DistanceSet, combine=min) -> float:
+    """Distance to a condition's sources, combined (minimum: nearest source; mean: sensitivity)."""
     codes = [code.strip() for code in sources.split(",") if code.strip()]
     if not codes:
         return float("nan")
@@ -206,7 +211,7 @@ def _nearest_source(language: str, sources: str, kind: str, distances: DistanceS
     for code in codes:
         table = distances.to_reference if code == distances.reference else distances.to_source[code]
         values.append(float(table.at[language, kind]))
-    return float("nan") if any(np.isnan(values)) else min(values)
+    return float("nan") if any(np.isnan(values)) else float(combine(values))
 
 
 def pairwise(provider: DistanceProvider, languages: list[str], kind: str) -> pd.DataFrame:

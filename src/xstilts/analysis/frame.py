@@ -155,12 +155,38 @@ def _drop_duplicates(chosen: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     return deduplicated
 
 
+def canonical_codes(rows: pd.DataFrame, notes: list[str] | None = None) -> pd.DataFrame:
+    """``language`` as one ISO 639-3 identity (:func:`xstilts.languages.canonical`), the task's own
+    code kept in ``language_code``; ``sources`` mapped the same way.
+
+    Two codes of one language in the same cell (``fi`` and ``fin`` for one task, condition and
+    seed) are one measurement too many: the newest row counts, and a note says so.
+    """
+    from xstilts.languages import canonical
+
+    rows = rows.copy()
+    rows["language_code"] = rows["language"].astype(str)
+    rows["language"] = rows["language_code"].map(canonical)
+    rows["sources"] = [",".join(canonical(c.strip()) for c in str(s).split(",") if c.strip())
+                       for s in rows["sources"].fillna("")]  # fmt: skip
+    if "created_at" in rows.columns:
+        rows = rows.sort_values("created_at")
+    deduplicated = rows.drop_duplicates(subset=KEY, keep="last")
+    if notes is not None and len(deduplicated) < len(rows):
+        notes.append(f"{len(rows) - len(deduplicated)} score rows named a language already scored under another "
+                     "code (ISO 639-1 and 639-3); the newest row counts")  # fmt: skip
+    return deduplicated
+
+
 def build_frame(selection: ScoreSelection, reference: str = "en") -> AnalysisFrame:
     """Attach the dependent variable (gap or score) to every selected score row."""
-    scores = selection.scores
-    rows = scores[[*KEY, "sources", "intermediate", "metric", "higher_is_better", "value"]].rename(
-        columns={"value": "score"}
-    )
+    from xstilts.languages import canonical
+
+    reference = canonical(reference)
+    scores = canonical_codes(selection.scores, selection.notes)
+    rows = scores[
+        [*KEY, "language_code", "sources", "intermediate", "metric", "higher_is_better", "value"]
+    ].rename(columns={"value": "score"})
     rows["seed"] = rows["seed"].astype(int)
     rows["sources"] = rows["sources"].fillna("").astype(str)
     rows["higher_is_better"] = rows["higher_is_better"].astype(bool)
@@ -185,12 +211,17 @@ def build_frame(selection: ScoreSelection, reference: str = "en") -> AnalysisFra
 
 def _same_item_references(selection: ScoreSelection, task: str, reference: str) -> pd.DataFrame:
     """Per (model, condition, seed, language): the reference language's score on the same items."""
+    from xstilts.languages import canonical
+
     if selection.same_items.empty or task not in selection.metric_by_task:
         return pd.DataFrame(columns=[*KEY, "paired_reference"])
-    name = f"{selection.metric_by_task[task]}@{reference}-same-items"
-    rows = selection.same_items[
-        (selection.same_items["target_task"] == task) & (selection.same_items["metric"] == name)
-    ]
+    prefix = f"{selection.metric_by_task[task]}@"
+    same = canonical_codes(selection.same_items)
+    metric = same["metric"]
+    named = metric.str.startswith(prefix) & metric.str.endswith("-same-items")
+    # The evaluation names the reference as the task writes it (accuracy@en-same-items).
+    spelled = metric.str.removeprefix(prefix).str.removesuffix("-same-items").map(canonical)
+    rows = same[(same["target_task"] == task) & named & (spelled == reference)]
     rows = rows.sort_values("created_at").drop_duplicates(subset=KEY, keep="last")
     out = rows[[*KEY, "value"]].rename(columns={"value": "paired_reference"})
     out["seed"] = out["seed"].astype(int)

@@ -15,7 +15,14 @@ import pandas as pd
 
 from xstilts.errors import DataFormatError, MissingResourceError, XstiltsError
 
-META_COLUMNS = ["language", "name", "family", "latitude", "longitude"]
+META_COLUMNS = [
+    "language",
+    "name",
+    "family",
+    "latitude",
+    "longitude",
+    "script",
+]  # script: ISO 15924, optional
 
 
 def read_language_meta(path: str | Path) -> pd.DataFrame:
@@ -47,7 +54,9 @@ def normalise_meta(table: pd.DataFrame | None, *, source: str | Path = "language
         if column not in table.columns:
             table[column] = np.nan
     table = table[META_COLUMNS]
-    table["language"] = table["language"].astype(str).str.strip()
+    from xstilts.languages import canonical
+
+    table["language"] = table["language"].astype(str).str.strip().map(canonical)  # the analysis' identity
     for column in ("latitude", "longitude"):
         numbers = pd.to_numeric(table[column], errors="coerce")
         bad = numbers.isna() & table[column].notna()
@@ -99,16 +108,17 @@ def uriel_meta(languages: list[str]) -> pd.DataFrame | None:
 
 
 def language_info(languages: list[str], meta: pd.DataFrame) -> pd.DataFrame:
-    """Name, family and coordinates per language: metadata first, the registry as a fallback."""
+    """Name, family, coordinates and script per language: metadata first, the registry as a fallback."""
     from xstilts.languages import get_language
 
     rows = []
     for code in languages:
-        name, family = code, ""
+        name, family, script = code, "", ""
         try:
             registered = get_language(code)
             name = registered.name
             family = "" if registered.family == "unknown" else registered.family
+            script = "" if registered.script == "Zyyy" else registered.script  # Zyyy: not registered
         except XstiltsError:
             pass
         latitude = longitude = np.nan
@@ -116,9 +126,10 @@ def language_info(languages: list[str], meta: pd.DataFrame) -> pd.DataFrame:
             record = meta.loc[code]
             name = _text(record["name"]) or name
             family = _text(record["family"]) or family
+            script = _text(record["script"]) or script
             latitude, longitude = float(record["latitude"]), float(record["longitude"])
         rows.append({"language": code, "name": name, "family": family, "latitude": latitude,
-                     "longitude": longitude})  # fmt: skip
+                     "longitude": longitude, "script": script})  # fmt: skip
     return pd.DataFrame(rows, columns=META_COLUMNS).set_index("language", drop=False)
 
 

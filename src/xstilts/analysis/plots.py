@@ -81,8 +81,8 @@ def dependent_label(dependent: str, metric: str, reference: str) -> str:
 
 
 def slope_unit(dependent: str, metric: str, kind: str) -> str:
-    """What a slope's number means: the change of the dependent variable per unit of distance."""
-    return f"{dependent} ({metric}) per 1.0 {kind} distance"
+    """What a slope's number means: the change of the dependent variable per 0.1 of distance."""
+    return f"{dependent} ({metric}) per 0.1 {kind} distance"
 
 
 def _condition_means(rows: pd.DataFrame, model: str, task: str, kind: str) -> pd.DataFrame:
@@ -104,11 +104,14 @@ def scatter_with_fits(
     kind: str,
     reference: str,
     path: Path,
+    legend: dict[str, str] | None = None,
 ) -> Path:
     """One panel per condition: language means vs distance, its OLS line and 95% band.
 
     Panels share both axes; the no-intermediate fit is repeated as a dashed grey line in every
     other panel, so a change of slope reads as the angle between two lines, not as colours mixing.
+    ``legend`` (condition -> text) titles each panel with the report's own slope and interval, so
+    the figure says what the tables say (per 0.1 of distance, interval kind named).
     """
     means = _condition_means(rows, model, task, kind)
     conditions = condition_order(list(means["condition"].unique())) or [BASELINE]
@@ -129,7 +132,11 @@ def scatter_with_fits(
             mean, low, high = fit.band(grid)
             axes.plot(grid, mean, color=colors[condition], linewidth=1.8)
             axes.fill_between(grid, low, high, color=colors[condition], alpha=0.2, linewidth=0)
-            title = f"{condition}: slope {fit.slope:+.3g} [{fit.ci_low:+.3g}, {fit.ci_high:+.3g}]"
+            title = (legend or {}).get(
+                condition,
+                f"{condition}: OLS slope per 0.1 {fit.slope * 0.1:+.2f} [{fit.ci_low * 0.1:+.2f}, "
+                f"{fit.ci_high * 0.1:+.2f}]",
+            )
         if baseline is not None and condition != BASELINE and len(grid):
             axes.plot(grid, baseline.band(grid)[0], color="grey", linewidth=1.0, linestyle="--")
         axes.axhline(0.0, color="grey", linewidth=0.6, linestyle=":")
@@ -141,8 +148,8 @@ def scatter_with_fits(
     figure.supxlabel(f"{kind} distance to {reference}", fontsize=9)
     figure.supylabel(dependent_label(dependent, metric, reference), fontsize=9)
     figure.suptitle(
-        f"{task} ({model}): slope = {slope_unit(dependent, metric, kind)}, [{ROBUST_CI}]; "
-        "band = 95% CI of the fit; dashed = none",
+        f"{task} ({model}): {dependent} vs {kind} distance; panel titles = slope per 0.1 of distance "
+        "with its 95% CI; band = 95% CI of the fit; dashed = none",
         fontsize=9,
     )
     return save(figure, path)
@@ -234,7 +241,7 @@ def language_bars(scores: pd.DataFrame, order: list[str], model: str, task: str,
 def mitigation_forest(
     mitigation: pd.DataFrame, model: str, path: Path, kinds: list[str] | None = None
 ) -> Path:
-    """Each condition's mitigation estimate with its bootstrap 95% CI, per task and distance kind.
+    """Each condition's mitigation estimate (per 0.1 of distance) with its 95% CI, per task and kind.
 
     ``kinds`` keeps only those distance kinds (the headline's); every kind stays in the table.
     """
@@ -252,7 +259,8 @@ def mitigation_forest(
     axes.set_yticks(np.arange(len(labels)), labels, fontsize=8)
     axes.invert_yaxis()
     axes.tick_params(axis="x", labelsize=8)
-    axes.set_xlabel("mitigation = slope(condition) − slope(none), signed so positive = flatter decline;\n"
-                    "in the task's metric per 1.0 distance of the named kind", fontsize=8)  # fmt: skip
-    axes.set_title(f"{model}: mitigation estimates (dot) with bootstrap 95% CI (bar)", fontsize=9)
+    axes.set_xlabel("mitigation = reduction of the loss per 0.1 of distance (positive = flatter than none)",
+                    fontsize=8)  # fmt: skip
+    interval = ", ".join(sorted(set(data["interval"]))) if "interval" in data else "bootstrap"
+    axes.set_title(f"{model}: mitigation estimates (dot), 95% CI ({interval}) (bar)", fontsize=9)
     return save(figure, path)

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from xstilts.analysis import document, heatmaps, plots, sections, worldmap
-from xstilts.analysis.analyze import AnalysisResults, analyze
+from xstilts.analysis.analyze import AnalysisResults, AnswerSettings, analyze
 from xstilts.analysis.answer import compose_answer
 from xstilts.analysis.distances import DistanceProvider, default_provider, fetch_distances, pairwise
 from xstilts.analysis.document import Block, Code, Heading, Image, Paragraph, Table, format_cell
@@ -31,11 +31,13 @@ from xstilts.errors import ConfigError
 
 PAIRWISE_HEATMAP_MAX = 60  # above this many languages the heatmap shows distance profiles instead
 CLUSTER_UNITS = ("language", "family")
-BOOTSTRAP_CI = "95% CI, bootstrap"
 # Per table (by its CSV): which (prefix_low, prefix_high) column pairs are which kind of interval.
+RUN_LEVEL_CI = "95% CI, kind in the interval column"
 INTERVALS = {
-    "slopes.csv": {"ci": plots.ROBUST_CI, "boot": BOOTSTRAP_CI},
-    "mitigation.csv": {"ci": BOOTSTRAP_CI, "robust_ci": plots.ROBUST_CI},
+    "slopes.csv": {"ci": RUN_LEVEL_CI, "ols": plots.ROBUST_CI},
+    "mitigation.csv": {"ci": RUN_LEVEL_CI},
+    "contrasts.csv": {"ci": RUN_LEVEL_CI},
+    "source_effects.csv": {"ci": RUN_LEVEL_CI},
     "paired.csv": {"ci": "95% CI, t over languages"},
 }
 
@@ -65,6 +67,13 @@ def analyse_store(
     cluster: str | dict[str, str] = "language",
     split: str = "test",
     job_ids: list[str] | None = None,
+    dependent: str = "raw",
+    chance: dict[str, float] | None = None,
+    primary: dict | None = None,
+    sesoi: float = 1.0,
+    correction: str = "holm",
+    covariates: tuple[str, ...] | list[str] = (),
+    fertility: str | Path | None = None,
 ) -> AnalysisResults:
     """Every estimate of the report, without writing anything (for notebooks and tests).
 
@@ -75,6 +84,7 @@ def analyse_store(
     for unit in units:
         if unit not in CLUSTER_UNITS:
             raise ConfigError(f"unknown cluster unit {unit!r}", fix=f"use one of: {', '.join(CLUSTER_UNITS)}")
+    _check_study_design(dependent, correction, sesoi)
     if n_boot < 1:
         raise ConfigError(f"n_boot must be at least 1, got {n_boot}", fix="use e.g. 1000")
     provider = distance_provider or default_provider
@@ -86,7 +96,33 @@ def analyse_store(
     if language_meta is None and distance_provider is None:
         language_meta = uriel_meta(languages)  # same source as the distances
     info = language_info(languages, normalise_meta(language_meta))
-    return analyze(frame, distances, info, cluster=cluster, n_boot=n_boot, seed=seed)
+    from xstilts.analysis import covariates as covariate_module
+
+    answer = AnswerSettings(
+        dependent, dict(chance or {}), primary, bool(primary), sesoi, correction, covariate_module.check(covariates),
+        covariate_module.read_fertility(fertility) if fertility is not None else None,
+    )  # fmt: skip
+    if "fertility" in answer.covariates and answer.fertility is None:
+        raise ConfigError(
+            "the fertility covariate needs its table", fix="set report.fertility_file (xstilts fertility)"
+        )
+    return analyze(frame, distances, info, cluster=cluster, n_boot=n_boot, seed=seed, answer=answer)
+
+
+def _check_study_design(dependent: str, correction: str, sesoi: float) -> None:
+    from xstilts.analysis.outcome import DEPENDENTS
+    from xstilts.analysis.verdicts import CORRECTIONS
+
+    if dependent not in DEPENDENTS:
+        raise ConfigError(
+            f"unknown dependent scale {dependent!r}", fix=f"use one of: {', '.join(DEPENDENTS)}"
+        )
+    if correction not in CORRECTIONS:
+        raise ConfigError(f"unknown correction {correction!r}", fix=f"use one of: {', '.join(CORRECTIONS)}")
+    if not sesoi > 0:
+        raise ConfigError(
+            f"the smallest effect of interest must be positive, got {sesoi}", fix="e.g. sesoi: 1.0"
+        )
 
 
 def build_report(
@@ -101,9 +137,9 @@ def build_report(
     """Analyse ``experiment`` in the store and write the report into ``out_dir``.
 
     ``options`` are :func:`analyse_store`'s (reference, language_meta, metric, n_boot, seed,
-    cluster, split, job_ids): the report shows exactly what the notebook API computes.
-    ``notices`` come first in the document (e.g. "12 of 46 jobs done; estimates are partial",
-    the config hash).
+    cluster, split, job_ids, dependent, chance, primary, sesoi, correction, covariates,
+    fertility): the report shows exactly what the notebook API computes. ``notices`` come first
+    in the document (e.g. "12 of 46 jobs done; estimates are partial", the config hash).
     """
     provider = distance_provider or default_provider
     results = analyse_store(store_path, experiment, distance_provider=distance_provider, **options)
@@ -120,7 +156,7 @@ def build_report(
     blocks = [
         *(document.Paragraph(text) for text in notices or []),
         _at_a_glance(results, experiment),
-        *[_unfolded(block) for block in sections.answer_section(answer)],
+        *[_unfolded(block) for block in sections.answer_section(answer, results)],
         *_figure_blocks("Headline figures", headline),
         *sections.setup_section(results, experiment, str(store_path)),
         *sections.evidence_sections(results, tables),
@@ -142,6 +178,9 @@ def _tables(results: AnalysisResults, languages: list[str]) -> dict[str, pd.Data
         "distances": distances_table(results.distances, languages, results.info),
         "slopes": results.slopes,
         "mitigation": results.mitigation,
+        "contrasts": results.contrasts,
+        "source_effects": results.source_effects,
+        "in_language": results.in_language,
         "paired": results.paired,
         "delta_matrix": results.deltas,
         "xtreme_average": results.xtreme,
@@ -151,6 +190,8 @@ def _tables(results: AnalysisResults, languages: list[str]) -> dict[str, pd.Data
     }
     if not results.family.empty:
         tables["family_breakdown"] = results.family
+    if not results.associations.empty:
+        tables["covariate_associations"] = results.associations
     return tables
 
 
@@ -193,8 +234,9 @@ def _draw_figures(
         name = plots.slug("mitigation", str(model))
         kinds = results.distances.main_kinds()
         add(name, plots.mitigation_forest(results.mitigation, str(model), figure_dir / f"{name}.png", kinds),
-            f"Mitigation estimates on {', '.join(kinds)} distance (slope difference vs none, per 1.0 distance) "
-            "with bootstrap 95% CIs; positive = flatter decline than none. Every kind: mitigation.csv.", True)  # fmt: skip
+            f"Mitigation estimates on {', '.join(kinds)} distance (slope difference vs none, per 0.1 of distance) "
+            "with 95% CIs (kind in the title); positive = flatter decline than none. Every kind: mitigation.csv.",
+            True)  # fmt: skip
     for (model, task), _ in results.rows.groupby(["model", "target_task"], sort=True):
         _task_figures(results, scores, str(model), str(task), languages, figure_dir, add)
     for model in sorted(results.deltas["model"].unique()):
@@ -221,10 +263,11 @@ def _task_figures(results: AnalysisResults, scores: pd.DataFrame, model: str, ta
     for index, kind in enumerate(kinds):
         name = plots.slug("scatter", model, task, kind)
         path = plots.scatter_with_fits(results.rows, results.fits, model, task, kind, reference,
-                                       figure_dir / f"{name}.png")  # fmt: skip
+                                       figure_dir / f"{name}.png", slope_legend(results, model, task, kind))  # fmt: skip
         add(name, path, f"{task}: {dependent} vs {kind} distance to {reference}, one panel per condition: "
-                        "language means over seeds, OLS fit and its 95% CI band (cluster-robust); dashed = "
-                        "no intermediate training.", index == 0)  # fmt: skip
+                        "language means over seeds, OLS fit and its 95% band; panel titles: slope per 0.1 of "
+                        "distance with the report's 95% CI and its kind; dashed = no intermediate training.",
+            index == 0)  # fmt: skip
     name = plots.slug("bars", model, task)
     add(name, plots.language_bars(scores, order, model, task, figure_dir / f"{name}.png"),
         f"{task}: score per language and condition (languages ordered by {kinds[0] if kinds else 'code'} "
@@ -338,6 +381,17 @@ def _provenance_section(results: AnalysisResults, out_dir: Path) -> list[Block]:
         ),
         Code(text, summary="Full provenance (JSON)"),
     ]
+
+
+def slope_legend(results: AnalysisResults, model: str, task: str, kind: str) -> dict[str, str]:
+    """Condition -> "name: slope per 0.1 +x.xx (95% CI, kind: a to b)", exactly as the tables say."""
+    from xstilts.analysis.answer import interval_text, number
+
+    s = results.slopes
+    rows = s[(s["model"] == model) & (s["target_task"] == task) & (s["kind"] == kind)
+             & (s["distance_to"] == results.frame.reference)]  # fmt: skip
+    return {str(r.condition): f"{r.condition}: {number(r.slope)} per 0.1 ({interval_text(r.ci_low, r.ci_high, r.interval)})"
+            for r in rows.itertuples(index=False)}  # fmt: skip
 
 
 def _distance_heatmap(results: AnalysisResults, provider: DistanceProvider, languages: list[str],

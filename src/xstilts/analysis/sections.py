@@ -13,10 +13,14 @@ from collections import defaultdict
 import pandas as pd
 
 from xstilts.analysis.analyze import AnalysisResults
+from xstilts.analysis.answer import verdict_table
 from xstilts.analysis.document import Block, Bullets, Code, Heading, Image, Paragraph, Table
 from xstilts.analysis.frame import BASELINE
+from xstilts.analysis.paired import STEP
 from xstilts.analysis.regression import POOLED_FORMULA, SLOPE_FORMULA
 from xstilts.analysis.tables import condition_order, delta_matrix_wide, per_language_wide
+
+DELTA_FORMULA = "delta ~ 1 + d(L, en) + d(L, src)"
 
 
 def _join(values: list[str] | set[str], limit: int = 60) -> str:
@@ -79,8 +83,14 @@ def setup_section(results: AnalysisResults, experiment: str, store: str) -> list
         f"{results.frame.reference}",
         f"seeds: {', '.join(map(str, seeds))}",
         f"distance measure: {results.distances.measure}; kinds: {', '.join(results.distances.kinds)}",
-        f"inference: OLS with standard errors clustered by {results.cluster}; bootstrap B = {results.n_boot} "
-        f"(seed {results.seed})",
+        f"inference: run-level t intervals (runs + {results.cluster} clusters, bootstrap B = {results.n_boot}, "
+        f"seed {results.seed}); OLS clustered by {results.cluster} as a cross-check",
+        f"dependent scale: {results.settings.dependent}"
+        + (
+            f" (chance: {', '.join(f'{t} {v:g}' for t, v in sorted(results.settings.chance.items()))})"
+            if results.settings.dependent != "raw"
+            else ""
+        ),
     ]
     blocks: list[Block] = [Heading("Setup"), Bullets(items), Heading("Conditions", 3), Bullets(condition_items),
                            Heading("Tasks", 3), Bullets(tasks)]  # fmt: skip
@@ -90,8 +100,59 @@ def setup_section(results: AnalysisResults, experiment: str, store: str) -> list
     return blocks
 
 
-def answer_section(answer: str) -> list[Block]:
-    return [Heading("Answer"), *[Paragraph(p) for p in answer.split("\n\n")]]
+def answer_section(answer: str, results: AnalysisResults | None = None) -> list[Block]:
+    """The primary estimate, the verdict counts, the verdict table, then the short prose."""
+    paragraphs = answer.split("\n\n")
+    blocks: list[Block] = [Heading("Answer"), *[Paragraph(p) for p in paragraphs[:2]]]
+    if results is not None and not results.contrasts.empty:
+        blocks.append(Table(_rounded(verdict_table(results)), "contrasts.csv",
+                            f"Verdict table: task x distance x condition, primary first; estimates per {STEP} of "
+                            "distance with 95% CIs (kind named in 'interval'); secondaries judged on "
+                            f"{CORRECTION_NAMES[results.settings.correction]}-adjusted p; numbers as in the text."))  # fmt: skip
+    blocks += [Paragraph(p) for p in paragraphs[2:]]
+    return blocks
+
+
+CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """Two decimals, as the answer's text writes them (the CSV keeps full precision)."""
+    numbers = ["estimate", "ci_low", "ci_high", "level_change", "distant_delta"]
+    return table.assign(**{c: table[c].astype(float).round(2) for c in numbers if c in table})
+
+
+def source_sections(results: AnalysisResults) -> list[Block]:
+    """The paired change model's estimates and the in-language effects."""
+    ref = results.frame.reference
+    main = results.distances.main_kinds()
+    effects = results.source_effects
+    return [
+        Heading("Distance to the intermediate source (paired change model)"),
+        Paragraph(f"Per language, delta = score(condition) - score({BASELINE}) on the same items (signed so that "
+                  f"positive = better, on the {results.settings.dependent} scale); per condition with a non-{ref} "
+                  f"source: {DELTA_FORMULA}, pooled over those conditions with one intercept each. estimate = the "
+                  f"coefficient on d(L, src) per {STEP} of distance (negative: closer to the source gains more); "
+                  f"d_en_estimate = the coefficient on d(L, {ref}). A condition's own source languages are left "
+                  "out and shown below; 'mean' rows use the mean instead of the nearest source distance "
+                  "(sensitivity). corr_en_src: how collinear the two distances are."),
+        Table(effects[effects["kind"].isin(main)], "source_effects.csv", "Main distance kinds (all in the CSV)."),
+        Heading("In-language effect (the source language itself)", 3),
+        Table(results.in_language, "in_language.csv"),
+        *_association_blocks(results),
+    ]  # fmt: skip
+
+
+def _association_blocks(results: AnalysisResults) -> list[Block]:
+    if results.associations.empty:
+        return []
+    return [
+        Heading("Covariates of the paired change model", 3),
+        Paragraph("Coefficients of the optional covariates (shared_script: 1 = written in a source's script; "
+                  "fertility: pieces per word), with d(L, en) and d(L, src) in the model. The change is associated "
+                  "with a covariate, not caused by it: neither was assigned."),
+        Table(results.associations, "covariate_associations.csv"),
+    ]  # fmt: skip
 
 
 def evidence_sections(results: AnalysisResults, tables: dict[str, pd.DataFrame]) -> list[Block]:
@@ -107,17 +168,21 @@ def evidence_sections(results: AnalysisResults, tables: dict[str, pd.DataFrame])
                   "intermediate source language that is not the reference; a dash is a missing distance."),
         Table(tables["distances"].round(4), "distances.csv"),
         Heading("Slopes of the dependent variable on distance"),
-        Paragraph(f"Per condition: {SLOPE_FORMULA}, one row per (language, seed). ci = cluster-robust 95% CI "
-                  f"(t with G-1 df), boot = bootstrap 95% CI. distance_to '{ref}' is the transfer source of the "
-                  "target task; 'nearest source' is the intermediate source language(s) of the condition."),
+        Paragraph(f"Per condition: {SLOPE_FORMULA} on the language means over runs; slope per {STEP} of distance "
+                  "with its 95% CI (interval: 'runs+languages' or 'languages only'); ols_* = the cluster-robust "
+                  f"OLS cross-check per {STEP}. distance_to '{ref}' is the transfer source of the target task; "
+                  "'nearest source' is the intermediate source language(s) of the condition (left out of it)."),
         Table(slopes[slopes["kind"].isin(results.distances.main_kinds())], "slopes.csv",
               "Main distance kinds (all kinds in slopes.csv)."),
         Heading("Mitigation estimates"),
-        Paragraph(f"From the pooled model {POOLED_FORMULA}: mitigation = interaction coefficient, signed so that "
-                  "a positive value means the condition loses less per unit of distance than no intermediate "
-                  "training. ci = bootstrap 95% CI (languages and seeds resampled, paired across conditions); "
-                  "p and robust_ci from the cluster-robust pooled model; verdict needs both."),
+        Paragraph(f"mitigation = slope(condition) - slope({BASELINE}) per {STEP} of distance, signed so that a "
+                  "positive value means the condition loses less per 0.1 of distance than no intermediate "
+                  "training; 95% CI over runs and languages (interval). Beside it the level changes: "
+                  "level_change over all languages, near_delta / distant_delta in the nearest / most distant "
+                  f"third (condition - {BASELINE}, positive = better). ols_p = the pooled {POOLED_FORMULA} "
+                  "interaction's cluster-robust p (cross-check)."),
         Table(tables["mitigation"], "mitigation.csv"),
+        *source_sections(results),
         Heading("Paired comparisons with no intermediate training"),
         Paragraph("Per language: mean over seeds of condition minus none; across languages: mean, t 95% CI, "
                   "t-test and Wilcoxon signed-rank p. n_better/n_worse count languages by the metric's direction."),
@@ -197,7 +262,11 @@ def methods_section(results: AnalysisResults) -> list[Block]:
             f"pooled per task, distance kind:      {POOLED_FORMULA}",
             "mitigation(X) = sign * coef[distance:C(condition)[T.X]],  sign = +1 if higher is better else -1",
             f"standard errors: cluster-robust by {results.cluster}, t with (clusters - 1) df",
-            f"bootstrap: B = {results.n_boot}, resample {results.cluster}s, then seeds within each language",
+            f"paired change model: {DELTA_FORMULA} (per source condition; pooled with condition intercepts)",
+            f"intervals: t, variance = runs part (per-run refits) + languages part (B = {results.n_boot} "
+            f"{results.cluster}-cluster resamples) - their shared language x run part; Satterthwaite df",
+            f"dependent scale: {results.settings.dependent}; correction: {results.settings.correction}; "
+            f"smallest effect of interest: ±{results.settings.sesoi:g} per {STEP} (TOST)",
             f"baseline condition: {BASELINE!r}",
         ])),
     ]  # fmt: skip

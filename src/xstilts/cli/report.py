@@ -65,7 +65,7 @@ def write_report_for(config: Any, console: Console):
         return build_report(
             config.store_path, config.name, config.report_dir, reference=settings.reference_language,
             language_meta=config.language_meta(), n_boot=settings.n_boot, cluster=settings.cluster,
-            job_ids=job_ids, notices=notices,
+            job_ids=job_ids, notices=notices, **settings.study_design(),
         )  # fmt: skip
 
 
@@ -96,8 +96,51 @@ def _mixed_configs(store_path: Path, experiment: str) -> list[str]:
     ]
 
 
+def measure_fertility(config: Any, out: Path | None = None) -> Path:
+    """Pieces per word of every (model, target task, scored language) on the evaluation's own text."""
+    from xstilts.evaluation.fertility import fertility_rows, write_table
+    from xstilts.evaluation.zero_shot import EVAL_SEED
+    from xstilts.models.loading import load_tokenizer
+    from xstilts.pipeline.store import ResultsStore
+    from xstilts.tasks.registry import get_task
+
+    if not Path(config.store_path).is_file():
+        raise ConfigError(
+            "no results store yet", file=config.store_path, fix=f"run `xstilts run` for {config.name} first"
+        )
+    scores = ResultsStore(config.store_path).scores_frame(config.name)
+    config.import_task_modules()
+    rows = []
+    for model in config.models:
+        tokenizer = load_tokenizer(model)
+        for task, target in config.targets.items():
+            languages = sorted(scores.loc[scores["target_task"] == task, "language"].unique())
+            spec = get_task(task)
+            rows += fertility_rows(model, tokenizer.tokenize, spec, spec.data_root(config.data_dir), languages,
+                                   target.max_examples_per_language, EVAL_SEED)  # fmt: skip
+    return write_table(rows, out or Path(config.resolved_output_dir) / "fertility.csv")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the top-level ``report`` command."""
+    """Add the top-level ``report`` and ``fertility`` commands."""
+
+    @app.command("fertility")
+    def fertility(
+        experiment_file: Path = typer.Argument(..., help="Experiment YAML (its models, targets and store)."),
+        out: Path | None = typer.Option(
+            None, "--out", help="CSV to write (default: OUTPUT_DIR/fertility.csv)."
+        ),
+    ) -> None:
+        """Measure tokenizer fertility (pieces per word) per task and language, for report.covariates.
+
+        Examples:
+
+          xstilts fertility examples/demo.yaml
+
+        then set report.covariates: [fertility] and report.fertility_file: runs/demo/fertility.csv.
+        """
+        path = measure_fertility(_load_experiment(experiment_file), out)
+        Console().print(f"Fertility table: {path}", highlight=False, soft_wrap=True)
 
     @app.command("report")
     def report(
@@ -154,6 +197,7 @@ def register(app: typer.Typer) -> None:
             summary = build_report(
                 store_path, name, out_dir, reference=reference, language_meta=meta, metric=metric,
                 n_boot=n_boot, seed=seed, cluster=cluster, split=split, job_ids=job_ids, notices=notices,
+                **(defaults.study_design() if defaults else {}),
             )  # fmt: skip
         console.print(f"[bold]Report:[/] {summary.index_html}", highlight=False, soft_wrap=True)
         console.print(f"Markdown: {summary.index_md}", highlight=False, soft_wrap=True)

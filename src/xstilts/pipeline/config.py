@@ -131,12 +131,46 @@ class RuntimeConfig(Strict):
     gradient_checkpointing: bool = False  # trade compute for memory (long QA windows, large models)
 
 
+class PrimaryContrast(Strict):
+    """The one contrast the study is about, declared before looking (reported first, uncorrected)."""
+
+    task: str
+    kind: Literal[
+        "syntactic", "phonological", "inventory", "genetic", "geographic", "featural", "genetic-cosine"
+    ] = "syntactic"
+    estimand: Literal["source-distance", "mitigation"] = "source-distance"
+    condition: str | None = None  # mitigation: the condition; source-distance: default = pooled model
+
+    @model_validator(mode="after")
+    def _condition_for_mitigation(self) -> PrimaryContrast:
+        if self.estimand == "mitigation" and not self.condition:
+            raise ValueError("a mitigation primary contrast names its condition")
+        return self
+
+
 class ReportConfig(Strict):
     reference_language: str = "en"
+    primary: PrimaryContrast | None = None
+    # Smallest effect of interest for equivalence (TOST), per 0.1 of distance in the dependent's units.
+    sesoi: float = Field(1.0, gt=0)
+    dependent: Literal["raw", "normalised", "logit"] = "raw"  # README: why raw is the default
+    chance: dict[str, float] = Field(default_factory=dict)  # task -> chance score (normalised/logit)
+    correction: Literal["holm", "bh"] = "holm"  # for every secondary contrast
+    covariates: list[Literal["script", "fertility"]] = Field(
+        default_factory=list
+    )  # of the paired change model
+    fertility_file: Path | None = None  # written by `xstilts fertility` (pieces per word per task, language)
     n_boot: int = Field(1000, ge=50)
     # Cluster unit for standard errors and bootstrap: one for all tasks, or per task with a
     # "default" key, e.g. {default: language, udhr-retrieval: family}.
     cluster: Literal["language", "family"] | dict[str, Literal["language", "family"]] = "language"
+
+    def study_design(self) -> dict[str, Any]:
+        """The analysis options of this section (``build_report`` keyword arguments)."""
+        primary = self.primary.model_dump() if self.primary else None
+        return {"dependent": self.dependent, "chance": dict(self.chance), "primary": primary,
+                "sesoi": self.sesoi, "correction": self.correction, "covariates": list(self.covariates),
+                "fertility": self.fertility_file}  # fmt: skip
 
 
 class MLflowConfig(Strict):

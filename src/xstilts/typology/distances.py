@@ -11,7 +11,8 @@ computed over the dimensions both languages have a value for:
 syntactic       ``syntax_knn`` (103 WALS/SSWL/Ethnologue syntax features, kNN-imputed)
 phonological    ``phonology_knn`` (28 WALS/Ethnologue phonology features, kNN-imputed)
 inventory       ``inventory_knn`` (158 PHOIBLE inventory features, kNN-imputed)
-genetic         ``fam`` (3,718 Glottolog family/subfamily memberships)
+genetic         ``fam`` as a tree: ``1 / (1 + shared clades)`` (:func:`shared_clade_distance_matrix`)
+genetic-cosine  ``fam`` (3,718 Glottolog family/subfamily memberships), cosine: the v1 "genetic"
 geographic      ``geo`` (angular distance to 299 fixed points on the globe, divided by 180 degrees)
 featural        the three typological sets concatenated (289 features): URIEL+'s "featural"
 ==============  ==================================================================================
@@ -53,10 +54,11 @@ DISTANCE_KINDS: tuple[str, ...] = (
     "genetic",
     "geographic",
     "featural",
+    "genetic-cosine",
 )
 
 # Bump the version suffix whenever a definition changes: the disk cache is keyed by it.
-MEASURE: str = "uriel-lang2vec-cosine-knn-v1"
+MEASURE: str = "uriel-lang2vec-cosine-knn-v2-clade-genetic"
 
 KIND_FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "syntactic": ("syntax_knn",),
@@ -65,7 +67,9 @@ KIND_FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "genetic": ("fam",),
     "geographic": ("geo",),
     "featural": ("syntax_knn", "phonology_knn", "inventory_knn"),
+    "genetic-cosine": ("fam",),
 }
+TREE_KINDS = frozenset({"genetic"})  # computed by :func:`shared_clade_distance_matrix`, not cosine
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,27 @@ def cosine_distance_matrix(vectors: np.ndarray) -> np.ndarray:
     return distances
 
 
+def shared_clade_distance_matrix(memberships: np.ndarray) -> np.ndarray:
+    """Tree distance ``1 / (1 + s)``, s = number of Glottolog clades two languages share.
+
+    A ``fam`` row marks every clade on a language's path from its family root, so the clades two
+    languages share are exactly the path from the root down to their deepest common ancestor, and
+    s is that ancestor's depth. The distance depends only on how deep the common ancestor lies,
+    not on how finely either branch is subdivided below it: eng-spa and eng-bul (sharing only
+    Indo-European) are both 0.5, where the cosine (and Dice) order them by branch depth. Different
+    families share nothing: 1.0 (Glottolog relates no families). NaN where a row has no known
+    clade (isolates); 0 on the diagonal.
+    """
+    known = np.nan_to_num(memberships, nan=0.0)
+    shared = known @ known.T
+    distances = 1.0 / (1.0 + shared)
+    empty = ~(known > 0).any(axis=1)
+    distances[empty, :] = np.nan
+    distances[:, empty] = np.nan
+    np.fill_diagonal(distances, 0.0)
+    return distances
+
+
 def _compute_bundle(codes: tuple[str, ...]) -> DistanceBundle:
     """Load each needed feature set once (for all languages) and compute all six matrices."""
     code_list = list(codes)
@@ -127,7 +152,9 @@ def _compute_bundle(codes: tuple[str, ...]) -> DistanceBundle:
     for kind in DISTANCE_KINDS:
         parts = [feature_set(name) for name in KIND_FEATURE_SETS[kind]]
         vectors = np.hstack([part.vectors(code_list) for part in parts])
-        matrix = cosine_distance_matrix(vectors)
+        matrix = (
+            shared_clade_distance_matrix(vectors) if kind in TREE_KINDS else cosine_distance_matrix(vectors)
+        )
         for i, code in enumerate(code_list):
             reasons = [r for r in (part.missing_reason(code) for part in parts) if r]
             if reasons:
