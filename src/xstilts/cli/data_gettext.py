@@ -113,6 +113,11 @@ def _print_problems(manifest: dict[str, Any]) -> None:
     if drops:
         shown = ", ".join(f"{reason} {count}" for reason, count in drops.items())
         console.print(f"English messages dropped: {shown}", highlight=False)
+    for task, shared in manifest.get("shared_items", {}).items():
+        console.print(
+            f"{task}: the same {shared['items']} messages in each of {len(shared['languages'])} languages",
+            highlight=False,
+        )
     for task, languages in manifest["left_out"].items():
         if languages:
             shown = "; ".join(f"{lang}: {why}" for lang, why in sorted(languages.items()))

@@ -6,7 +6,9 @@
 - ``msgretrieval`` (target): find a message's translation among the language's 1000 test pairs,
   English -> language and back (Tatoeba-style aligned retrieval).
 - ``msgkind`` (intermediate): the kind of a message (error, question, usage, label, info) by the
-  documented rules of :mod:`xstilts.data.gettext.kinds`, with training data in every language.
+  documented rules of :mod:`xstilts.data.gettext.kinds`, validated against a hand-labelled
+  sample; parallel sources (:data:`~xstilts.data.gettext.datasets.SOURCE_LANGUAGES`): every
+  source's files hold the same messages with the same labels.
 
 ``languages`` is the pinned candidate list (XTREME languages plus uk and pl that have gettext
 locales); which of them a machine actually has comes from the files on disk
@@ -22,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from xstilts.data.gettext.datasets import SOURCE_LANGUAGES
 from xstilts.data.gettext.domains import CLASSES
 from xstilts.data.gettext.kinds import KINDS
 from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
@@ -78,8 +81,8 @@ MSGKIND = register(
         task_type=TaskType.CLASSIFICATION,
         roles=(Role.INTERMEDIATE,),
         description="Kind of a gettext message (error/question/usage/label/info), rule-labelled, any language.",
-        languages=_ALL,
-        train_languages=_ALL,
+        languages=SOURCE_LANGUAGES,
+        train_languages=SOURCE_LANGUAGES,
         labels=KINDS,
         metrics=("accuracy",),
         reader="xstilts.tasks.definitions.gettext:read_msgkind",
