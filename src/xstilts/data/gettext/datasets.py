@@ -216,7 +216,11 @@ def _kind_acceptable(dev_ids: set[str]) -> Acceptance:
 
 def msgkind_files(pool: dict[str, list[Message]], languages: list[str]) -> tuple[dict[str, Rows], dict, dict]:
     """Parallel msgkind sources: the same messages and labels in every source language."""
-    kind = {message.id: message_kind(message.en) for name in ("train", "dev") for message in pool[name]}
+    kind = {
+        message.id: message_kind(message.en, message.domains)
+        for name in ("train", "dev")
+        for message in pool[name]
+    }
     sources = [language for language in SOURCE_LANGUAGES if language == "en" or language in languages]
     dev_ids = {m.id for m in pool["dev"]}
     shared = shared_items(pool["train"] + pool["dev"], sources, _kind_acceptable(dev_ids))
