@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 
 from xstilts.data.gettext.kinds import KINDS
-from xstilts.data.gettext.validation import MIN_AGREEMENT, agreement, read_gold
+from xstilts.data.gettext.validation import MIN_AGREEMENT, agreement, gold_paths, read_gold
 from xstilts.errors import DataFormatError
 
 
-def test_rules_agree_with_the_hand_labels() -> None:
-    gold = read_gold()
-    assert len(gold) >= 200 and gold["id"].is_unique
+@pytest.mark.parametrize("path", [None, *gold_paths()], ids=["all", "development", "held-out"])
+def test_rules_agree_with_the_hand_labels(path: Path | None) -> None:
+    gold = read_gold(path)
+    assert len(gold) >= 120 and gold["id"].is_unique
+    assert path is not None or len(gold) >= 360
     result = agreement(gold)
     assert result.agreement >= MIN_AGREEMENT, result.disagreements.to_string()
     for kind in ("error", "usage", "label"):  # the frequent kinds must each be found and be right
