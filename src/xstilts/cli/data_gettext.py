@@ -146,6 +146,16 @@ def kinds_agreement(
     for kind, row in result.confusion.iterrows():
         confusion.add_row(str(kind), *(str(v) for v in row))
     console.print(confusion)
+    batches = Table(title="per batch: agreement now, and as a blind test of the version frozen before it")
+    for column in ("batch", "n", "agreement now", "blind test of", "blind agreement"):
+        batches.add_column(column, justify="right")
+    for batch, row in result.per_batch.iterrows():
+        blind = row["blind_agreement"]
+        version = row["blind_version"]
+        batches.add_row(str(batch), str(int(row["n"])), f"{row['agreement']:.1%}",
+                        f"v{int(version)}" if version == version and version is not None else "-",
+                        f"{blind:.1%}" if blind == blind and blind is not None else "-")  # fmt: skip
+    console.print(batches)
     colour = "green" if result.agreement >= MIN_AGREEMENT else "red"
     console.print(f"agreement: [{colour}]{result.agreement:.1%}[/] (target >= {MIN_AGREEMENT:.0%})")
     for _, row in result.disagreements.head(show).iterrows():

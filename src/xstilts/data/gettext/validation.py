@@ -1,12 +1,15 @@
-"""How far the msgkind rules agree with a human: per-kind precision/recall on a hand-labelled sample.
+"""How far the msgkind rules agree with a human: per-kind precision/recall on hand-labelled samples.
 
-The samples (``labels/msgkind-gold-en.tsv``, 240 messages, and ``labels/msgkind-heldout-en.tsv``,
-the next 120; shipped with the package) hold English messages drawn reproducibly from the
-parallel msgkind messages of a Debian 12 machine (the lowest blake2b hashes of
-``msgkind-gold:<id>``), each labelled by a person following ``labels/GUIDELINE.md`` from the
-message's meaning, never from the rules' output. Columns: ``id``, ``catalogs`` (comma-joined
-pinned domains), ``label``, ``text`` (the normalised msgid). ``xstilts data kinds-agreement``
-prints the report; a test keeps agreement at or above :data:`MIN_AGREEMENT`.
+``labels/msgkind-gold.tsv`` (shipped with the package) holds 560 English messages drawn
+reproducibly from the parallel msgkind messages of a Debian 12 machine (ranked by the blake2b-64
+hash of ``msgkind-gold:<id>``), each labelled by a person following ``labels/GUIDELINE.md`` from
+the message's meaning, never from the rules' output. Columns: ``id``, ``batch``, ``catalogs``
+(comma-joined pinned domains), ``label``, ``text`` (the normalised msgid).
+
+The batches were labelled in turn, each *before* looking at the rules' output on it, so each is a
+blind test of the rules version frozen at that time (:data:`BLIND`), after which the rules were
+revised on everything labelled so far. ``xstilts data kinds-agreement`` prints the report; a test
+keeps the pooled agreement at or above :data:`MIN_AGREEMENT`.
 """
 
 from __future__ import annotations
@@ -21,37 +24,39 @@ import pandas as pd
 from xstilts.data.gettext.kinds import KINDS, RULES_VERSION, message_kind
 from xstilts.errors import DataFormatError
 
-# The development sample (the rules were revised on it) and the held-out one (labelled after
-# rules v2 were frozen: v2 agreed on 85.8% of it; v3 was then revised on both).
-GOLD_FILES = ("msgkind-gold-en.tsv", "msgkind-heldout-en.tsv")
-COLUMNS = ("id", "catalogs", "label", "text")
+GOLD_FILE = "msgkind-gold.tsv"
+COLUMNS = ("id", "batch", "catalogs", "label", "text")
 MIN_AGREEMENT = 0.90
+# batch -> (hash ranks, the rules version it was a blind test of, that version's agreement on it)
+BLIND: dict[int, tuple[str, int | None, float | None]] = {
+    1: ("1-240", 1, 0.558),  # the development sample: v1 as found, v2 written on it
+    2: ("241-360", 2, 0.858),
+    3: ("361-460", 3, 0.880),
+    4: ("461-560", 4, 0.880),
+}
 
 
-def gold_paths() -> list[Path]:
-    """The shipped hand-labelled samples."""
-    folder = resources.files("xstilts.data.gettext") / "labels"
-    return [Path(str(folder / name)) for name in GOLD_FILES]
+def gold_path() -> Path:
+    """The shipped hand-labelled sample."""
+    return Path(str(resources.files("xstilts.data.gettext") / "labels" / GOLD_FILE))
 
 
 def read_gold(path: Path | None = None) -> pd.DataFrame:
-    """The labelled rows (default: every shipped sample); a bad line is one line naming file and line."""
-    if path is None:
-        return pd.concat([read_gold(each) for each in gold_paths()], ignore_index=True)
-    path = Path(path)
+    """The labelled rows; a wrong header or a bad line is one line naming file and line."""
+    path = Path(path) if path is not None else gold_path()
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     if not rows or tuple(rows[0]) != COLUMNS:
         raise DataFormatError("bad header", file=path, line=1, fix="the header is: " + " TAB ".join(COLUMNS))
     for number, row in enumerate(rows[1:], start=2):
-        if len(row) != len(COLUMNS) or row[2] not in KINDS:
+        if len(row) != len(COLUMNS) or row[3] not in KINDS or not row[1].isdigit():
             raise DataFormatError(
-                f"expected {len(COLUMNS)} tab-separated fields with a label in {', '.join(KINDS)}",
+                f"expected {len(COLUMNS)} tab-separated fields, a batch number and a label in {', '.join(KINDS)}",
                 file=path,
                 line=number,
-                fix="one message per line: id, catalogs, label, text",
+                fix="one message per line: id, batch, catalogs, label, text",
             )
-    return pd.DataFrame(rows[1:], columns=list(COLUMNS))
+    return pd.DataFrame(rows[1:], columns=list(COLUMNS)).astype({"batch": int})
 
 
 @dataclass
@@ -60,20 +65,14 @@ class Agreement:
 
     n: int
     agreement: float
-    per_kind: pd.DataFrame  # kind -> gold, predicted, precision, recall
+    per_kind: pd.DataFrame  # kind -> gold, rules, precision, recall
     confusion: pd.DataFrame  # gold (rows) x rules (columns)
-    disagreements: pd.DataFrame  # id, text, gold, rules
+    per_batch: pd.DataFrame  # batch -> n, agreement now, blind version and its agreement
+    disagreements: pd.DataFrame  # id, batch, text, gold, rules
     rules_version: int = RULES_VERSION
 
 
-def agreement(gold: pd.DataFrame) -> Agreement:
-    """Per-kind precision and recall of the rules and their raw agreement with the gold labels."""
-    predicted = [
-        message_kind(text, [c for c in catalogs.split(",") if c])
-        for text, catalogs in zip(gold["text"], gold["catalogs"], strict=True)
-    ]
-    frame = gold.assign(rules=predicted)
-    confusion = pd.crosstab(frame["label"], frame["rules"]).reindex(index=KINDS, columns=KINDS, fill_value=0)
+def _per_kind(confusion: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for kind in KINDS:
         hits = int(confusion.loc[kind, kind])
@@ -87,11 +86,33 @@ def agreement(gold: pd.DataFrame) -> Agreement:
                 "recall": hits / n_gold if n_gold else float("nan"),
             }
         )
+    return pd.DataFrame(rows).set_index("kind")
+
+
+def _per_batch(frame: pd.DataFrame) -> pd.DataFrame:
+    table = (
+        frame.assign(right=frame["label"] == frame["rules"]).groupby("batch")["right"].agg(["size", "mean"])
+    )
+    table = table.rename(columns={"size": "n", "mean": "agreement"})
+    table["blind_version"] = [BLIND.get(int(b), ("", None, None))[1] for b in table.index]
+    table["blind_agreement"] = [BLIND.get(int(b), ("", None, None))[2] for b in table.index]
+    return table
+
+
+def agreement(gold: pd.DataFrame) -> Agreement:
+    """Per-kind precision and recall of the rules and their raw agreement with the gold labels."""
+    predicted = [
+        message_kind(text, [c for c in catalogs.split(",") if c])
+        for text, catalogs in zip(gold["text"], gold["catalogs"], strict=True)
+    ]
+    frame = gold.assign(rules=predicted)
+    confusion = pd.crosstab(frame["label"], frame["rules"]).reindex(index=KINDS, columns=KINDS, fill_value=0)
     wrong = frame[frame["label"] != frame["rules"]]
     return Agreement(
         n=len(frame),
         agreement=float((frame["label"] == frame["rules"]).mean()),
-        per_kind=pd.DataFrame(rows).set_index("kind"),
+        per_kind=_per_kind(confusion),
         confusion=confusion,
-        disagreements=wrong[["id", "text", "label", "rules"]].rename(columns={"label": "gold"}),
+        per_batch=_per_batch(frame),
+        disagreements=wrong[["id", "batch", "text", "label", "rules"]].rename(columns={"label": "gold"}),
     )
