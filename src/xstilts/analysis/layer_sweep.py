@@ -40,7 +40,7 @@ def sweep_figure(table: pd.DataFrame, model: str, task: str, path: Path) -> Path
     axes = figure.add_subplot()
     colors = plots.condition_colors(sorted(rows["condition"].unique()))
     for condition, line in rows.groupby("condition", sort=True):
-        axes.plot(line["layer"], 100 * line["mean"], marker="o", markersize=3, label=str(condition),
+        axes.plot(line["layer"], line["mean"], marker="o", markersize=3, label=str(condition),
                   color=colors[str(condition)])  # fmt: skip
     last = int(rows["layer"].max())
     paper = round(PAPER_FRACTION * last)
@@ -49,7 +49,7 @@ def sweep_figure(table: pd.DataFrame, model: str, task: str, path: Path) -> Path
         paper, axes.get_ylim()[0], f" paper depth (layer {paper})", color="grey", fontsize=8, va="bottom"
     )
     axes.set_xlabel(f"encoder layer (0 = embeddings, {last} = last)")
-    axes.set_ylabel(f"{rows['metric'].iloc[0]} (%), mean over languages")
+    axes.set_ylabel(f"{rows['metric'].iloc[0]}, mean over languages")  # as stored (retrieval: %)
     axes.set_title(f"{task}: score by layer ({model})", fontsize=10)
     axes.legend(fontsize=7, ncol=2)
     return plots.save(figure, path)
