@@ -12,6 +12,7 @@ from gettext_fixtures import AMBIGUOUS, SHARED, make_locale_dir, write_mo
 from xstilts.data.gettext import build as build_module
 from xstilts.data.gettext import datasets
 from xstilts.data.gettext.build import build
+from xstilts.data.gettext.corpus import collect
 from xstilts.errors import MissingResourceError
 
 pytestmark = pytest.mark.usefixtures("small_thresholds")
@@ -71,35 +72,16 @@ def test_dedup_ambiguity_accelerators_context_plural_charset(locale_dir: Path, t
         if r["en"] == SHARED
     ]
     assert len(shared) == 1 and shared[0]["domain"] == "coreutils" and shared[0]["label"] == "shell_utilities"
-    assert "Save the Current Document Copy" in english
-    assert not any("_" in text for text in english if "Document" in text)
-    japanese = [
-        r["text"]
-        for f, rs in _all_rows(out).items()
-        if f.endswith("-ja.jsonl")
-        for r in rs
-        if r.get("en") == "Save the Current Document Copy"
-    ]
-    assert japanese and set(japanese) == {"現在の文書を保存"}
-    assert "Print the selected pages now" in english  # msgctxt entry
-    german_plural = [
-        r
-        for f, rs in _all_rows(out).items()
-        if f.endswith("-de.jsonl")
-        for r in rs
-        if r.get("en") == "Deleted one old backup file"
-    ]
-    assert german_plural and german_plural[0]["text"] == "Eine alte Sicherungsdatei gelöscht"
-    finnish = [
-        r.get("text", r.get("target"))
-        for f, rs in _all_rows(out).items()
-        if f.endswith("-fi.jsonl")
-        for r in rs
-    ]
-    assert any("jäädytetty" in text for text in finnish)  # Latin-1 catalog decoded
-    assert "The toolbar list was refreshed today." not in {
-        r["text"] for r in _rows(out, "msgkind/train-ru.jsonl")
-    }
+    # Cleaning is judged on the corpus: most of these messages are not translated into every
+    # language, so the parallel task files (same items everywhere) need not hold them.
+    corpus = {message.en: message for message in collect(locale_dir).messages}
+    assert "Save the Current Document Copy" in corpus
+    assert not any("_" in text for text in corpus if "Document" in text)
+    assert corpus["Save the Current Document Copy"].translations["ja"] == "現在の文書を保存"
+    assert "Print the selected pages now" in corpus  # msgctxt entry
+    assert corpus["Deleted one old backup file"].translations["de"] == "Eine alte Sicherungsdatei gelöscht"
+    assert any("jäädytetty" in m.translations.get("fi", "") for m in corpus.values())  # Latin-1 decoded
+    assert "ru" not in corpus["The toolbar list was refreshed today."].translations  # untranslated
 
 
 def test_pools_are_disjoint_across_all_tasks(locale_dir: Path, tmp_path: Path) -> None:
@@ -142,7 +124,11 @@ def test_languages_below_thresholds_are_left_out_with_reason(
 ) -> None:
     monkeypatch.setattr(datasets, "DOMAIN_MIN_TEST", 19)
     manifest = build(locale_dir, out_dir=tmp_path / "out").manifest
-    assert manifest["left_out"]["msgdomain"]["de"] == "18 test messages < 19"
+    # dropped fewest-translations first until the rest share >= 19 test messages
+    reasons = manifest["left_out"]["msgdomain"]
+    assert reasons["de"] == "dropped for shared items: with it the 3 languages share 18 test messages < 19"
+    assert list(reasons) == ["pt", "ja", "fi", "de"]
+    assert manifest["shared_items"]["msgdomain"] == {"items": 24, "languages": ["en", "ru"]}
     assert "de" not in manifest["tasks"]["msgdomain"]["test"]
     assert not (tmp_path / "out" / "msgdomain" / "test-de.jsonl").exists()
     assert manifest["thresholds"]["msgdomain_min_test"] == 19
@@ -160,12 +146,9 @@ def test_manifest_counts_and_hashes_match_files(locale_dir: Path, tmp_path: Path
         task, name = relative.split("/")
         split, lang = name.removesuffix(".jsonl").split("-")
         assert manifest["tasks"][task][split][lang] == info["rows"]
-    assert manifest["label_counts"]["msgdomain/test-en.jsonl"] == {
-        "desktop": 6,
-        "package_management": 6,
-        "shell_utilities": 6,
-        "version_control": 6,
-    }
+    # git (Japanese catalog truncated, no Portuguese one) and apt (German catalog broken) are not
+    # translated into every language: the shared test items come from the other two classes
+    assert manifest["label_counts"]["msgdomain/test-en.jsonl"] == {"desktop": 6, "shell_utilities": 6}
 
 
 def test_idempotent_then_rebuilds_on_change(locale_dir: Path, tmp_path: Path) -> None:
@@ -184,7 +167,7 @@ def test_idempotent_then_rebuilds_on_change(locale_dir: Path, tmp_path: Path) ->
     assert build(locale_dir, out_dir=out).status == "built"
     assert build(locale_dir, out_dir=out).status == "up_to_date"
     # a damaged output file is noticed
-    (out / "msgkind" / "train-ru.jsonl").write_text("tampered\n", encoding="utf-8")
+    (out / "msgkind" / "train-ja.jsonl").write_text("tampered\n", encoding="utf-8")
     assert build(locale_dir, out_dir=out).status == "built"
     assert not list(tmp_path.glob(".out.*"))  # no staging or retired folders left behind
 
@@ -204,9 +187,9 @@ def test_failed_write_keeps_the_previous_build(
     real = datasets.all_files
 
     def unserialisable(*args, **kwargs):
-        files, left_out = real(*args, **kwargs)
+        files, left_out, shared = real(*args, **kwargs)
         files["msgkind/train-en.jsonl"][5]["text"] = {1, 2}  # json cannot write a set
-        return files, left_out
+        return files, left_out, shared
 
     monkeypatch.setattr(build_module.datasets, "all_files", unserialisable)
     with pytest.raises(TypeError):

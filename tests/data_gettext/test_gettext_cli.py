@@ -52,3 +52,17 @@ def test_cli_missing_locale_dir_raises_the_one_line_error(tmp_path: Path) -> Non
     assert result.exit_code != 0
     assert isinstance(result.exception, MissingResourceError)
     assert "locale directory not found" in str(result.exception)
+
+
+def test_kinds_agreement_prints_per_kind_scores_batches_and_the_agreement() -> None:
+    from xstilts.cli.main import app
+    from xstilts.data.gettext.validation import agreement, read_gold
+
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["data", "kinds-agreement", "--show", "2"])
+    assert result.exit_code == 0, result.output
+    expected = agreement(read_gold())
+    assert f"agreement: {expected.agreement:.1%}" in result.output
+    assert f"vs {expected.n} hand-labelled messages" in result.output
+    assert "blind test of" in result.output and "precision" in result.output
+    first = expected.disagreements.iloc[0]
+    assert first["text"][:40] in result.output  # --show lists disagreements

@@ -66,3 +66,25 @@ def test_rules_do_not_depend_on_the_hash_seed() -> None:
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert json.loads(outputs.pop()) == [kind for _english, kind in TABLE]
+
+
+def test_property_catalogs_hold_labels_whatever_their_grammar() -> None:
+    blurb = "Display the standard backward arrow button"  # a GtkNotebook property
+    assert message_kind(blurb, ["gtk20-properties"]) == "label"
+    assert message_kind(blurb) == "usage"  # elsewhere an imperative line is a command's help
+    assert message_kind(blurb, ["gtk20-properties", "glib20"]) == "usage"  # not only properties
+
+
+@pytest.mark.parametrize(
+    ("english", "kind"),
+    [
+        ("omit invalid characters from output", "usage"),  # help text quoting an error word
+        ("Write error", "error"),  # an imperative verb followed by an error word
+        ("Child process killed by signal %ld", "error"),
+        ("case sensitive matching (default)", "usage"),
+        ("skip-bytes + read-bytes is too large", "error"),  # "skip-bytes" is no verb
+        ("Please report this issue to bug-wget@gnu.org", "info"),
+    ],
+)
+def test_version_2_rules(english: str, kind: str) -> None:
+    assert message_kind(english) == kind

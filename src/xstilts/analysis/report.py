@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from xstilts.analysis import document, heatmaps, plots, sections, worldmap
+from xstilts.analysis import document, heatmaps, layer_sweep, plots, sections, worldmap
 from xstilts.analysis.analyze import AnalysisResults, AnswerSettings, analyze
 from xstilts.analysis.answer import compose_answer
 from xstilts.analysis.distances import DistanceProvider, default_provider, fetch_distances, pairwise
@@ -149,6 +149,9 @@ def build_report(
     table_paths = _write_tables(tables, out_dir)
     figures, headline_names, heatmap_dropped = _draw_figures(
         results, tables["scores"], provider, languages, out_dir
+    )
+    figures.update(
+        layer_sweep.sweep_figures(load_scores(store_path, experiment, options.get("job_ids"))[0], out_dir)
     )
     answer = compose_answer(results)
 

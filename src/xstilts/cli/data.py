@@ -19,6 +19,7 @@ _BUILDERS = {
 
 for _name, (_module, _function, _) in _BUILDERS.items():
     build_app.command(_name)(getattr(importlib.import_module(_module), _function))
+app.command("kinds-agreement")(importlib.import_module("xstilts.cli.data_gettext").kinds_agreement)
 
 
 def build_all_for(experiment, console: Console) -> None:

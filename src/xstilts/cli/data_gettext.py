@@ -122,7 +122,52 @@ def _print_problems(manifest: dict[str, Any]) -> None:
     if drops:
         shown = ", ".join(f"{reason} {count}" for reason, count in drops.items())
         console.print(f"English messages dropped: {shown}", highlight=False)
+    for task, shared in manifest.get("shared_items", {}).items():
+        console.print(
+            f"{task}: the same {shared['items']} messages in each of {len(shared['languages'])} languages",
+            highlight=False,
+        )
     for task, languages in manifest["left_out"].items():
         if languages:
             shown = "; ".join(f"{lang}: {why}" for lang, why in sorted(languages.items()))
             console.print(f"[dim]{task} left out {shown}[/]", highlight=False, soft_wrap=True)
+
+
+def kinds_agreement(
+    gold: Path = typer.Option(None, "--gold", help="Hand-labelled TSV (default: the shipped sample)."),
+    show: int = typer.Option(0, "--show", help="Also list this many disagreements."),
+) -> None:
+    """How well the msgkind rules agree with the hand-labelled sample (per-kind precision/recall)."""
+    from xstilts.data.gettext.validation import MIN_AGREEMENT, agreement, read_gold
+
+    result = agreement(read_gold(gold))
+    table = Table(title=f"msgkind rules v{result.rules_version} vs {result.n} hand-labelled messages")
+    for column in ("kind", "gold", "rules", "precision", "recall"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for kind, row in result.per_kind.iterrows():
+        cells = [f"{row[c]:.3f}" if row[c] == row[c] else "n/a" for c in ("precision", "recall")]
+        table.add_row(str(kind), str(int(row["gold"])), str(int(row["rules"])), *cells)
+    console.print(table)
+    confusion = Table(title="gold (rows) x rules (columns)")
+    confusion.add_column("gold")
+    for kind in result.confusion.columns:
+        confusion.add_column(kind, justify="right")
+    for kind, row in result.confusion.iterrows():
+        confusion.add_row(str(kind), *(str(v) for v in row))
+    console.print(confusion)
+    batches = Table(title="per batch: agreement now, and as a blind test of the version frozen before it")
+    for column in ("batch", "n", "agreement now", "blind test of", "blind agreement"):
+        batches.add_column(column, justify="right")
+    for batch, row in result.per_batch.iterrows():
+        blind = row["blind_agreement"]
+        version = row["blind_version"]
+        batches.add_row(str(batch), str(int(row["n"])), f"{row['agreement']:.1%}",
+                        f"v{int(version)}" if version == version and version is not None else "-",
+                        f"{blind:.1%}" if blind == blind and blind is not None else "-")  # fmt: skip
+    console.print(batches)
+    colour = "green" if result.agreement >= MIN_AGREEMENT else "red"
+    console.print(f"agreement: [{colour}]{result.agreement:.1%}[/] (target >= {MIN_AGREEMENT:.0%})")
+    for _, row in result.disagreements.head(show).iterrows():
+        console.print(
+            f"gold {row['gold']:8} rules {row['rules']:8} {row['text']}", highlight=False, markup=False
+        )

@@ -1,11 +1,16 @@
 """Retrieval evaluation (Tatoeba/UDHR/msgretrieval style): no head, no fine-tuning.
 
 Sentences are embedded by mean (or first-token) pooling over a chosen encoder layer and compared
-by cosine similarity. Each language is scored in both directions (English -> language and
-language -> English), each stored as a labelled variant (``metric@en->xx``, ``metric@xx->en``);
-the unlabelled metric is the task's ``retrieval_direction`` (Tatoeba: xx->en, as XTREME) or the
-mean of both. Mining tasks (BUCC) mine with LASER's ratio margin (:mod:`.mining`). English
-sentences shared across languages are embedded once per job.
+by cosine similarity. The default layer is the paper's protocol at the model's relative depth
+(:func:`paper_layer`: layer 14 of XLM-R Large's 24 -> 7 of e5-small's 12), with the model
+registry's query prefix (e5: ``query: ``); the resolved protocol is stored with every score.
+With ``layer_sweep`` every hidden state of the same forward pass is scored too (``@layerNN``
+keys, and ``@last-layer`` for the layer the classification heads are trained on). Each language
+is scored in both directions (English -> language and language -> English), each stored as a
+labelled variant (``metric@en->xx``, ``metric@xx->en``); the unlabelled metric is the task's
+``retrieval_direction`` (Tatoeba: xx->en, as XTREME) or the mean of both. Mining tasks (BUCC)
+mine with LASER's ratio margin (:mod:`.mining`). English sentences shared across languages are
+embedded once per job.
 """
 
 from __future__ import annotations
@@ -31,9 +36,53 @@ from xstilts.tasks.registry import get_task
 from xstilts.training.batching import BatchPlan, collate, evaluation_batches
 from xstilts.training.precision import autocast
 
+PAPER_LAYER, PAPER_DEPTH = 14, 24  # Phang et al. 2020 / jiant: mean-pooled layer 14 of XLM-R Large's 24
+
+
+def paper_layer(n_layers: int) -> int:
+    """The paper's retrieval layer at the same relative depth: round(14/24 * n) (12 layers -> 7)."""
+    return round(PAPER_LAYER / PAPER_DEPTH * n_layers)
+
+
+def retrieval_protocol(settings: dict[str, Any], model_name: str, n_layers: int) -> dict[str, Any]:
+    """The resolved embedding protocol of a retrieval job (recorded with every score it produces).
+
+    ``layer`` None -> the paper's relative depth; ``-1`` -> the last layer; ``prefix`` None -> the
+    registry's query prefix for the model ("query: " for e5), "" for models the registry lacks.
+    """
+    from xstilts.models.registry import get_entry
+
+    layer = settings.get("layer")
+    deviation = None
+    if layer is None:
+        layer = paper_layer(n_layers)
+    elif layer == -1 or layer >= n_layers:
+        layer = n_layers
+    if layer != paper_layer(n_layers):
+        deviation = f"layer {layer} of {n_layers}, not the paper's relative depth {paper_layer(n_layers)}"
+    prefix = settings.get("prefix")
+    if prefix is None:
+        entry = get_entry(model_name)
+        prefix = entry.query_prefix if entry is not None else ""
+    sweep = bool(settings.get("layer_sweep", False))
+    return {
+        "layer": layer,
+        "n_layers": n_layers,
+        "pooling": settings.get("pooling", "mean"),
+        "prefix": prefix,
+        "layer_sweep": sweep,
+        "layers": [layer, *(k for k in range(n_layers + 1) if k != layer)] if sweep else [layer],
+        "rule": f"round({PAPER_LAYER}/{PAPER_DEPTH} * {n_layers}) = {paper_layer(n_layers)}",
+        "deviation": deviation,
+    }
+
 
 class Embedder:
-    """Embeds texts in length-sorted batches, memoising texts seen before in this job."""
+    """Embeds texts in length-sorted batches, memoising texts seen before in this job.
+
+    Every requested layer is pooled from the same forward pass; calling the embedder gives the
+    primary (first) layer, :meth:`at` any other requested one.
+    """
 
     def __init__(
         self,
@@ -41,33 +90,67 @@ class Embedder:
         tokenizer,
         runtime,
         plan: BatchPlan,
-        layer: int,
+        layers: list[int],
         pooling: str,
         prefix: str,
         max_length: int,
     ) -> None:
         self.model, self.tokenizer, self.runtime = model, tokenizer, runtime
         self.plan = plan
-        self.layer, self.pooling, self.prefix, self.max_length = layer, pooling, prefix, max_length
-        self.memo: dict[str, np.ndarray] = {}
+        self.layers, self.pooling, self.prefix, self.max_length = list(layers), pooling, prefix, max_length
+        self.memo: dict[str, np.ndarray] = {}  # text -> [len(layers), hidden]
+
+    def _fill(self, texts: list[str]) -> None:
+        todo = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if not todo:
+            return
+        ids = self.tokenizer([self.prefix + t for t in todo], truncation=True, max_length=self.max_length)[
+            "input_ids"
+        ]
+        with torch.inference_mode(), autocast(self.runtime):
+            for indices in evaluation_batches([len(s) for s in ids], self.plan):
+                batch = collate({"input_ids": [ids[i] for i in indices]}, self.tokenizer.pad_token_id, 8)
+                batch = {k: v.to(self.runtime.device) for k, v in batch.items()}
+                vectors = self.model.embed_layers(
+                    batch["input_ids"], batch["attention_mask"], self.layers, self.pooling
+                )
+                vectors = torch.nn.functional.normalize(vectors.float(), dim=-1).cpu().numpy()
+                for row, index in enumerate(indices):
+                    self.memo[todo[index]] = vectors[:, row]
+
+    def at(self, texts: list[str], layer: int) -> np.ndarray:
+        """Unit-length embeddings of ``texts`` at one of the requested layers."""
+        self._fill(texts)
+        position = self.layers.index(layer)
+        return np.stack([self.memo[t][position] for t in texts])
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        todo = list(dict.fromkeys(t for t in texts if t not in self.memo))
-        if todo:
-            ids = self.tokenizer(
-                [self.prefix + t for t in todo], truncation=True, max_length=self.max_length
-            )["input_ids"]
-            with torch.inference_mode(), autocast(self.runtime):
-                for indices in evaluation_batches([len(s) for s in ids], self.plan):
-                    batch = collate({"input_ids": [ids[i] for i in indices]}, self.tokenizer.pad_token_id, 8)
-                    batch = {k: v.to(self.runtime.device) for k, v in batch.items()}
-                    vectors = self.model.embed(
-                        batch["input_ids"], batch["attention_mask"], self.layer, self.pooling
-                    )
-                    vectors = torch.nn.functional.normalize(vectors.float(), dim=-1).cpu().numpy()
-                    for row, index in enumerate(indices):
-                        self.memo[todo[index]] = vectors[row]
-        return np.stack([self.memo[t] for t in texts])
+        return self.at(texts, self.layers[0])
+
+
+def layer_scores(spec, embed: Embedder, examples: list[dict[str, Any]], language: str) -> dict[str, float]:
+    """The layer sweep of aligned retrieval: the main metric at every layer, every metric at the last.
+
+    Keys ``{main}@layer07`` (mean of both directions) and ``{metric}@last-layer``: the last layer is
+    what the classification heads are trained on, the variant the paper's protocol avoids.
+    """
+    sources, targets = [e["source"] for e in examples], [e["target"] for e in examples]
+    gold = np.arange(len(examples))
+    last = max(embed.layers)
+    scores: dict[str, float] = {}
+    for layer in sorted(embed.layers):
+        similarity = embed.at(sources, layer) @ embed.at(targets, layer).T
+        metrics = spec.metrics if layer == last else (spec.main_metric,)
+        for metric in metrics:
+            value = (
+                compute(metric, similarity, gold, language=language)
+                + compute(metric, similarity.T, gold, language=language)
+            ) / 2
+            if metric == spec.main_metric:
+                scores[f"{metric}@layer{layer:02d}"] = value
+            if layer == last:
+                scores[f"{metric}@last-layer"] = value
+    return scores
 
 
 def mine(embed: Embedder, records: list[dict[str, Any]]) -> list[tuple[str, str, float]]:
@@ -172,14 +255,15 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     model, _ = assemble(payload["model"], {}, parent_dir)
     model.to(ctx.runtime.device).eval()
     settings = payload["evaluation"]["retrieval"]
+    protocol = retrieval_protocol(settings, payload["model"], model.encoder.config.num_hidden_layers)
     embed = Embedder(
         model,
         ctx.tokenizer(payload["model"]),
         ctx.runtime,
         evaluation_plan(ctx.config, ctx.runtime),
-        settings["layer"],
-        settings["pooling"],
-        settings["prefix"],
+        protocol["layers"],
+        protocol["pooling"],
+        protocol["prefix"],
         settings.get("max_length") or spec.max_length,
     )
     root = spec.data_root(ctx.config.data_dir)
@@ -204,7 +288,7 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
                 "scores": scores,
                 "n": len(pairs),
                 "data": source_fingerprint(spec, root, spec.test_split, language),
-                "info": info,
+                "info": {**info, "retrieval_protocol": _recorded(protocol)},
                 **({"predict_only": True} if "predict_only" in info else {}),
             }
             ctx.progress(job.key, done + 1, len(languages), language)
@@ -218,17 +302,27 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
             for record in _aligned_records(examples, similarity, sorted_line):
                 handle.write(json.dumps(record) + "\n")
+        scores = (
+            {} if predict_only else _direction_scores(spec, similarity, np.arange(len(examples)), language)
+        )
+        if protocol["layer_sweep"] and not predict_only:
+            scores.update(layer_scores(spec, embed, examples, language))
         results[language] = {
-            "scores": {}
-            if predict_only
-            else _direction_scores(spec, similarity, np.arange(len(examples)), language),
+            "scores": scores,
             "n": len(examples),
             "data": source_fingerprint(spec, root, spec.test_split, language),
+            "info": {"retrieval_protocol": _recorded(protocol)},
         }
         if predict_only:
             results[language]["predict_only"] = True
             results[language]["info"] = {
-                "predict_only": "the test files hide the alignment (sorted); no metric"
+                "predict_only": "the test files hide the alignment (sorted); no metric",
+                "retrieval_protocol": _recorded(protocol),
             }
         ctx.progress(job.key, done + 1, len(languages), language)
     return results
+
+
+def _recorded(protocol: dict[str, Any]) -> dict[str, Any]:
+    """The protocol as provenance (without the sweep's layer list)."""
+    return {key: value for key, value in protocol.items() if key != "layers"}

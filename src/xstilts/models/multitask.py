@@ -58,6 +58,18 @@ class MultiTaskModel(nn.Module):
             hidden = out.hidden_states[layer]
         return pool(hidden.float(), attention_mask, pooling)  # type: ignore[arg-type]
 
+    @torch.inference_mode()
+    def embed_layers(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: list[int], pooling: str = "mean"
+    ) -> torch.Tensor:
+        """Pooled embeddings of several hidden states from ONE forward pass: ``[len(layers), batch, hidden]``.
+
+        ``hidden_states[0]`` is the embedding output and ``hidden_states[n]`` the last layer's, the
+        counting of jiant's ``retrieval_layer`` (the paper's layer 14 of XLM-R Large's 24).
+        """
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        return torch.stack([pool(out.hidden_states[k].float(), attention_mask, pooling) for k in layers])  # type: ignore[arg-type]
+
 
 def trainable_keys(model: nn.Module) -> set[str]:
     return {name for name, param in model.named_parameters() if param.requires_grad}

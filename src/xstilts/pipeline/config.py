@@ -80,9 +80,24 @@ class PhaseConfig(Strict):
 
 
 class RetrievalConfig(Strict):
+    """How retrieval tasks embed sentences (the paper: mean-pooled layer 14 of XLM-R Large's 24)."""
+
     pooling: Literal["mean", "first"] = "mean"
-    layer: int = -1
-    prefix: str = ""
+    layer: int | None = Field(
+        None,
+        ge=-1,
+        description="hidden state to pool: 0 = embedding output, n = last layer, -1 = last; "
+        "default: the paper's relative depth, round(14/24 * layers) (7 of e5-small's 12)",
+    )
+    prefix: str | None = Field(
+        None,
+        description="prepended to every sentence; default: the model registry's query prefix (e5: 'query: ')",
+    )
+    layer_sweep: bool = Field(
+        True,
+        description="also score the main metric at every layer (same forward pass) and every metric at the "
+        "last layer (the '@last-layer' variant)",
+    )
     max_length: int | None = Field(
         None, ge=8, description="truncate sentences (default: the task's max_length)"
     )
@@ -119,6 +134,9 @@ class TargetConfig(Strict):
         return value
 
     max_examples_per_language: int | None = Field(None, ge=1)
+    primary_metric: str | None = Field(
+        None, description="the score the analysis uses for this target (default: the task's first metric)"
+    )
 
 
 class RuntimeConfig(Strict):

@@ -166,6 +166,8 @@ def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
     chain = lineage(ctx, job.payload["parent"])
     model_revision = ctx.cache.meta("evaluate", job.key)["provenance"].get("runtime", {})
     rows = []
+    target = ctx.config.targets.get(job.payload["target"])
+    primary = (target.primary_metric if target is not None else None) or spec.main_metric
     for cell in job.cells:
         for language, result in sorted(results.items()):
             scores = result["scores"]
@@ -186,7 +188,7 @@ def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
                         metric=metric,
                         value=float(value),
                         seed=cell.seed,
-                        is_main=metric == spec.main_metric,
+                        is_main=metric == primary,  # declared in the experiment (targets.*.primary_metric)
                         higher_is_better=direction,
                         n_examples=int(result["n"]),
                         provenance={

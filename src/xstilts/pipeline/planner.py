@@ -152,6 +152,12 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
             raise ConfigError(
                 f"targets.{name}: task {name!r} is not a target task", fix="use a target-role task"
             )
+        primary = config.targets[name].primary_metric
+        if primary is not None and primary.split("@", 1)[0] not in spec.metrics:
+            raise ConfigError(
+                f"targets.{name}.primary_metric: {primary!r} is not a metric of {name!r}",
+                fix=f"one of {', '.join(spec.metrics)} (or a variant such as {spec.main_metric}@last-layer)",
+            )
     member_specs: dict[str, TaskSpec] = {}
     for condition, members in config.conditions.items():
         for i, member in enumerate(members):

@@ -28,6 +28,7 @@ class TaskType(StrEnum):
     SPAN_QA = "span_qa"  # SQuAD-style extractive QA
     TAGGING = "tagging"  # tokens -> one tag per token
     RETRIEVAL = "retrieval"  # parallel sentences, no training
+    MASKED_LM = "masked_lm"  # plain text, trained by masked language modelling (the MLM control)
 
 
 class Role(StrEnum):
@@ -51,6 +52,7 @@ EXAMPLE_FIELDS: dict[TaskType, tuple[str, ...]] = {
     # translations of each other. Mining-style retrieval (BUCC) adds "side" records; see the
     # task's reader.
     TaskType.RETRIEVAL: ("id", "source", "target"),
+    TaskType.MASKED_LM: ("id", "text"),
 }
 # Mining-style retrieval (BUCC): one record per sentence, gold pairs read separately.
 MINING_FIELDS: tuple[str, ...] = ("id", "side", "text")

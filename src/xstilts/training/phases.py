@@ -21,7 +21,7 @@ from xstilts.pipeline.config import PhaseConfig
 from xstilts.pipeline.context import RunContext
 from xstilts.tasks.loading import read_examples, source_fingerprint, subsample_fingerprint
 from xstilts.tasks.registry import get_task
-from xstilts.tasks.spec import TaskSpec
+from xstilts.tasks.spec import TaskSpec, TaskType
 from xstilts.training.batching import BatchPlan
 from xstilts.training.features import LabelMap, cached_features
 from xstilts.training.optim import configure_embeddings, fused_adamw_available
@@ -179,22 +179,29 @@ def _head_spec(spec: TaskSpec, labels: LabelMap | None, phase: PhaseConfig) -> H
     return HeadSpec(spec.task_type.value, len(labels.names) if labels else 0, phase.pooling, phase.dropout)
 
 
+def _mlm_entry(name: str, texts: list[str], language: str, max_length: int, tokenizer) -> TrainEntry:
+    import datasets
+
+    enc = tokenizer(texts, truncation=True, max_length=max_length)
+    data = datasets.Dataset.from_dict({"input_ids": enc["input_ids"]})
+    return TrainEntry(name, MLM_HEAD, None, data, language=language)
+
+
 def _mlm_entries(ctx: RunContext, phase: PhaseConfig, seed: int, tokenizer) -> list[TrainEntry]:
     if phase.mlm is None:
         return []
     spec = get_task(phase.mlm.task)
-    text_field = {"classification": "text", "pair_classification": "text_a"}.get(spec.task_type.value)
+    text_field = {"classification": "text", "pair_classification": "text_a", "masked_lm": "text"}.get(
+        spec.task_type.value
+    )
     if text_field is None:
         raise ValueError(f"MLM corpus task {spec.name!r} must be a (pair) classification task with text")
     root = spec.data_root(ctx.config.data_dir)
     entries = []
     for language in phase.mlm.languages:
         examples = read_examples(spec, root, "train", language, phase.mlm.max_examples_per_language, seed)
-        enc = tokenizer([e[text_field] for e in examples], truncation=True, max_length=phase.max_length)
-        import datasets
-
-        data = datasets.Dataset.from_dict({"input_ids": enc["input_ids"]})
-        entries.append(TrainEntry(f"mlm:{language}", MLM_HEAD, None, data, language=language))
+        texts = [e[text_field] for e in examples]
+        entries.append(_mlm_entry(f"mlm:{language}", texts, language, phase.max_length, tokenizer))
     return entries
 
 
@@ -267,13 +274,16 @@ def run_intermediate(job, ctx: RunContext) -> None:
     phase = PhaseConfig(**payload["phase"])
     seed = payload["seed"]
     tokenizer = ctx.tokenizer(payload["model"])
-    members = [(get_task(m["task"]), m["language"]) for m in payload["members"]]
+    every = [(get_task(m["task"]), m["language"]) for m in payload["members"]]
+    # A masked-LM member (the MLM control) trains the MLM head on its texts; the rest train heads.
+    members = [(spec, lang) for spec, lang in every if spec.task_type is not TaskType.MASKED_LM]
+    masked = [(spec, lang) for spec, lang in every if spec.task_type is TaskType.MASKED_LM]
     # Read all training data first: an open label set is the union over every member's data.
     train_data = {
         (spec.name, lang): read_examples(
             spec, spec.data_root(ctx.config.data_dir), "train", lang, phase.max_train_examples, seed
         )
-        for spec, lang in members
+        for spec, lang in every
     }
     labels: dict[str, LabelMap | None] = {}
     for spec, _ in members:
@@ -286,10 +296,16 @@ def run_intermediate(job, ctx: RunContext) -> None:
         )
         for spec, lang in members
     ]
+    entries += [
+        _mlm_entry(f"{spec.name}:{lang}", [e["text"] for e in train_data[(spec.name, lang)]], lang,
+                   phase.max_length, tokenizer)
+        for spec, lang in masked
+    ]  # fmt: skip
     entries += _mlm_entries(ctx, phase, seed, tokenizer)
     head_specs = {spec.name: _head_spec(spec, labels[spec.name], phase) for spec, _ in members}
     seed_everything(seed)  # fresh heads must not depend on what ran earlier in this process
-    model, _ = assemble(payload["model"], head_specs, with_mlm=phase.mlm is not None)
+    with_mlm = phase.mlm is not None or bool(masked)
+    model, _ = assemble(payload["model"], head_specs, with_mlm=with_mlm)
     meta = {"model": payload["model"], "members": payload["members"], "seed": seed}
     _train_and_save(job, ctx, model, entries, phase, tokenizer, head_specs, labels, set(), meta)
 

@@ -29,7 +29,7 @@ from xstilts.events import DatasetProgress, EventSink, emit
 from xstilts.hashing import sha256_file
 from xstilts.paths import data_dir
 
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2  # 2: parallel msgkind sources, same test items in every language
 DATASET_SUBDIR = "gettext/v1"
 MANIFEST = "manifest.json"
 
@@ -133,8 +133,9 @@ def build(
         )
     languages = sorted(corpus.locales)
     pools = splits.split_pools(corpus.messages)
-    files, left_out = datasets.all_files(corpus.messages, pools, languages)
+    files, left_out, shared = datasets.all_files(corpus.messages, pools, languages)
     manifest = _manifest(corpus, pools, files, left_out, locale_dir, fingerprint)
+    manifest["shared_items"] = shared
     _write_atomically(target, files, manifest, on_event)
     return BuildResult("built", target, manifest, time.perf_counter() - started)
 
@@ -193,6 +194,7 @@ def _manifest(
             "undecodable_entries": corpus.undecodable_entries,
         },
         "left_out": left_out,
+        "shared_items": {},  # task -> {items, languages}: every language's file holds the same ids
         "tasks": tasks,
         "label_counts": {
             relative: dict(sorted(Counter(row["label"] for row in rows).items()))

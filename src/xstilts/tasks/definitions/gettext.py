@@ -6,7 +6,14 @@
 - ``msgretrieval`` (target): find a message's translation among the language's 1000 test pairs,
   English -> language and back (Tatoeba-style aligned retrieval).
 - ``msgkind`` (intermediate): the kind of a message (error, question, usage, label, info) by the
-  documented rules of :mod:`xstilts.data.gettext.kinds`, with training data in every language.
+  documented rules of :mod:`xstilts.data.gettext.kinds`, validated against a hand-labelled
+  sample; parallel sources (:data:`~xstilts.data.gettext.datasets.SOURCE_LANGUAGES`): every
+  source's files hold the same messages with the same labels.
+- Two controls on exactly msgkind's texts (the same files, so the same messages in every source):
+  ``msgkind-shuffled`` (intermediate): msgkind with its labels permuted by a fixed seed (the
+  label distribution kept, the message-label link broken): what "any extra fine-tuning steps on
+  this text" does without the task; ``msgkind-mlm`` (intermediate, masked LM): the paper's
+  alternative, masked language modelling on the same texts.
 
 ``languages`` is the pinned candidate list (XTREME languages plus uk and pl that have gettext
 locales); which of them a machine actually has comes from the files on disk
@@ -22,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from xstilts.data.gettext.datasets import SOURCE_LANGUAGES
 from xstilts.data.gettext.domains import CLASSES
 from xstilts.data.gettext.kinds import KINDS
 from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
@@ -78,8 +86,8 @@ MSGKIND = register(
         task_type=TaskType.CLASSIFICATION,
         roles=(Role.INTERMEDIATE,),
         description="Kind of a gettext message (error/question/usage/label/info), rule-labelled, any language.",
-        languages=_ALL,
-        train_languages=_ALL,
+        languages=SOURCE_LANGUAGES,
+        train_languages=SOURCE_LANGUAGES,
         labels=KINDS,
         metrics=("accuracy",),
         reader="xstilts.tasks.definitions.gettext:read_msgkind",
@@ -88,6 +96,47 @@ MSGKIND = register(
         default_data_subdir=DATA_SUBDIR,
         max_length=64,
         test_split="dev",  # no test split by design: test messages belong to the target tasks
+    )
+)
+
+
+SHUFFLE_SEED = 17  # the control's label permutation: fixed, so every run shuffles alike
+
+MSGKIND_SHUFFLED = register(
+    TaskSpec(
+        name="msgkind-shuffled",
+        task_type=TaskType.CLASSIFICATION,
+        roles=(Role.INTERMEDIATE,),
+        description="Control: msgkind's texts with labels permuted (same label mix, no message-label link).",
+        languages=SOURCE_LANGUAGES,
+        train_languages=SOURCE_LANGUAGES,
+        labels=KINDS,
+        metrics=("accuracy",),
+        reader="xstilts.tasks.definitions.gettext:read_msgkind_shuffled",
+        files=jsonl_files("msgkind", ("train", "dev")),
+        source=_SOURCE,
+        default_data_subdir=DATA_SUBDIR,
+        max_length=64,
+        test_split="dev",
+    )
+)
+
+MSGKIND_MLM = register(
+    TaskSpec(
+        name="msgkind-mlm",
+        task_type=TaskType.MASKED_LM,
+        roles=(Role.INTERMEDIATE,),
+        description="Control: masked language modelling on msgkind's texts (the paper's MLM alternative).",
+        languages=SOURCE_LANGUAGES,
+        train_languages=SOURCE_LANGUAGES,
+        metrics=("mlm_loss",),
+        reader="xstilts.tasks.definitions.gettext:read_msgkind_text",
+        files=jsonl_files("msgkind", ("train",)),
+        source=_SOURCE,
+        default_data_subdir=DATA_SUBDIR,
+        max_length=64,
+        dev_split="train",  # no dev evaluation: masked LM has no label to score
+        test_split="train",
     )
 )
 
@@ -132,3 +181,26 @@ def read_msgretrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, A
 def read_msgkind(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
     """Rows ``{id, text, label, en}`` of one msgkind file."""
     return _read_jsonl(MSGKIND, data_dir, split, lang)
+
+
+def read_msgkind_shuffled(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    """msgkind rows with the labels permuted among the messages (by id order, :data:`SHUFFLE_SEED`).
+
+    Every source file holds the same ids with the same labels, so the permutation, a function of
+    the ids and labels only, is the same in every language: the control stays parallel.
+    """
+    import random
+
+    rows = _read_jsonl(MSGKIND_SHUFFLED, data_dir, split, lang)
+    order = sorted(range(len(rows)), key=lambda i: rows[i]["id"])
+    labels = [rows[i]["label"] for i in order]
+    random.Random(f"{SHUFFLE_SEED}:{split}").shuffle(labels)
+    shuffled = [dict(row) for row in rows]
+    for index, label in zip(order, labels, strict=True):
+        shuffled[index]["label"] = label
+    return shuffled
+
+
+def read_msgkind_text(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+    """Rows ``{id, text}`` of msgkind (the MLM control reads the texts, never the labels)."""
+    return [{"id": row["id"], "text": row["text"]} for row in _read_jsonl(MSGKIND_MLM, data_dir, split, lang)]
