@@ -32,4 +32,5 @@ class DistanceKind(StrEnum):
     genetic = "genetic"
     geographic = "geographic"
     featural = "featural"
+    genetic_cosine = "genetic-cosine"  # URIEL's family-vector cosine, kept beside the tree distance
     all = "all"

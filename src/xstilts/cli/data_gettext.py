@@ -137,27 +137,34 @@ def kinds_agreement(
     gold: Path = typer.Option(None, "--gold", help="Hand-labelled TSV (default: the shipped sample)."),
     show: int = typer.Option(0, "--show", help="Also list this many disagreements."),
 ) -> None:
-    """How well the msgkind rules agree with the hand-labelled sample (per-kind precision/recall)."""
+    """How well the msgkind rules agree with the hand-labelled sample (per-kind precision/recall).
+
+    Examples:
+
+      xstilts data kinds-agreement
+
+      xstilts data kinds-agreement --show 20
+    """
     from xstilts.data.gettext.validation import MIN_AGREEMENT, agreement, read_gold
 
     result = agreement(read_gold(gold))
     table = Table(title=f"msgkind rules v{result.rules_version} vs {result.n} hand-labelled messages")
     for column in ("kind", "gold", "rules", "precision", "recall"):
-        table.add_column(column, justify="left" if column == "kind" else "right")
+        table.add_column(column, justify="left" if column == "kind" else "right", overflow="fold")
     for kind, row in result.per_kind.iterrows():
         cells = [f"{row[c]:.3f}" if row[c] == row[c] else "n/a" for c in ("precision", "recall")]
         table.add_row(str(kind), str(int(row["gold"])), str(int(row["rules"])), *cells)
     console.print(table)
     confusion = Table(title="gold (rows) x rules (columns)")
-    confusion.add_column("gold")
+    confusion.add_column("gold", overflow="fold")
     for kind in result.confusion.columns:
-        confusion.add_column(kind, justify="right")
+        confusion.add_column(kind, justify="right", overflow="fold")
     for kind, row in result.confusion.iterrows():
         confusion.add_row(str(kind), *(str(v) for v in row))
     console.print(confusion)
     batches = Table(title="per batch: agreement now, and as a blind test of the version frozen before it")
     for column in ("batch", "n", "agreement now", "blind test of", "blind agreement"):
-        batches.add_column(column, justify="right")
+        batches.add_column(column, justify="right", overflow="fold")
     for batch, row in result.per_batch.iterrows():
         blind = row["blind_agreement"]
         version = row["blind_version"]
