@@ -53,7 +53,7 @@ def machine_facts(threads: int | None = None) -> MachineFacts:
     import torch
     import transformers
 
-    from xstilts.training.precision import available_cores, choose_runtime, cpu_has_native_bf16, cpu_model
+    from xstilts.engine.precision import available_cores, choose_runtime, cpu_has_native_bf16, cpu_model
 
     quiet_libraries()
     runtime = choose_runtime("auto", "cpu", threads)

@@ -4,7 +4,7 @@ Every path classifies the same test examples of every language on disk (msgdomai
 languages; ``--examples-per-language`` caps each) with the same encoder, and is timed from the raw
 texts to per-language accuracy (tokenisation included, file reading excluded).
 
-- xstilts: :func:`xstilts.evaluation.predict.predict` per language, as the evaluate job runs it:
+- xstilts: :func:`xstilts.engine.predict.predict` per language, as the evaluate job runs it:
   tokenise once, length-sorted batches under the evaluate job's CPU token budget
   (``CPU_EVAL_TOKENS``, capped at the experiment config's default batch size, 256), padding to
   the longest in the batch (multiple of 8), ``inference_mode``, precision by detection. Also
@@ -55,9 +55,9 @@ BASELINES = {
 def _xstilts_pass(model, tokenizer, spec, by_language, labels, runtime, batch_size) -> dict[str, float]:
     import datasets
 
-    from xstilts.evaluation.predict import CPU_EVAL_TOKENS, predict, score
-    from xstilts.training.batching import BatchPlan
-    from xstilts.training.features import build_features
+    from xstilts.engine.batching import BatchPlan
+    from xstilts.engine.features import build_features
+    from xstilts.engine.predict import CPU_EVAL_TOKENS, predict, score
 
     plan = BatchPlan(batch_size=batch_size, max_tokens=CPU_EVAL_TOKENS, pad_multiple=8)  # = evaluation_plan
     accuracy = {}
@@ -83,8 +83,8 @@ def load_xstilts(folder: str, spec, seed: int):
 
 
 def run_xstilts(model, tokenizer, spec, by_language, precision, threads, batch_size) -> dict[str, Any]:
-    from xstilts.training.features import LabelMap
-    from xstilts.training.precision import choose_runtime
+    from xstilts.engine.features import LabelMap
+    from xstilts.engine.precision import choose_runtime
 
     runtime = choose_runtime(precision, "cpu", threads)
     labels = LabelMap(spec.labels)

@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--device cuda, but this torch ({torch.__version__}) sees no CUDA device", file=sys.stderr)
         return 2
     torch.set_float32_matmul_precision("highest")  # fp32 recipes: true fp32, as the toolkits ran
-    from xstilts.training.precision import choose_runtime
+    from xstilts.engine.precision import choose_runtime
 
     runtime = choose_runtime("auto", device=device, threads=args.threads)
     config = model_config(args)

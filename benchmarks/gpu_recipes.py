@@ -32,11 +32,11 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
+from xstilts.engine.batching import BatchPlan, round_up
+from xstilts.engine.precision import RuntimeChoice
 from xstilts.models.heads import HeadSpec
 from xstilts.models.multitask import MultiTaskModel
-from xstilts.training.batching import BatchPlan, round_up
 from xstilts.training.optim import configure_embeddings
-from xstilts.training.precision import RuntimeChoice
 from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
 # XNLI/MNLI premise+hypothesis pairs in XLM-R pieces: right-skewed around a median of ~36 pieces.

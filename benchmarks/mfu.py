@@ -86,8 +86,8 @@ def _batches(
     workload, folder: str, batch_size: int, steps: int, seed: int, quick: bool
 ) -> list[torch.Tensor]:
     """Real training batches (length-bucketed, padded to a multiple of 8), as xstilts makes them."""
+    from xstilts.engine.batching import BatchPlan, collate, infinite_batches
     from xstilts.models.loading import load_tokenizer
-    from xstilts.training.batching import BatchPlan, collate, infinite_batches
 
     spec = workload.target
     examples = workload.examples(spec, "train", "en", 400 if quick else 4000, seed)
@@ -103,7 +103,7 @@ def _batches(
 
 def measure_training(model, batches: list[torch.Tensor], precision: str, num_labels: int, pad_id: int):
     """(achieved FLOP/s, seconds per step, mean padded length) of forward+backward over the batches."""
-    from xstilts.training.precision import RuntimeChoice, autocast
+    from xstilts.engine.precision import RuntimeChoice, autocast
 
     runtime = RuntimeChoice("cpu", precision, "benchmark", torch.get_num_threads(), "", torch.__version__)
     config = model.encoder.config

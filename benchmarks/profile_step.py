@@ -102,7 +102,7 @@ def _profiled(fn, inputs: list, warmup: int = 2) -> list[tuple[str, float]]:
 
 def training_step(model, head: str, runtime, optimizers, pad_id: int):
     """xstilts' step: forward + loss under autocast, backward, clip, optimiser step, zero grads."""
-    from xstilts.training.precision import autocast
+    from xstilts.engine.precision import autocast
 
     params = [p for p in model.parameters() if p.requires_grad]
 
@@ -125,7 +125,7 @@ def training_step(model, head: str, runtime, optimizers, pad_id: int):
 
 def evaluation_batch(model, runtime, pad_id: int):
     """An inference-mode encoder forward (what zero-shot evaluation runs per batch)."""
-    from xstilts.training.precision import autocast
+    from xstilts.engine.precision import autocast
 
     def forward(ids: torch.Tensor) -> None:
         with torch.inference_mode(), autocast(runtime):
@@ -135,11 +135,11 @@ def evaluation_batch(model, runtime, pad_id: int):
 
 
 def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
+    from xstilts.engine.precision import RuntimeChoice
     from xstilts.models.assemble import assemble
     from xstilts.models.heads import HeadSpec
     from xstilts.models.loading import load_tokenizer
     from xstilts.training.optim import build_optimizers, configure_embeddings, fused_adamw_available
-    from xstilts.training.precision import RuntimeChoice
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="xstilts-bench-profile-"))
     if args.quick:

@@ -25,16 +25,16 @@ import sys
 import time
 from pathlib import Path
 
-from xstilts.evaluation.predict import predict, score
+from xstilts.engine.batching import BatchPlan
+from xstilts.engine.features import LabelMap, build_features
+from xstilts.engine.precision import choose_runtime, cpu_model
+from xstilts.engine.predict import predict, score
 from xstilts.models.assemble import assemble
 from xstilts.models.heads import HeadSpec
 from xstilts.models.loading import load_tokenizer
 from xstilts.tasks.loading import read_examples
 from xstilts.tasks.registry import get_task
-from xstilts.training.batching import BatchPlan
-from xstilts.training.features import LabelMap, build_features
 from xstilts.training.optim import configure_embeddings
-from xstilts.training.precision import choose_runtime, cpu_model
 from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
 RECIPES = {

@@ -69,14 +69,14 @@ def run_xstilts(
     import datasets
     import torch
 
-    from xstilts.evaluation.predict import predict, score
+    from xstilts.engine.batching import BatchPlan
+    from xstilts.engine.features import LabelMap, build_features
+    from xstilts.engine.precision import choose_runtime
+    from xstilts.engine.predict import predict, score
     from xstilts.models.assemble import assemble
     from xstilts.models.heads import HeadSpec
     from xstilts.models.loading import load_tokenizer
-    from xstilts.training.batching import BatchPlan
-    from xstilts.training.features import LabelMap, build_features
     from xstilts.training.optim import configure_embeddings
-    from xstilts.training.precision import choose_runtime
     from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
     spec = workload.target

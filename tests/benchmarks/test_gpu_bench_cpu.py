@@ -26,7 +26,7 @@ from benchmarks.gpu_recipes import (
     sample_lengths,
     workloads,
 )
-from xstilts.training.batching import BatchPlan, training_batches
+from xstilts.engine.batching import BatchPlan, training_batches
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_MAX_TOKENS = 2048

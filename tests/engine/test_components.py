@@ -8,13 +8,13 @@ import random
 import pytest
 import torch
 
+from xstilts.engine.batching import BatchPlan, collate, evaluation_batches, round_up, training_batches
+from xstilts.engine.features import IGNORE_INDEX, LabelMap, build_features
+from xstilts.engine.precision import choose_runtime
+from xstilts.leases import Owner
 from xstilts.pipeline.cache import ArtifactCache
-from xstilts.pipeline.lease import Owner
 from xstilts.tasks.spec import Role, TaskSpec, TaskType
-from xstilts.training.batching import BatchPlan, collate, evaluation_batches, round_up, training_batches
-from xstilts.training.features import IGNORE_INDEX, LabelMap, build_features
 from xstilts.training.mlm import mask_tokens
-from xstilts.training.precision import choose_runtime
 from xstilts.training.sampling import TaskSampler, task_probabilities
 
 
@@ -57,7 +57,7 @@ def test_sampling_strategies():
 
 
 def test_precision_choice_is_explicit_and_recorded(monkeypatch):
-    import xstilts.training.precision as precision
+    import xstilts.engine.precision as precision
 
     monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
     choice = choose_runtime("auto", "cpu", threads=1)

@@ -17,14 +17,14 @@ from xstilts.pipeline.runner import run_experiment
 
 
 def _leased(folder, **owner) -> None:
-    from xstilts.pipeline.lease import LEASE, Owner  # new modules are imported inside the tests, so
+    from xstilts.leases import LEASE, Owner  # new modules are imported inside the tests, so
 
     folder.mkdir(parents=True)  # that the tests run (and fail on behaviour) against older code too
     (folder / LEASE).write_text(json.dumps({**Owner.me().as_dict(), **owner}), encoding="utf-8")
 
 
 def test_startup_cleanup_keeps_other_hosts_and_namespaces_work(tiny_world, tmp_path):
-    from xstilts.pipeline.lease import TTL_S
+    from xstilts.leases import TTL_S
 
     config = load_experiment(small_experiment(tmp_path, tiny_world, "share"))
     root = config.resolved_artifact_dir / "finetune"
@@ -86,7 +86,7 @@ def test_an_artifact_published_by_another_process_during_the_rename_is_success(t
 
 
 def test_claims_are_exclusive_and_dead_claims_are_taken_over(tmp_path):
-    from xstilts.pipeline.lease import Owner
+    from xstilts.leases import Owner
 
     cache = ArtifactCache(tmp_path)
     claim = cache.claim_path("finetune", "k")

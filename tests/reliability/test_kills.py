@@ -53,8 +53,8 @@ def test_sigterm_marks_the_run_interrupted_and_says_how_to_resume(tiny_world, tm
 
 
 def test_stale_run_and_job_rows_and_feature_temp_folders_are_reconciled(tiny_world, tmp_path):
+    from xstilts.leases import LEASE, Owner
     from xstilts.paths import cache_dir
-    from xstilts.pipeline.lease import LEASE, Owner
 
     config = load_experiment(small_experiment(tmp_path, tiny_world, "stale"))
     store = ResultsStore(config.store_path)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from xstilts.evaluation.mining import margin_mine, top_k
-from xstilts.evaluation.retrieval import _direction_scores
+from xstilts.evaluation.retrieval import direction_scores
 from xstilts.tasks import get_task
 
 
@@ -83,7 +83,7 @@ def test_tatoeba_main_score_is_xx_to_en() -> None:
     # rows English, columns the language: each English sentence finds its translation, but
     # foreign 1 is nearer to English 0 than to its own translation
     similarity = np.array([[0.9, 0.8], [0.1, 0.7]])
-    scores = _direction_scores(get_task("tatoeba"), similarity, np.arange(2), "de")
+    scores = direction_scores(get_task("tatoeba"), similarity, np.arange(2), "de")
     assert scores["retrieval_accuracy@en->xx"] == 100.0
     assert scores["retrieval_accuracy@xx->en"] == 50.0
     assert scores["retrieval_accuracy"] == 50.0  # XTREME's published direction

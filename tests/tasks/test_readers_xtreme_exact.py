@@ -233,8 +233,7 @@ def test_label_withheld_test_files_read_without_labels_only_on_request() -> None
 
 def test_fingerprint_covers_the_fallback_actually_read(tmp_path: Path) -> None:
     from xstilts.errors import MissingResourceError
-    from xstilts.pipeline.fingerprint import data_fingerprint
-    from xstilts.tasks.loading import source_fingerprint
+    from xstilts.pipeline.fingerprint import data_fingerprint, source_fingerprint
 
     spec = get_task("xnli")
     write(tmp_path, "xnli/dev-en.tsv", "a\tb\tneutral\n")

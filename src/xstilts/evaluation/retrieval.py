@@ -15,26 +15,18 @@ embedded once per job.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from xstilts.engine.batching import BatchPlan, collate, evaluation_batches
+from xstilts.engine.precision import autocast
 from xstilts.errors import MissingResourceError
 from xstilts.evaluation.mining import margin_mine
-from xstilts.evaluation.predict import evaluation_plan
-from xstilts.evaluation.zero_shot import EVAL_SEED
-from xstilts.models.assemble import assemble
-from xstilts.pipeline.context import RunContext
-from xstilts.tasks.loading import read_examples, source_fingerprint
+from xstilts.tasks.loading import read_examples
 from xstilts.tasks.metrics import compute
-from xstilts.tasks.readers.sources import unlabelled_reading
-from xstilts.tasks.readers.validate import is_unlabelled
-from xstilts.tasks.registry import get_task
-from xstilts.training.batching import BatchPlan, collate, evaluation_batches
-from xstilts.training.precision import autocast
 
 PAPER_LAYER, PAPER_DEPTH = 14, 24  # Phang et al. 2020 / jiant: mean-pooled layer 14 of XLM-R Large's 24
 
@@ -177,7 +169,7 @@ def mine(embed: Embedder, records: list[dict[str, Any]]) -> list[tuple[str, str,
     return pairs
 
 
-def _mining_scores(
+def mining_scores(
     spec, root: Path, language: str, embed: Embedder, test: list[dict]
 ) -> tuple[dict, list, dict]:
     """XTREME's protocol: the threshold is chosen on the dev ("sample") split, F1 measured on test."""
@@ -213,7 +205,7 @@ def xtreme_sorted_lines(english: list[str]) -> list[int]:
     return lines
 
 
-def _direction_scores(spec, similarity: np.ndarray, gold: np.ndarray, language: str) -> dict[str, float]:
+def direction_scores(spec, similarity: np.ndarray, gold: np.ndarray, language: str) -> dict[str, float]:
     """Each metric in both directions (labelled) and the task's main direction unlabelled.
 
     ``similarity`` has English rows and the language's columns: its rows retrieve en->xx, its
@@ -232,7 +224,7 @@ def _direction_scores(spec, similarity: np.ndarray, gold: np.ndarray, language: 
     return scores
 
 
-def _aligned_records(examples: list[dict], similarity: np.ndarray, sorted_line: list[int]) -> list[dict]:
+def aligned_records(examples: list[dict], similarity: np.ndarray, sorted_line: list[int]) -> list[dict]:
     """One prediction record per example: nearest neighbour in both directions (ids), and the
     retrieved English sentence's line in XTREME's sorted English file (its submission format)."""
     to_target, to_source = similarity.argmax(1), similarity.argmax(0)
@@ -247,82 +239,6 @@ def _aligned_records(examples: list[dict], similarity: np.ndarray, sorted_line: 
     ]
 
 
-def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
-    payload = job.payload
-    spec = get_task(payload["target"])
-    parent = payload["parent"]
-    parent_dir = ctx.cache.path(parent["kind"], parent["key"]) if parent else None
-    model, _ = assemble(payload["model"], {}, parent_dir)
-    model.to(ctx.runtime.device).eval()
-    settings = payload["evaluation"]["retrieval"]
-    protocol = retrieval_protocol(settings, payload["model"], model.encoder.config.num_hidden_layers)
-    embed = Embedder(
-        model,
-        ctx.tokenizer(payload["model"]),
-        ctx.runtime,
-        evaluation_plan(ctx.config, ctx.runtime),
-        protocol["layers"],
-        protocol["pooling"],
-        protocol["prefix"],
-        settings.get("max_length") or spec.max_length,
-    )
-    root = spec.data_root(ctx.config.data_dir)
-    (out_dir / "predictions").mkdir(exist_ok=True)
-    results: dict[str, dict[str, Any]] = {}
-    languages = payload["languages"]
-    for done, language in enumerate(languages):
-        with unlabelled_reading():
-            examples = read_examples(
-                spec, root, spec.test_split, language, payload["max_examples"], EVAL_SEED
-            )
-        predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
-        if predict_only and payload["max_examples"]:  # unaligned sides: every English line is a candidate
-            with unlabelled_reading():
-                examples = read_examples(spec, root, spec.test_split, language)
-        if examples and "side" in examples[0]:  # mining (BUCC): no aligned pairs, gold pairs on the side
-            scores, pairs, info = _mining_scores(spec, root, language, embed, examples)
-            with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
-                for source_id, target_id, value in pairs:
-                    handle.write(json.dumps({"src": source_id, "trg": target_id, "score": value}) + "\n")
-            results[language] = {
-                "scores": scores,
-                "n": len(pairs),
-                "data": source_fingerprint(spec, root, spec.test_split, language),
-                "info": {**info, "retrieval_protocol": _recorded(protocol)},
-                **({"predict_only": True} if "predict_only" in info else {}),
-            }
-            ctx.progress(job.key, done + 1, len(languages), language)
-            continue
-        source = embed([e["source"] for e in examples])
-        target = embed([e["target"] for e in examples])
-        similarity = source @ target.T  # rows: English, columns: the language
-        # XTREME's sorted English file is already in its own line order
-        english = [e["source"] for e in examples]
-        sorted_line = list(range(len(examples))) if predict_only else xtreme_sorted_lines(english)
-        with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
-            for record in _aligned_records(examples, similarity, sorted_line):
-                handle.write(json.dumps(record) + "\n")
-        scores = (
-            {} if predict_only else _direction_scores(spec, similarity, np.arange(len(examples)), language)
-        )
-        if protocol["layer_sweep"] and not predict_only:
-            scores.update(layer_scores(spec, embed, examples, language))
-        results[language] = {
-            "scores": scores,
-            "n": len(examples),
-            "data": source_fingerprint(spec, root, spec.test_split, language),
-            "info": {"retrieval_protocol": _recorded(protocol)},
-        }
-        if predict_only:
-            results[language]["predict_only"] = True
-            results[language]["info"] = {
-                "predict_only": "the test files hide the alignment (sorted); no metric",
-                "retrieval_protocol": _recorded(protocol),
-            }
-        ctx.progress(job.key, done + 1, len(languages), language)
-    return results
-
-
-def _recorded(protocol: dict[str, Any]) -> dict[str, Any]:
+def recorded_protocol(protocol: dict[str, Any]) -> dict[str, Any]:
     """The protocol as provenance (without the sweep's layer list)."""
     return {key: value for key, value in protocol.items() if key != "layers"}

@@ -7,7 +7,7 @@ size, sha256 and mtime of every file, so a truncated, edited or deleted file is 
 used (size always; the hash when size or mtime changed; every hash in :meth:`verify`).
 
 Several processes may share the root (two runs, Ray workers on other hosts, other PID
-namespaces): every temporary folder holds a lease (:mod:`xstilts.pipeline.lease`), cleanup removes
+namespaces): every temporary folder holds a lease (:mod:`xstilts.leases`), cleanup removes
 only folders whose owner is provably dead, and a job is claimed before it is built so two runs
 split the work instead of doing it twice.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.errors import CorruptArtifactError
-from xstilts.pipeline.lease import HEARTBEAT, LEASE, Owner, folder_is_dead, read_owner, write_owner
+from xstilts.leases import HEARTBEAT, LEASE, Owner, folder_is_dead, read_owner, write_owner
 
 META = "meta.json"
 FILES = "files"  # meta.json's record of the published files

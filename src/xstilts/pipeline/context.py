@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xstilts.engine.precision import RuntimeChoice
 from xstilts.events import EventSink, JobProgress
 from xstilts.pipeline.cache import ArtifactCache
 from xstilts.pipeline.config import ExperimentConfig
 from xstilts.pipeline.store import ResultsStore
-from xstilts.training.precision import RuntimeChoice
 
 ProgressCallback = EventSink  # receives xstilts.events records; only cli/ draws them
 

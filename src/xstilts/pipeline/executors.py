@@ -25,7 +25,7 @@ OnDone = Callable[[Job, bool], None]  # (job, built by this process)
 
 
 def run_local(jobs: list[Job], ctx: RunContext, on_done: OnDone, poll_s: float = 0.2) -> None:
-    from xstilts.training.precision import process_state
+    from xstilts.engine.precision import process_state
 
     if process_state().num_processes > 1:  # DDP: every rank runs the same jobs in the same order
         for job in jobs:
@@ -56,7 +56,7 @@ def _next_job(pending: dict[str, Job], ctx: RunContext):
 
 def _remote_body(job: Job, ctx: RunContext, threads: int, *_parents: str) -> tuple[str, bool]:
     """Executed inside a Ray worker: re-detect the runtime for this slot, then run the job."""
-    from xstilts.training.precision import choose_runtime
+    from xstilts.engine.precision import choose_runtime
 
     ctx.config.import_task_modules()
     cfg = ctx.config.runtime

@@ -66,7 +66,7 @@ def run_job(job: Job, ctx: RunContext, *, claim: Path | None = None, use_claims:
     process trains, only the main one writes artifacts, evaluates and records, and the others
     wait for it at each job's end (claims are off there: all ranks must run the same jobs).
     """
-    from xstilts.training.precision import process_state
+    from xstilts.engine.precision import process_state
 
     state = process_state()
     started = time.time()
@@ -87,7 +87,7 @@ def run_job(job: Job, ctx: RunContext, *, claim: Path | None = None, use_claims:
 
 
 def _build(job: Job, ctx: RunContext, state, started: float) -> None:
-    from xstilts.training.phases import run_finetune, run_intermediate
+    from xstilts.pipeline.phases import run_finetune, run_intermediate
 
     if state.is_main_process:
         ctx.emit(JobStarted(job.key, job.kind, job.label))
@@ -121,8 +121,7 @@ def record_done(job: Job, ctx: RunContext, started: float) -> None:
 
 
 def _evaluate(job: Job, ctx: RunContext) -> None:
-    from xstilts.evaluation.retrieval import evaluate_retrieval
-    from xstilts.evaluation.zero_shot import evaluate_finetuned
+    from xstilts.pipeline.evaluate_jobs import evaluate_finetuned, evaluate_retrieval
 
     spec = get_task(job.payload["target"])
     meta = {

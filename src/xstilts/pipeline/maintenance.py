@@ -15,17 +15,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xstilts.engine.precision import choose_runtime
 from xstilts.errors import StoreError
+from xstilts.leases import Owner
 from xstilts.paths import cache_dir
 from xstilts.pipeline.cache import ArtifactCache
 from xstilts.pipeline.config import ExperimentConfig
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import code_version
 from xstilts.pipeline.jobs import SCORES, record_done
-from xstilts.pipeline.lease import Owner
 from xstilts.pipeline.planner import Plan, build_plan
 from xstilts.pipeline.store import ResultsStore
-from xstilts.training.precision import choose_runtime
 
 
 @dataclass

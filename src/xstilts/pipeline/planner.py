@@ -21,8 +21,7 @@ from typing import Any
 from xstilts.errors import ConfigError, MissingResourceError, UnknownNameError
 from xstilts.models.loading import resolve_model
 from xstilts.pipeline.config import ExperimentConfig, StratifiedLanguages
-from xstilts.pipeline.fingerprint import ENGINE_VERSION, stable_hash
-from xstilts.tasks.loading import source_fingerprint
+from xstilts.pipeline.fingerprint import ENGINE_VERSION, source_fingerprint, stable_hash
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import Role, TaskSpec, TaskType
 

@@ -21,17 +21,17 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from xstilts.engine.precision import choose_runtime
 from xstilts.events import EventSink, JobFinished, JobRow, PlanRow, RunFinished, RunStarted
+from xstilts.leases import HEARTBEAT_S, Owner, dead_tempdirs
 from xstilts.paths import cache_dir
 from xstilts.pipeline.cache import ArtifactCache
 from xstilts.pipeline.config import ExperimentConfig
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import code_version
 from xstilts.pipeline.jobs import is_done
-from xstilts.pipeline.lease import HEARTBEAT_S, Owner, dead_tempdirs
 from xstilts.pipeline.planner import Plan, build_plan
 from xstilts.pipeline.store import ResultsStore
-from xstilts.training.precision import choose_runtime
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -183,7 +183,7 @@ def run_experiment(
     With ``dry_run`` nothing changes on disk. ``console`` is accepted for callers written before
     progress events and ignored: the runner draws nothing (cli/progress.py does).
     """
-    from xstilts.training.precision import process_state
+    from xstilts.engine.precision import process_state
 
     del console
     state = process_state()  # several processes under `accelerate launch`: only the main one reports

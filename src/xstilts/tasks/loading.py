@@ -13,9 +13,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from xstilts.errors import DataFormatError, MissingResourceError, decode_error
-from xstilts.pipeline.fingerprint import data_fingerprint, stable_hash
-from xstilts.tasks.readers.sources import ReleaseTaskSpec
+from xstilts.errors import DataFormatError, decode_error
+from xstilts.hashing import stable_hash
 from xstilts.tasks.spec import EXAMPLE_FIELDS, MINING_FIELDS, TaskSpec, TaskType
 
 
@@ -45,34 +44,6 @@ def read_examples(
 
 def _id_hash(identifier: object, seed: int) -> bytes:
     return hashlib.blake2b(f"{seed}:{identifier}".encode(), digest_size=8).digest()
-
-
-def source_fingerprint(spec: TaskSpec, data_root: Path, split: str, language: str) -> str:
-    """Fingerprint of the data a (split, language) is read from: every file the reader may use.
-
-    The declared release file alone is not enough: when it is absent or withholds its labels,
-    the reader uses a fallback (an original release, an export), and a change there must change
-    the fingerprint (feature caches and job keys depend on it). With only the release file on
-    disk this is that file's fingerprint, as before.
-    """
-    root = Path(data_root)
-    release = spec.files[split].format(lang=language) if split in spec.files else None
-    sources = spec.existing_sources(root, split, language) if isinstance(spec, ReleaseTaskSpec) else []
-    relative = [path.relative_to(root).as_posix() for path in sources]
-    if release is not None and relative in ([], [release]):
-        if not relative and not (root / release).parent.exists():
-            _missing(spec, root, split, language, release)
-        return data_fingerprint(root, release)
-    if not relative:
-        _missing(spec, root, split, language, release or split)
-    return stable_hash(["sources", [(name, data_fingerprint(root, name)) for name in relative]])
-
-
-def _missing(spec: TaskSpec, root: Path, split: str, language: str, expected: str) -> None:
-    hint = "run: xstilts data build ..." if spec.default_data_subdir else "check --data-dir / data_dir"
-    raise MissingResourceError(
-        f"task {spec.name!r} has no {split} data for {language!r}", file=root / expected, fix=hint
-    )
 
 
 def subsample_fingerprint(data_fingerprint: str, n_examples: int, limit: int | None, seed: int) -> str:

@@ -17,13 +17,13 @@ from typing import Any
 
 import torch
 
+from xstilts.engine.batching import BatchPlan, collate, feature_lengths, infinite_batches
+from xstilts.engine.features import LabelMap
+from xstilts.engine.precision import RuntimeChoice, autocast
 from xstilts.models.multitask import MLM_HEAD, MultiTaskModel
 from xstilts.tasks.spec import TaskSpec
-from xstilts.training.batching import BatchPlan, collate, feature_lengths, infinite_batches
-from xstilts.training.features import LabelMap
 from xstilts.training.mlm import mask_tokens
 from xstilts.training.optim import build_optimizers, linear_schedule
-from xstilts.training.precision import RuntimeChoice, autocast
 from xstilts.training.sampling import TaskSampler, task_probabilities
 from xstilts.training.tracking import Tracker
 
@@ -88,7 +88,7 @@ def dev_scores(
     model, entries: list[TrainEntry], settings: TrainSettings, runtime, pad_id: int
 ) -> dict[str, float]:
     """Main metric of each entry with a dev set (keyed by entry name)."""
-    from xstilts.evaluation.predict import predict, score
+    from xstilts.engine.predict import predict, score
 
     out = {}
     for entry in entries:

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from xstilts.engine.batching import BatchPlan, collate, evaluation_batches, feature_lengths
+from xstilts.engine.features import IGNORE_INDEX, LabelMap
+from xstilts.engine.precision import RuntimeChoice, autocast
 from xstilts.tasks.metrics import compute
 from xstilts.tasks.spec import TaskSpec, TaskType
-from xstilts.training.batching import BatchPlan, collate, evaluation_batches, feature_lengths
-from xstilts.training.features import IGNORE_INDEX, LabelMap
-from xstilts.training.precision import RuntimeChoice, autocast
 
 MAX_ANSWER_PIECES = 30
 CPU_EVAL_TOKENS = 2048  # measured on 2 cores: 2k-token batches ran 1.4x (bf16) faster than 8k ones

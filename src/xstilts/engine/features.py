@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.errors import DataFormatError
-from xstilts.pipeline.lease import drop_lease, leased_tempdir
+from xstilts.leases import drop_lease, leased_tempdir
 from xstilts.tasks.spec import TaskSpec, TaskType
 
 FEATURE_VERSION = 4

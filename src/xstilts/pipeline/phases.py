@@ -13,17 +13,18 @@ from typing import Any
 
 import torch
 
-from xstilts.evaluation.predict import evaluation_plan
+from xstilts.engine.batching import BatchPlan
+from xstilts.engine.features import LabelMap, cached_features
+from xstilts.engine.predict import evaluation_plan
 from xstilts.models.assemble import WEIGHTS, assemble
 from xstilts.models.heads import HeadSpec
 from xstilts.models.multitask import MLM_HEAD, save_delta, trainable_keys
 from xstilts.pipeline.config import PhaseConfig
 from xstilts.pipeline.context import RunContext
-from xstilts.tasks.loading import read_examples, source_fingerprint, subsample_fingerprint
+from xstilts.pipeline.fingerprint import source_fingerprint
+from xstilts.tasks.loading import read_examples, subsample_fingerprint
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskSpec, TaskType
-from xstilts.training.batching import BatchPlan
-from xstilts.training.features import LabelMap, cached_features
 from xstilts.training.optim import configure_embeddings, fused_adamw_available
 from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
@@ -78,7 +79,7 @@ def prepare_encoder(model, ctx: RunContext) -> dict[str, Any]:
 
 
 def _world_size() -> int:
-    from xstilts.training.precision import process_state
+    from xstilts.engine.precision import process_state
 
     return process_state().num_processes
 
@@ -229,7 +230,7 @@ def _train_and_save(
     chosen = prepare_encoder(model, ctx)
     settings = settings_from(phase, ctx)
     runnable = torch.compile(model, dynamic=False) if chosen["compile"] else model
-    from xstilts.training.precision import process_state
+    from xstilts.engine.precision import process_state
     from xstilts.training.tracking import Tracker
 
     target = ctx.tracking_target(job, job.payload) if process_state().is_main_process else None

@@ -1,0 +1,204 @@
+"""Evaluation jobs: a planned ``evaluate`` job turned into calls of the evaluation engine.
+
+The job payload and the run context (config, cache, tokenizer, runtime, progress) are read here;
+:mod:`xstilts.evaluation` and :mod:`xstilts.engine` below take plain arguments. Zero-shot
+evaluation of a fine-tuned model and retrieval on an encoder both score every language of the
+target with one loaded model (loading dominates otherwise) and write each language's predictions
+next to the scores.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from xstilts.engine.features import LabelMap, cached_features
+from xstilts.engine.predict import evaluation_plan, predict, references, score
+from xstilts.evaluation.retrieval import (
+    Embedder,
+    aligned_records,
+    direction_scores,
+    layer_scores,
+    mining_scores,
+    recorded_protocol,
+    retrieval_protocol,
+    xtreme_sorted_lines,
+)
+from xstilts.evaluation.zero_shot import EVAL_SEED, REFERENCE, with_placeholder_labels, write_predictions
+from xstilts.models.assemble import assemble
+from xstilts.models.heads import HeadSpec
+from xstilts.pipeline.context import RunContext
+from xstilts.pipeline.fingerprint import source_fingerprint
+from xstilts.tasks.loading import read_examples, subsample_fingerprint
+from xstilts.tasks.readers.sources import unlabelled_reading
+from xstilts.tasks.readers.validate import is_unlabelled
+from xstilts.tasks.registry import get_task
+
+
+def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Return {language: {"scores": {metric: value}, "n": count, "data": fingerprint}}.
+
+    A language whose test file withholds its labels (XTREME's official test sets) is predicted
+    only: its predictions are written (gold null), its scores are empty and it is marked
+    ``"predict_only": true``.
+    """
+    payload = job.payload
+    spec = get_task(payload["target"])
+    parent = payload["parent"]
+    parent_dir = ctx.cache.path(parent["kind"], parent["key"])
+    meta = ctx.cache.meta(parent["kind"], parent["key"])
+    head_specs = {name: HeadSpec(**spec_dict) for name, spec_dict in meta["head_specs"].items()}
+    labels = LabelMap(meta["labels"][spec.name]) if spec.name in meta["labels"] else None
+    model, _ = assemble(payload["model"], head_specs, parent_dir, parent_heads=True)
+    model.to(ctx.runtime.device).eval()
+    tokenizer = ctx.tokenizer(payload["model"])
+    plan = evaluation_plan(ctx.config, ctx.runtime)
+    root = spec.data_root(ctx.config.data_dir)
+    limit = payload["max_examples"]
+    results: dict[str, dict[str, Any]] = {}
+    items: dict[str, list] = {}
+    (out_dir / "predictions").mkdir(exist_ok=True)
+    languages = payload["languages"]
+    for done, language in enumerate(languages):
+        with unlabelled_reading():
+            examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
+        predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
+        fingerprint = source_fingerprint(spec, root, spec.test_split, language)
+        features = cached_features(
+            spec,
+            spec.test_split,
+            language,
+            with_placeholder_labels(spec, examples, labels) if predict_only else examples,
+            subsample_fingerprint(fingerprint, len(examples), limit, EVAL_SEED),
+            tokenizer,
+            labels,
+            spec.max_length,
+            ctx.feature_cache,
+        )
+        predictions = predict(
+            model, spec.name, spec, features, examples, labels, plan, ctx.runtime, tokenizer.pad_token_id
+        )
+        gold = [None] * len(examples) if predict_only else references(spec, examples)
+        write_predictions(out_dir / "predictions" / f"{language}.jsonl", examples, predictions, gold)
+        results[language] = {
+            "scores": {} if predict_only else score(spec, predictions, examples, language),
+            "n": len(examples),
+            "data": fingerprint,
+        }
+        if predict_only:  # labels withheld (XTREME's test files): predictions only, marked
+            results[language]["predict_only"] = True
+            results[language]["info"] = {"predict_only": "the test file withholds its labels; no metric"}
+        else:
+            items[language] = [e["id"] for e in examples]
+        ctx.progress(job.key, done + 1, len(languages), language)
+    if spec.parallel_test and REFERENCE in items:  # English scored (not predict-only)
+        _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items, results)
+    return results
+
+
+def _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items, results) -> None:
+    """English scored on exactly each language's items (parallel test sets share ids).
+
+    Languages cover different subsets of a parallel pool (and so different class mixes); the gap
+    against English on the *same* items measures transfer, not item difficulty.
+    """
+    english = {e["id"]: e for e in read_examples(spec, root, spec.test_split, REFERENCE)}
+    wanted = sorted({i for lang, ids in items.items() if lang != REFERENCE for i in ids if i in english})
+    if not wanted:
+        return
+    examples = [english[i] for i in wanted]
+    fingerprint = source_fingerprint(spec, root, spec.test_split, REFERENCE)
+    features = cached_features(
+        spec, spec.test_split, REFERENCE, examples, subsample_fingerprint(fingerprint, len(examples), None, 0),
+        tokenizer, labels, spec.max_length, ctx.feature_cache,
+    )  # fmt: skip
+    by_id = dict(zip(wanted, predict(model, spec.name, spec, features, examples, labels, plan, ctx.runtime,
+                                     tokenizer.pad_token_id), strict=True))  # fmt: skip
+    for language, ids in items.items():
+        shared = [i for i in ids if i in english]
+        if language == REFERENCE or not shared:
+            continue
+        value = score(spec, [by_id[i] for i in shared], [english[i] for i in shared], REFERENCE)[
+            spec.main_metric
+        ]
+        results[language]["scores"][f"{spec.main_metric}@{REFERENCE}-same-items"] = value
+        results[language].setdefault("info", {})["n_same_items"] = len(shared)
+
+
+def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
+    payload = job.payload
+    spec = get_task(payload["target"])
+    parent = payload["parent"]
+    parent_dir = ctx.cache.path(parent["kind"], parent["key"]) if parent else None
+    model, _ = assemble(payload["model"], {}, parent_dir)
+    model.to(ctx.runtime.device).eval()
+    settings = payload["evaluation"]["retrieval"]
+    protocol = retrieval_protocol(settings, payload["model"], model.encoder.config.num_hidden_layers)
+    embed = Embedder(
+        model,
+        ctx.tokenizer(payload["model"]),
+        ctx.runtime,
+        evaluation_plan(ctx.config, ctx.runtime),
+        protocol["layers"],
+        protocol["pooling"],
+        protocol["prefix"],
+        settings.get("max_length") or spec.max_length,
+    )
+    root = spec.data_root(ctx.config.data_dir)
+    (out_dir / "predictions").mkdir(exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    languages = payload["languages"]
+    for done, language in enumerate(languages):
+        with unlabelled_reading():
+            examples = read_examples(
+                spec, root, spec.test_split, language, payload["max_examples"], EVAL_SEED
+            )
+        predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
+        if predict_only and payload["max_examples"]:  # unaligned sides: every English line is a candidate
+            with unlabelled_reading():
+                examples = read_examples(spec, root, spec.test_split, language)
+        if examples and "side" in examples[0]:  # mining (BUCC): no aligned pairs, gold pairs on the side
+            scores, pairs, info = mining_scores(spec, root, language, embed, examples)
+            with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
+                for source_id, target_id, value in pairs:
+                    handle.write(json.dumps({"src": source_id, "trg": target_id, "score": value}) + "\n")
+            results[language] = {
+                "scores": scores,
+                "n": len(pairs),
+                "data": source_fingerprint(spec, root, spec.test_split, language),
+                "info": {**info, "retrieval_protocol": recorded_protocol(protocol)},
+                **({"predict_only": True} if "predict_only" in info else {}),
+            }
+            ctx.progress(job.key, done + 1, len(languages), language)
+            continue
+        source = embed([e["source"] for e in examples])
+        target = embed([e["target"] for e in examples])
+        similarity = source @ target.T  # rows: English, columns: the language
+        # XTREME's sorted English file is already in its own line order
+        english = [e["source"] for e in examples]
+        sorted_line = list(range(len(examples))) if predict_only else xtreme_sorted_lines(english)
+        with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
+            for record in aligned_records(examples, similarity, sorted_line):
+                handle.write(json.dumps(record) + "\n")
+        scores = (
+            {} if predict_only else direction_scores(spec, similarity, np.arange(len(examples)), language)
+        )
+        if protocol["layer_sweep"] and not predict_only:
+            scores.update(layer_scores(spec, embed, examples, language))
+        results[language] = {
+            "scores": scores,
+            "n": len(examples),
+            "data": source_fingerprint(spec, root, spec.test_split, language),
+            "info": {"retrieval_protocol": recorded_protocol(protocol)},
+        }
+        if predict_only:
+            results[language]["predict_only"] = True
+            results[language]["info"] = {
+                "predict_only": "the test files hide the alignment (sorted); no metric",
+                "retrieval_protocol": recorded_protocol(protocol),
+            }
+        ctx.progress(job.key, done + 1, len(languages), language)
+    return results
