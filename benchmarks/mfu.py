@@ -101,6 +101,16 @@ def _batches(
     return out
 
 
+def classification_batch(ids: torch.Tensor, pad_id: int) -> dict[str, torch.Tensor]:
+    """A model batch from padded ids: attention mask from the padding, class 0 for every example
+    (throughput does not depend on the labels)."""
+    return {
+        "input_ids": ids,
+        "attention_mask": (ids != pad_id).long(),
+        "labels": torch.zeros(ids.shape[0], dtype=torch.long),
+    }
+
+
 def measure_training(model, batches: list[torch.Tensor], precision: str, num_labels: int, pad_id: int):
     """(achieved FLOP/s, seconds per step, mean padded length) of forward+backward over the batches."""
     from xstilts.engine.precision import RuntimeChoice, autocast
@@ -111,13 +121,8 @@ def measure_training(model, batches: list[torch.Tensor], precision: str, num_lab
     model.train()
 
     def step(ids: torch.Tensor) -> None:
-        batch = {
-            "input_ids": ids,
-            "attention_mask": (ids != pad_id).long(),
-            "labels": torch.zeros(ids.shape[0], dtype=torch.long),
-        }
         with autocast(runtime):
-            _, loss = model(head, batch)
+            _, loss = model(head, classification_batch(ids, pad_id))
         loss.backward()
         model.zero_grad(set_to_none=True)
 

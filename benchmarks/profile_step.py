@@ -26,7 +26,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from benchmarks.common import BenchmarkResult, MachineFacts, Row, add_common_arguments, run_cli
-from benchmarks.mfu import _batches
+from benchmarks.mfu import _batches, classification_batch
 from benchmarks.workload import resolve_model_folder, resolve_workload
 
 NAME = "profile_step"
@@ -107,13 +107,8 @@ def training_step(model, head: str, runtime, optimizers, pad_id: int):
     params = [p for p in model.parameters() if p.requires_grad]
 
     def step(ids: torch.Tensor) -> None:
-        batch = {
-            "input_ids": ids,
-            "attention_mask": (ids != pad_id).long(),
-            "labels": torch.zeros(ids.shape[0], dtype=torch.long),
-        }
         with autocast(runtime):
-            _, loss = model(head, batch)
+            _, loss = model(head, classification_batch(ids, pad_id))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         for optimizer in optimizers:

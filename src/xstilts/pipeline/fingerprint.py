@@ -41,8 +41,8 @@ def data_fingerprint(data_root: Path, relative: str) -> str:
     manifest = data_root / "manifest.json"
     if manifest.is_file() and path.is_file():
         stat = manifest.stat()
-        recorded = _manifest_hashes(str(manifest), stat.st_mtime_ns).get(relative)
-        size = _manifest_sizes(str(manifest), stat.st_mtime_ns).get(relative)
+        hashes, sizes = _manifest_files(str(manifest), stat.st_mtime_ns)
+        recorded, size = hashes.get(relative), sizes.get(relative)
         if recorded and _as_built(path, size, stat.st_mtime_ns):
             return recorded
     if path.is_file():
@@ -63,58 +63,42 @@ def _as_built(path: Path, recorded_size: int | None, manifest_mtime_ns: int) -> 
 
 
 @cache
-def _manifest_sizes(manifest: str, _mtime: int) -> dict[str, int]:
-    """Relative path -> size in bytes, for manifests that record one (``size`` or ``bytes``)."""
+def _manifest_files(manifest: str, _mtime: int) -> tuple[dict[str, str], dict[str, int]]:
+    """(relative path -> sha256, relative path -> size) from a dataset manifest, at any nesting.
+
+    Both builders' layouts are understood: ``{"files": {"de/test.jsonl": {"sha256": ..., "bytes": ...}}}``
+    and flat ``{"de/test.jsonl": "<sha256>"}`` entries. ``_mtime`` keys the cache to the file's version.
+    """
     try:
         data = json.loads(Path(manifest).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    found: dict[str, int] = {}
+        return {}, {}
+    hashes: dict[str, str] = {}
+    sizes: dict[str, int] = {}
 
     def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if isinstance(value, dict) and "/" in key:
-                    size = value.get("size", value.get("bytes"))
-                    if isinstance(size, int):
-                        found[key] = size
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if (
+                isinstance(value, str)
+                and len(value) == 64
+                and key.endswith((".jsonl", ".json", ".tsv", ".csv"))
+            ):
+                hashes[key] = value
+            elif isinstance(value, dict) and "/" in key and isinstance(value.get("sha256"), str):
+                hashes[key] = value["sha256"]
+                size = value.get("size", value.get("bytes"))
+                if isinstance(size, int):
+                    sizes[key] = size
+            else:
                 walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
 
     walk(data)
-    return found
-
-
-@cache
-def _manifest_hashes(manifest: str, _mtime: int) -> dict[str, str]:
-    """Relative path -> sha256 from a dataset manifest (any nesting: find 'files' dicts)."""
-    try:
-        data = json.loads(Path(manifest).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if (
-                    isinstance(value, str)
-                    and len(value) == 64
-                    and key.endswith((".jsonl", ".json", ".tsv", ".csv"))
-                ):
-                    found[key] = value
-                elif isinstance(value, dict) and isinstance(value.get("sha256"), str) and "/" in key:
-                    found[key] = value["sha256"]
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(data)
-    return found
+    return hashes, sizes
 
 
 @cache
