@@ -172,3 +172,21 @@ def test_export_predictions_writes_one_tidy_table(experiment, tmp_path: Path) ->
     assert tatoeba["ar"]["gold"] == tatoeba["ar"]["id"] and tatoeba["de"]["gold"] is None  # alignment unknown
     bad = runner.invoke(app, ["export", "predictions", str(path), "--out", str(tmp_path / "p.csv")])
     assert bad.exit_code == 2 and ".jsonl or .parquet" in bad.output
+
+
+def test_exports_hold_only_the_given_configs_jobs(experiment, tmp_path):
+    """A ``--set`` variant run into the same store is not exported with the original config."""
+    path, loaded = experiment
+    variant = load_experiment(path, ["finetune.learning_rate=3e-3", "targets={xnli: {languages: [sw]}}"])
+    run_experiment(variant, console=QUIET)
+    frame = ResultsStore(loaded.store_path).scores_frame("exported")
+    assert frame["job_id"].nunique() > len(loaded.targets)  # the store now holds both configs' jobs
+    runner = CliRunner()
+    out = tmp_path / "mine.jsonl"
+    result = runner.invoke(app, ["export", "predictions", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    jobs = {json.loads(line)["job"] for line in out.read_text(encoding="utf-8").splitlines()}
+    variant_jobs = set(frame["job_id"]) - jobs
+    assert variant_jobs, "the variant's evaluate job must not be exported with the original config"
+    xnli = {row.job_id for row in frame[frame.target_task == "xnli"].itertuples()}
+    assert len(xnli) == 2 and len(xnli & jobs) == 1

@@ -34,11 +34,14 @@ def _fail(error: XstiltsError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _store_and_name(experiment_file: Path) -> tuple[Path, str]:
+def _store_and_name(experiment_file: Path) -> tuple[Path, str, list[str]]:
+    """The config's store, experiment name and evaluate jobs (only this config's rows are exported)."""
     from xstilts.pipeline.config import load_experiment
+    from xstilts.pipeline.scope import scope_for
 
     config = load_experiment(experiment_file)
-    return Path(config.store_path), str(config.name)
+    scope = scope_for(config)
+    return Path(config.store_path), str(config.name), scope.job_ids(config.store_path, config.name)
 
 
 @app.command("xtreme")
@@ -57,8 +60,8 @@ def export_xtreme_command(
     from xstilts.export.xtreme import export_xtreme
 
     try:
-        store, name = _store_and_name(experiment_file)
-        written, skipped = export_xtreme(store, name, out)
+        store, name, job_ids = _store_and_name(experiment_file)
+        written, skipped = export_xtreme(store, name, out, job_ids)
     except XstiltsError as error:
         raise _fail(error) from None
     console = Console()
@@ -105,8 +108,8 @@ def export_predictions_command(
     from xstilts.export.predictions import export_predictions
 
     try:
-        store, name = _store_and_name(experiment_file)
-        count = export_predictions(store, name, out)
+        store, name, job_ids = _store_and_name(experiment_file)
+        count = export_predictions(store, name, out, job_ids)
     except XstiltsError as error:
         raise _fail(error) from None
     Console().print(escape(f"{name}: {count} prediction rows written to {out}"), highlight=False)

@@ -39,10 +39,16 @@ class PredictionSet:
             return [json.loads(line) for line in handle if line.strip()]
 
 
-def collect(store_path: Path, experiment: str) -> list[PredictionSet]:
-    """Every stored prediction set of ``experiment``, sorted by model, condition, seed, task, language."""
-    store = ResultsStore(store_path)
+def collect(store_path: Path, experiment: str, job_ids: list[str] | None = None) -> list[PredictionSet]:
+    """Every stored prediction set of ``experiment``, sorted by model, condition, seed, task, language.
+
+    ``job_ids`` keeps only those evaluate jobs (one config's, see ``pipeline.scope``): rows of
+    earlier ``--set`` variants stay in the store but are not exported with this config.
+    """
+    store = ResultsStore(store_path, readonly=True)
     scores = store.scores_frame(experiment)
+    if job_ids is not None:
+        scores = scores[scores["job_id"].isin(set(job_ids))]
     jobs = store.jobs_frame(experiment)
     if scores.empty:
         raise MissingResourceError(

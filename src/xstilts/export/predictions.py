@@ -35,9 +35,11 @@ def _values(prediction_set: PredictionSet, record: dict[str, Any]) -> Iterator[t
         yield record["id"], record["prediction"], record.get("gold")
 
 
-def prediction_rows(store_path: Path, experiment: str) -> list[dict[str, Any]]:
+def prediction_rows(
+    store_path: Path, experiment: str, job_ids: list[str] | None = None
+) -> list[dict[str, Any]]:
     rows = []
-    for prediction_set in collect(store_path, experiment):
+    for prediction_set in collect(store_path, experiment, job_ids):
         cell = {
             "job": prediction_set.job,
             "model": prediction_set.model,
@@ -52,13 +54,13 @@ def prediction_rows(store_path: Path, experiment: str) -> list[dict[str, Any]]:
     return rows
 
 
-def export_predictions(store_path: Path, experiment: str, out: Path) -> int:
+def export_predictions(store_path: Path, experiment: str, out: Path, job_ids: list[str] | None = None) -> int:
     """Write the table to ``out`` (``.jsonl`` or ``.parquet``); returns the number of rows."""
     if out.suffix not in FORMATS:
         raise ConfigError(
             f"cannot tell the table format of {out.name!r}", fix="end --out with .jsonl or .parquet"
         )
-    rows = prediction_rows(store_path, experiment)
+    rows = prediction_rows(store_path, experiment, job_ids)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".jsonl":
         with out.open("w", encoding="utf-8") as handle:

@@ -93,10 +93,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.=+-]+", "-", Path(text).name or text).strip("-") or "model"
 
 
-def export_xtreme(store_path: Path, experiment: str, out: Path) -> tuple[list[Written], list[str]]:
+def export_xtreme(
+    store_path: Path, experiment: str, out: Path, job_ids: list[str] | None = None
+) -> tuple[list[Written], list[str]]:
     """Write every stored XTREME prediction set; returns the files written and the tasks skipped."""
     written, skipped = [], set()
-    for prediction_set in collect(store_path, experiment):
+    for prediction_set in collect(store_path, experiment, job_ids):
         if prediction_set.task not in WRITERS:
             skipped.add(prediction_set.task)
             continue
