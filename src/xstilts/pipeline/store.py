@@ -445,11 +445,6 @@ class ResultsStore:
             now,
         )
 
-    def job_statuses(self, experiment: str) -> dict[str, str]:
-        with self._connect() as con:
-            rows = con.execute("SELECT job_id, status FROM jobs WHERE experiment=?", (experiment,)).fetchall()
-        return dict(rows)
-
     def recorded_cells(self, experiment: str, job_id: str) -> set[tuple[str, int]]:
         """(condition, seed) pairs whose scores this job has written for the experiment."""
         with self._connect() as con:
