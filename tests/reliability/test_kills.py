@@ -79,3 +79,29 @@ def test_stale_run_and_job_rows_and_feature_temp_folders_are_reconciled(tiny_wor
     assert not killed_tmp.exists() and live_tmp.exists()
     assert any("marked 1 run(s)" in note for note in summary.notes)
     assert any("feature-cache" in note for note in summary.notes)
+
+
+def test_a_signal_stops_the_run_at_the_next_safe_point_even_if_raised_nowhere(tiny_world, tmp_path):
+    """The handler only records the first signal (an exception raised from it could land in a
+    destructor, where Python swallows it); the next progress event or job boundary raises it."""
+    import pytest
+
+    from xstilts.events import JobProgress
+    from xstilts.pipeline.runner import RunInterrupted
+
+    config = load_experiment(small_experiment(tmp_path, tiny_world, "safe", finetune=SLOW))
+    seen: list[object] = []
+
+    def sink(event) -> None:
+        seen.append(event)
+        if isinstance(event, JobProgress) and sum(isinstance(e, JobProgress) for e in seen) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # recorded by the handler; nothing raised here
+
+    with pytest.raises(RunInterrupted) as stopped:
+        run_experiment(config, on_event=sink)
+    assert stopped.value.signal_name == "SIGTERM"
+    progress = [e for e in seen if isinstance(e, JobProgress)]
+    assert len(progress) == 1  # stopped at the very next event, not at the end of the job
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
+    runs = ResultsStore(config.store_path).runs_frame("safe")
+    assert list(runs.status) == ["interrupted"]

@@ -118,21 +118,43 @@ def tidy_after_kills(ctx: RunContext) -> list[str]:
 
 
 @contextmanager
-def _signals_as_interrupts(resume: str) -> Iterator[None]:
-    """SIGTERM (and SIGINT) raise :class:`RunInterrupted` in the main thread."""
+def _signals_as_interrupts(resume: str) -> Iterator[list[str]]:
+    """SIGTERM (and SIGINT) stop the run with :class:`RunInterrupted`, at the next safe point.
+
+    The first signal is recorded in the yielded list and raised at the next progress event (every
+    training step, every evaluated language) or job boundary (:func:`_interruptible`): raised
+    from the handler itself, it can land inside a destructor (garbage collection runs at any
+    instruction), where Python prints and swallows it and the run goes on. A second signal
+    raises at once.
+    """
+    requested: list[str] = []
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield requested
         return
 
     def handler(signum, _frame):
-        raise RunInterrupted(signal.Signals(signum).name, resume)
+        requested.append(signal.Signals(signum).name)
+        if len(requested) > 1:
+            raise RunInterrupted(requested[0], resume)
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield
+        yield requested
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def _interruptible(sink: EventSink | None, requested: list[str], resume: str) -> EventSink:
+    """``sink`` that first raises :class:`RunInterrupted` if a signal came (and was swallowed)."""
+
+    def forward(event) -> None:
+        if requested:
+            raise RunInterrupted(requested[0], resume)
+        if sink is not None:
+            sink(event)
+
+    return forward
 
 
 @contextmanager
@@ -229,8 +251,11 @@ def run_experiment(
     resume = config.command("run")
     stopped_by = ""
     try:
-        with _signals_as_interrupts(resume), _run_heartbeat(ctx.store, ctx.run_id):
+        with _signals_as_interrupts(resume) as requested, _run_heartbeat(ctx.store, ctx.run_id):
+            ctx.on_progress = _interruptible(on_event, requested, resume)
             _execute(executor, todo, ctx, on_done, ray_address, cpus_per_job, gpus_per_job)
+            if requested:  # the last job finished while the exception was swallowed
+                raise RunInterrupted(requested[0], resume)
         status = "done"
     except KeyboardInterrupt as stop:
         status = "interrupted"
@@ -244,6 +269,7 @@ def run_experiment(
         summary = RunSummary(ctx.run_id, planned, executed, wall, config.store_path, skipped, notes)
         failed = 1 if status == "failed" else 0  # executors stop at the first failing job
         finished = _finished(config, summary, len(plan.jobs) - len(todo), failed, status, len(todo))
+        ctx.on_progress = on_event  # the closing summary is never interrupted
         ctx.emit(replace(finished, resume=resume, total=len(plan.jobs), stopped_by=stopped_by))
     return summary
 
