@@ -65,6 +65,28 @@ def _grid(count: int, max_columns: int = 3) -> tuple[int, int]:
     return math.ceil(count / columns), columns
 
 
+def _panels(count: int):
+    """A figure of ``count`` small multiples sharing both axes (one per condition), and its axes grid."""
+    panel_rows, columns = _grid(count)
+    figure = new_figure(3.6 * columns + 0.4, 3.0 * panel_rows + 1.0)
+    return figure, figure.subplots(panel_rows, columns, sharex=True, sharey=True, squeeze=False)
+
+
+def _style_panel(axes, title: str) -> None:
+    axes.set_title(title, fontsize=8)
+    axes.tick_params(labelsize=8)
+    axes.grid(color="#eee", linewidth=0.5)
+
+
+def _finish_panels(figure, axes_grid, used: int, xlabel: str, ylabel: str, title: str) -> None:
+    """Hide the unused panels; one x label, y label and title for the whole figure."""
+    for axes in list(axes_grid.flat)[used:]:
+        axes.set_visible(False)
+    figure.supxlabel(xlabel, fontsize=9)
+    figure.supylabel(ylabel, fontsize=9)
+    figure.suptitle(title, fontsize=9)
+
+
 def condition_colors(conditions: list[str]) -> dict[str, str]:
     """Black for no intermediate training, the tab10 cycle for the others (stable across figures)."""
     palette = [f"C{i}" for i in range(10)]
@@ -116,9 +138,7 @@ def scatter_with_fits(
     means = _condition_means(rows, model, task, kind)
     conditions = condition_order(list(means["condition"].unique())) or [BASELINE]
     colors = condition_colors(list(rows["condition"].unique()))
-    panel_rows, columns = _grid(len(conditions))
-    figure = new_figure(3.6 * columns + 0.4, 3.0 * panel_rows + 1.0)
-    axes_grid = figure.subplots(panel_rows, columns, sharex=True, sharey=True, squeeze=False)
+    figure, axes_grid = _panels(len(conditions))
     grid = np.linspace(means["x"].min(), means["x"].max(), 50) if len(means) else np.zeros(0)
     baseline = fits.get((model, task, kind, BASELINE))
     dependent = str(means["dependent"].iloc[0]) if len(means) else "score"
@@ -140,17 +160,15 @@ def scatter_with_fits(
         if baseline is not None and condition != BASELINE and len(grid):
             axes.plot(grid, baseline.band(grid)[0], color="grey", linewidth=1.0, linestyle="--")
         axes.axhline(0.0, color="grey", linewidth=0.6, linestyle=":")
-        axes.set_title(title, fontsize=8)
-        axes.tick_params(labelsize=8)
-        axes.grid(color="#eee", linewidth=0.5)
-    for axes in list(axes_grid.flat)[len(conditions) :]:
-        axes.set_visible(False)
-    figure.supxlabel(f"{kind} distance to {reference}", fontsize=9)
-    figure.supylabel(dependent_label(dependent, metric, reference), fontsize=9)
-    figure.suptitle(
+        _style_panel(axes, title)
+    _finish_panels(
+        figure,
+        axes_grid,
+        len(conditions),
+        f"{kind} distance to {reference}",
+        dependent_label(dependent, metric, reference),
         f"{task} ({model}): {dependent} vs {kind} distance; panel titles = slope per 0.1 of distance "
         "with its 95% CI; band = 95% CI of the fit; dashed = none",
-        fontsize=9,
     )
     return save(figure, path)
 
@@ -176,9 +194,7 @@ def paired_changes(
     colors = condition_colors([BASELINE, *conditions])
     summary = paired[(paired["model"] == model) & (paired["target_task"] == task)].set_index("condition")
     metric = str(data["metric"].iloc[0])
-    panel_rows, columns = _grid(len(conditions))
-    figure = new_figure(3.6 * columns + 0.4, 3.0 * panel_rows + 1.0)
-    axes_grid = figure.subplots(panel_rows, columns, sharex=True, sharey=True, squeeze=False)
+    figure, axes_grid = _panels(len(conditions))
     for axes, condition in zip(axes_grid.flat, conditions, strict=False):
         points = deltas[deltas["condition"] == condition]
         axes.scatter(points["x"], points["delta"], s=14, color=colors[condition], linewidths=0)
@@ -191,15 +207,15 @@ def paired_changes(
             title = (
                 f"{condition} − none: {row['mean_delta']:+.3g} [{row['ci_low']:+.3g}, {row['ci_high']:+.3g}]"
             )
-        axes.set_title(title, fontsize=8)
-        axes.tick_params(labelsize=8)
-        axes.grid(color="#eee", linewidth=0.5)
-    for axes in list(axes_grid.flat)[len(conditions) :]:
-        axes.set_visible(False)
-    figure.supxlabel(f"{kind} distance to {reference}", fontsize=9)
-    figure.supylabel(f"change in {metric} (condition − none), per language", fontsize=9)
-    figure.suptitle(f"{task} ({model}): paired change per language; line = mean change "
-                    f"[95% CI, t over languages]", fontsize=9)  # fmt: skip
+        _style_panel(axes, title)
+    _finish_panels(
+        figure,
+        axes_grid,
+        len(conditions),
+        f"{kind} distance to {reference}",
+        f"change in {metric} (condition − none), per language",
+        f"{task} ({model}): paired change per language; line = mean change [95% CI, t over languages]",
+    )
     return save(figure, path)
 
 

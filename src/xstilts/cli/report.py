@@ -34,12 +34,11 @@ def _load_experiment(path: Path) -> Any:
 
 
 def _resolve(
-    experiment_file: Path | None, store: Path | None, experiment: str | None, out: Path | None
+    config: Any | None, store: Path | None, experiment: str | None, out: Path | None
 ) -> tuple[Path, str, Path, Any]:
     """Store, experiment name, output folder and language metadata, from the config and/or options."""
     meta = None
-    if experiment_file is not None:
-        config = _load_experiment(experiment_file)
+    if config is not None:
         store = store or Path(config.store_path)
         experiment = experiment or str(config.name)
         out = out or Path(config.report_dir)
@@ -181,16 +180,18 @@ def register(app: typer.Typer) -> None:
         from xstilts.analysis.report import build_report
 
         console = Console()
-        store_path, name, out_dir, meta = _resolve(experiment_file, store, experiment, out)
-        defaults = _load_experiment(experiment_file).report if experiment_file is not None else None
+        config = _load_experiment(experiment_file) if experiment_file is not None else None
+        store_path, name, out_dir, meta = _resolve(config, store, experiment, out)
+        defaults = config.report if config is not None else None
         reference = reference or (defaults.reference_language if defaults else "en")
         n_boot = n_boot or (defaults.n_boot if defaults else 1000)
         cluster = cluster.value if cluster else (defaults.cluster if defaults else "language")
         if language_meta is not None:
             meta = read_language_meta(language_meta)
-        job_ids, notices = None, _mixed_configs(store_path, name)
-        if experiment_file is not None:
-            job_ids, notices = _scope(_load_experiment(experiment_file), console)
+        if config is not None:
+            job_ids, notices = _scope(config, console)
+        else:
+            job_ids, notices = None, _mixed_configs(store_path, name)
         for line in notices or []:
             console.print(line, highlight=False, soft_wrap=True)
         with console.status(f"analysing {name} ..."):

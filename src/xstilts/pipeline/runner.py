@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from xstilts.engine.precision import choose_runtime
@@ -268,9 +268,11 @@ def run_experiment(
         skipped = len(plan.jobs) - sum(executed.values())
         summary = RunSummary(ctx.run_id, planned, executed, wall, config.store_path, skipped, notes)
         failed = 1 if status == "failed" else 0  # executors stop at the first failing job
-        finished = _finished(config, summary, len(plan.jobs) - len(todo), failed, status, len(todo))
         ctx.on_progress = on_event  # the closing summary is never interrupted
-        ctx.emit(replace(finished, resume=resume, total=len(plan.jobs), stopped_by=stopped_by))
+        ctx.emit(
+            _finished(config, summary, len(plan.jobs) - len(todo), failed, status, len(todo),
+                      resume=resume, total=len(plan.jobs), stopped_by=stopped_by)
+        )  # fmt: skip
     return summary
 
 
@@ -321,6 +323,10 @@ def _finished(
     failed: int,
     status: str,
     pending: int,
+    *,
+    resume: str = "",
+    total: int = 0,
+    stopped_by: str = "",
 ) -> RunFinished:
     return RunFinished(
         experiment=config.name,
@@ -332,5 +338,8 @@ def _finished(
         report_dir=config.report_dir,
         status=status,
         pending=pending,
+        resume=resume,
         finished=reused + sum(summary.executed.values()),
+        total=total,
+        stopped_by=stopped_by,
     )
