@@ -136,8 +136,8 @@ def test_a_copy_with_new_mtimes_is_hashed_once_then_trusted(tmp_path, monkeypatc
     weights = tmp_path / "finetune" / "k" / "model.safetensors"
     os.utime(weights, ns=(1, 1))  # as after `cp -r` without -p: same bytes, new mtime
     hashed = []
-    real = cache_module.file_digest
-    monkeypatch.setattr(cache_module, "file_digest", lambda path: hashed.append(path) or real(path))
+    real = cache_module.sha256_file
+    monkeypatch.setattr(cache_module, "sha256_file", lambda path: hashed.append(path) or real(path))
     assert cache.check("finetune", "k") is None and len(hashed) == 1
     assert cache.check("finetune", "k") is None and len(hashed) == 1  # the new mtime was recorded
     weights.write_bytes(b"Weights" * 100)  # same size, new content

@@ -15,7 +15,6 @@ split the work instead of doing it twice.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.errors import CorruptArtifactError
+from xstilts.hashing import sha256_file
 from xstilts.leases import HEARTBEAT, LEASE, Owner, folder_is_dead, read_owner, write_owner
 
 META = "meta.json"
@@ -34,14 +34,6 @@ FILES = "files"  # meta.json's record of the published files
 _TMP_PREFIX = ".tmp-"
 _CLAIM_PREFIX = ".claim-"
 _CORRUPT_PREFIX = ".corrupt-"
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def inventory(folder: Path) -> dict[str, dict[str, Any]]:
@@ -52,7 +44,7 @@ def inventory(folder: Path) -> dict[str, dict[str, Any]]:
         if relative in (META, LEASE):
             continue
         stat = path.stat()
-        out[relative] = {"size": stat.st_size, "sha256": file_digest(path), "mtime_ns": stat.st_mtime_ns}
+        out[relative] = {"size": stat.st_size, "sha256": sha256_file(path), "mtime_ns": stat.st_mtime_ns}
     return out
 
 
@@ -137,7 +129,7 @@ class ArtifactCache:
             if stat.st_size != record["size"]:
                 return f"{path}: {stat.st_size} bytes, {record['size']} when published (truncated or edited)"
             moved = stat.st_mtime_ns != record.get("mtime_ns")
-            if (full or moved) and file_digest(path) != record["sha256"]:
+            if (full or moved) and sha256_file(path) != record["sha256"]:
                 return f"{path}: content differs from its sha256 at publication (edited or bit rot)"
             if moved:  # same content, new mtime (copied without -p): remember, so it is hashed once
                 record["mtime_ns"], touched = stat.st_mtime_ns, True
