@@ -238,3 +238,21 @@ def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
     con = sqlite3.connect(paths[0])
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_linear_schedule_warms_up_from_zero_and_decays_to_zero():
+    import torch
+
+    from xstilts.training.optim import linear_schedule
+
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([parameter], lr=1.0)
+    schedule = linear_schedule(optimizer, warmup_steps=4, total_steps=10)
+    rates = []
+    for _ in range(10):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    # step 0 trains at 0 (transformers' warm-up), peak at the end of warm-up, then 1/6 per step down
+    assert rates == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0, 5 / 6, 4 / 6, 3 / 6, 2 / 6, 1 / 6])
+    assert optimizer.param_groups[0]["lr"] == 0.0

@@ -62,14 +62,10 @@ def build_optimizers(
 
 
 def linear_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int):
-    """Linear warm-up then linear decay to zero (the BERT/XLM-R fine-tuning schedule)."""
+    """Linear warm-up from 0, then linear decay to 0 (BERT/XLM-R fine-tuning): transformers' own."""
+    from transformers import get_linear_schedule_with_warmup
 
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / max(1, warmup_steps)
-        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
-
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    return get_linear_schedule_with_warmup(optimizer, warmup_steps, total_steps)
 
 
 @functools.cache
