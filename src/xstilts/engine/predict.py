@@ -13,7 +13,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from xstilts.engine.batching import BatchPlan, collate, evaluation_batches, feature_lengths
+from xstilts.engine.batching import (
+    BatchPlan,
+    collate,
+    default_pad_multiple,
+    evaluation_batches,
+    feature_lengths,
+)
 from xstilts.engine.features import IGNORE_INDEX, LabelMap
 from xstilts.engine.precision import RuntimeChoice, autocast
 from xstilts.tasks.metrics import compute
@@ -33,7 +39,11 @@ def evaluation_plan(config, runtime: RuntimeChoice) -> BatchPlan:
     budget = config.evaluation.max_tokens or (
         CUDA_EVAL_TOKENS if runtime.device == "cuda" else CPU_EVAL_TOKENS
     )
-    return BatchPlan(batch_size=config.evaluation.batch_size, max_tokens=budget, pad_multiple=8)
+    return BatchPlan(
+        batch_size=config.evaluation.batch_size,
+        max_tokens=budget,
+        pad_multiple=default_pad_multiple(runtime.device),
+    )
 
 
 N_BEST = 20

@@ -101,7 +101,11 @@ class Embedder:
         ]
         with torch.inference_mode(), autocast(self.runtime):
             for indices in evaluation_batches([len(s) for s in ids], self.plan):
-                batch = collate({"input_ids": [ids[i] for i in indices]}, self.tokenizer.pad_token_id, 8)
+                batch = collate(
+                    {"input_ids": [ids[i] for i in indices]},
+                    self.tokenizer.pad_token_id,
+                    self.plan.pad_multiple,
+                )
                 batch = {k: v.to(self.runtime.device) for k, v in batch.items()}
                 vectors = self.model.embed_layers(
                     batch["input_ids"], batch["attention_mask"], self.layers, self.pooling

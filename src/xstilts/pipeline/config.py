@@ -59,7 +59,9 @@ class PhaseConfig(Strict):
     batch_size: int = Field(32, ge=1)
     max_tokens: int | None = Field(None, ge=16, description="token-budget batches (padded tokens per batch)")
     pad_multiple: int | None = Field(
-        None, ge=1, description="round padded lengths up to a multiple (default 8; 1 = exact padding)"
+        None,
+        ge=1,
+        description="round padded lengths up to a multiple (default: 1 = exact on CPUs, 8 on GPUs)",
     )
     max_steps: int = Field(200, ge=1)
     warmup_ratio: float = Field(0.1, ge=0, le=1)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from xstilts.engine.features import LabelMap, cached_features
+from xstilts.engine.precision import cast_for_inference
 from xstilts.engine.predict import evaluation_plan, predict, references, score
 from xstilts.evaluation.retrieval import (
     Embedder,
@@ -38,6 +39,11 @@ from xstilts.tasks.readers.validate import is_unlabelled
 from xstilts.tasks.registry import get_task
 
 
+def _cpu(ctx: RunContext) -> bool:
+    """Evaluation never writes to the embedding matrix; on CPU nothing moves it either: share it."""
+    return ctx.runtime.device == "cpu"
+
+
 def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
     """Return {language: {"scores": {metric: value}, "n": count, "data": fingerprint}}.
 
@@ -52,8 +58,10 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     meta = ctx.cache.meta(parent["kind"], parent["key"])
     head_specs = {name: HeadSpec(**spec_dict) for name, spec_dict in meta["head_specs"].items()}
     labels = LabelMap(meta["labels"][spec.name]) if spec.name in meta["labels"] else None
-    model, _ = assemble(payload["model"], head_specs, parent_dir, parent_heads=True)
-    model.to(ctx.runtime.device).eval()
+    model, _ = assemble(
+        payload["model"], head_specs, parent_dir, parent_heads=True, share_input_embeddings=_cpu(ctx)
+    )
+    cast_for_inference(model.to(ctx.runtime.device).eval(), ctx.runtime)
     tokenizer = ctx.tokenizer(payload["model"])
     plan = evaluation_plan(ctx.config, ctx.runtime)
     root = spec.data_root(ctx.config.data_dir)
@@ -133,8 +141,8 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     spec = get_task(payload["target"])
     parent = payload["parent"]
     parent_dir = ctx.cache.path(parent["kind"], parent["key"]) if parent else None
-    model, _ = assemble(payload["model"], {}, parent_dir)
-    model.to(ctx.runtime.device).eval()
+    model, _ = assemble(payload["model"], {}, parent_dir, share_input_embeddings=_cpu(ctx))
+    cast_for_inference(model.to(ctx.runtime.device).eval(), ctx.runtime)
     settings = payload["evaluation"]["retrieval"]
     protocol = retrieval_protocol(settings, payload["model"], model.encoder.config.num_hidden_layers)
     embed = Embedder(

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from xstilts.engine.batching import BatchPlan
+from xstilts.engine.batching import BatchPlan, default_pad_multiple
 from xstilts.engine.features import LabelMap, cached_features
 from xstilts.engine.predict import evaluation_plan
 from xstilts.models.assemble import WEIGHTS, assemble
@@ -28,8 +28,6 @@ from xstilts.tasks.spec import TaskSpec, TaskType
 from xstilts.training.optim import configure_embeddings, fused_adamw_available
 from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
-DEFAULT_PAD_MULTIPLE = 8
-
 
 def seed_everything(seed: int) -> None:
     import random
@@ -42,15 +40,15 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def pad_multiple_for(phase: PhaseConfig) -> int:
-    """Padded lengths are rounded up to a multiple of 8 unless the phase says otherwise.
+def pad_multiple_for(phase: PhaseConfig, device: str) -> int:
+    """The phase's ``pad_multiple``, else the device's default (:data:`engine.batching.PAD_MULTIPLE`:
+    exact padding on CPUs, multiples of 8 on GPUs)."""
+    return phase.pad_multiple if phase.pad_multiple is not None else default_pad_multiple(device)
 
-    Measured on an H200 (benchmarks/results/gpu-h200-*): exact per-batch padding (a new shape
-    every step) ran at 0.6-0.7x the speed of rounding to 8, and rounding to 32 wasted enough
-    padded tokens to run slightly slower than 8 on ~40-piece pairs; on CPUs shapes cost nothing
-    and 8 keeps padding small.
-    """
-    return phase.pad_multiple if phase.pad_multiple is not None else DEFAULT_PAD_MULTIPLE
+
+def _embeddings_stay_put(ctx: RunContext) -> bool:
+    """A frozen embedding matrix on CPU is never written, moved or cast: jobs may share one copy."""
+    return ctx.config.runtime.embedding_mode == "frozen" and ctx.runtime.device == "cpu"
 
 
 def prepare_encoder(model, ctx: RunContext) -> dict[str, Any]:
@@ -86,7 +84,7 @@ def _world_size() -> int:
 
 def settings_from(phase: PhaseConfig, ctx: RunContext) -> TrainSettings:
     fused = ctx.config.runtime.fused_optimizer
-    multiple = pad_multiple_for(phase)
+    multiple = pad_multiple_for(phase, ctx.runtime.device)
     return TrainSettings(
         learning_rate=phase.learning_rate,
         head_learning_rate=phase.head_learning_rate,
@@ -306,7 +304,9 @@ def run_intermediate(job, ctx: RunContext) -> None:
     head_specs = {spec.name: _head_spec(spec, labels[spec.name], phase) for spec, _ in members}
     seed_everything(seed)  # fresh heads must not depend on what ran earlier in this process
     with_mlm = phase.mlm is not None or bool(masked)
-    model, _ = assemble(payload["model"], head_specs, with_mlm=with_mlm)
+    model, _ = assemble(
+        payload["model"], head_specs, with_mlm=with_mlm, share_input_embeddings=_embeddings_stay_put(ctx)
+    )
     meta = {"model": payload["model"], "members": payload["members"], "seed": seed}
     _train_and_save(job, ctx, model, entries, phase, tokenizer, head_specs, labels, set(), meta)
 
@@ -325,7 +325,9 @@ def run_finetune(job, ctx: RunContext) -> None:
     parent = payload["parent"]
     parent_dir = ctx.cache.path(parent["kind"], parent["key"]) if parent else None
     seed_everything(seed)
-    model, inherited = assemble(payload["model"], head_specs, parent_dir)
+    model, inherited = assemble(
+        payload["model"], head_specs, parent_dir, share_input_embeddings=_embeddings_stay_put(ctx)
+    )
     meta = {
         "model": payload["model"],
         "target": spec.name,
