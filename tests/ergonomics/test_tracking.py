@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from rich.console import Console
 
@@ -121,3 +122,26 @@ def test_mlflow_takes_more_scores_than_one_batch_and_marks_failed_jobs(tmp_path)
         len(runs["eval"].data.metrics) == 2500 and runs["eval"].data.metrics["test/l2499/accuracy"] == 249.9
     )
     assert runs["eval"].info.status == "FINISHED" and runs["broken"].info.status == "FAILED"
+
+
+def test_the_store_keeps_each_training_jobs_dev_curve_and_the_report_draws_it(tracked_run, tmp_path):
+    from xstilts.analysis import dev_curves
+    from xstilts.pipeline.store import ResultsStore
+
+    config, _ = tracked_run
+    jobs = ResultsStore(config.store_path, readonly=True).jobs_frame(config.name)
+    table = dev_curves.curve_table(jobs)
+    for artifact in (config.resolved_artifact_dir / "finetune").iterdir():
+        history = json.loads((artifact / "train_log.json").read_text())
+        rows = table[table["job_id"] == artifact.name]
+        assert rows["step"].tolist() == [row["step"] for row in history]
+        assert rows["dev"].tolist() == pytest.approx([row["mean"] for row in history])
+    assert set(table["condition"]) == {"none", "kind-en"} and set(table["phase"]) == {
+        "intermediate",
+        "finetune",
+    }
+    assert dev_curves.curve_table(jobs, {"another config"}).empty  # other configs' jobs stay out
+    figures = dev_curves.curve_figures(jobs, None, tmp_path)
+    assert set(figures) == {"dev_curves_intermediate", "dev_curves_finetune"}
+    assert all((tmp_path / relative).is_file() for relative, _ in figures.values())
+    assert len(pd.read_csv(tmp_path / "dev_curves.csv")) == len(table)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from xstilts.analysis import document, heatmaps, layer_sweep, plots, sections, worldmap
+from xstilts.analysis import dev_curves, document, heatmaps, layer_sweep, plots, sections, worldmap
 from xstilts.analysis.analyze import AnalysisResults, AnswerSettings, analyze
 from xstilts.analysis.answer import compose_answer
 from xstilts.analysis.distances import DistanceProvider, default_provider, fetch_distances, pairwise
@@ -150,9 +150,7 @@ def build_report(
     figures, headline_names, heatmap_dropped = _draw_figures(
         results, tables["scores"], provider, languages, out_dir
     )
-    figures.update(
-        layer_sweep.sweep_figures(load_scores(store_path, experiment, options.get("job_ids"))[0], out_dir)
-    )
+    figures.update(_protocol_figures(store_path, experiment, options.get("job_ids"), out_dir))
     answer = compose_answer(results)
 
     headline = {name: figures.pop(name) for name in list(figures) if name in headline_names}
@@ -208,6 +206,19 @@ def _write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, P
 
 
 FigureAdder = Callable[..., None]  # add(name, path, caption, headline=False)
+
+
+def _protocol_figures(store_path, experiment: str, job_ids, out_dir: Path) -> dict[str, tuple[str, str]]:
+    """The layer sweep and the dev curves of this config's jobs (training jobs by config hash)."""
+    from xstilts.pipeline.store import ResultsStore
+
+    scores, _ = load_scores(store_path, experiment, job_ids)
+    hashes = {json.loads(text).get("config_hash") for text in scores["provenance_json"]} - {None}
+    jobs = ResultsStore(store_path, readonly=True).jobs_frame(experiment)
+    return {
+        **layer_sweep.sweep_figures(scores, out_dir),
+        **dev_curves.curve_figures(jobs, hashes or None, out_dir),
+    }
 
 
 def _draw_figures(

@@ -105,6 +105,9 @@ def _build(job: Job, ctx: RunContext, state, started: float) -> None:
 
 def record_done(job: Job, ctx: RunContext, started: float) -> None:
     scores = _score_rows(job, ctx) if job.kind == "evaluate" else []
+    provenance = ctx.provenance(payload=job.payload)
+    if job.kind != "evaluate":  # the dev curve goes into the store, so the report can draw it
+        provenance.update(tags=job.tags, dev_history=_dev_history(ctx.cache.path(job.kind, job.key)))
     ctx.store.record_job(
         ctx.config.name,
         job.key,
@@ -115,9 +118,15 @@ def record_done(job: Job, ctx: RunContext, started: float) -> None:
         started_at=started,
         wall_s=time.time() - started,
         artifact=str(ctx.cache.path(job.kind, job.key)),
-        provenance=ctx.provenance(payload=job.payload),
+        provenance=provenance,
         scores=scores,
     )
+
+
+def _dev_history(artifact: Path) -> list[dict]:
+    """The training job's dev evaluations (step, loss, score per dev set), [] if it kept none."""
+    log = artifact / "train_log.json"
+    return json.loads(log.read_text(encoding="utf-8")) if log.is_file() else []
 
 
 def _evaluate(job: Job, ctx: RunContext) -> None:
