@@ -16,8 +16,6 @@ import csv
 import hashlib
 import json
 import math
-import os
-import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,28 +123,6 @@ def near_duplicates(kept: list[KeptLanguage]) -> list[dict[str, Any]]:
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     (directory / MANIFEST).write_text(text, encoding="utf-8")
-
-
-def fresh_build_dir(final: Path) -> Path:
-    """An empty temporary folder beside ``final`` (same file system, so rename is atomic)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    building = final.parent / f".{final.name}.building-{os.getpid()}"
-    if building.exists():
-        shutil.rmtree(building)
-    building.mkdir()
-    return building
-
-
-def swap_in(building: Path, final: Path) -> None:
-    """Replace ``final`` by ``building``: old aside, new in, old removed."""
-    retired = final.parent / f".{final.name}.old-{os.getpid()}"
-    if retired.exists():
-        shutil.rmtree(retired)
-    if final.exists():
-        final.rename(retired)
-    building.rename(final)
-    if retired.exists():
-        shutil.rmtree(retired)
 
 
 def dataset_is_complete(directory: Path, manifest: dict[str, Any]) -> bool:
