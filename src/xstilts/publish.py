@@ -8,8 +8,8 @@ recipe is the same everywhere, so it lives here once:
    ``rename`` is atomic), optionally holding a lease (:mod:`xstilts.leases`) so that cleanup can
    tell a killed process's leftovers from a live one's work;
 2. the caller fills it inside the ``with`` block;
-3. its files are flushed to disk (``fsync``), then it is renamed into place and the parent folder
-   is flushed, so a power cut cannot publish a folder of empty files;
+3. its files are flushed to disk (``fsync``), its lease removed, then it is renamed into place and
+   the parent folder is flushed, so a power cut cannot publish a folder of empty files;
 4. on any error (``KeyboardInterrupt`` included) the temporary folder is removed and the
    destination is left as it was.
 
@@ -64,11 +64,11 @@ def publishing(
             write_owner(lease)
             HEARTBEAT.add(lease)
         yield tmp
+        if fsync:  # while still leased: a kill during the flush leaves a folder found dead at once
+            _fsync_tree(tmp)
         if leased:
             HEARTBEAT.discard(lease)
             lease.unlink(missing_ok=True)
-        if fsync:
-            _fsync_tree(tmp)
         _rename_into_place(tmp, destination, complete, set_aside)
         if fsync:
             _fsync_dir(destination.parent)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.data.udhr.selection import Candidate
+from xstilts.hashing import sha256_file
 
 RETRIEVAL_DIR = "retrieval"
 LANGUAGES_CSV = "languages.csv"
@@ -129,6 +130,6 @@ def dataset_is_complete(directory: Path, manifest: dict[str, Any]) -> bool:
     """Every file the manifest lists exists with the recorded content hash."""
     for record in manifest.get("languages", {}).values():
         path = directory / record["file"]
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != record["content_sha256"]:
+        if not path.is_file() or sha256_file(path) != record["content_sha256"]:
             return False
     return (directory / LANGUAGES_CSV).is_file()
