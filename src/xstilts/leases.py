@@ -170,23 +170,6 @@ class Heartbeat:
 HEARTBEAT = Heartbeat()
 
 
-def leased_tempdir(parent: Path, prefix: str = ".tmp-") -> Path:
-    """A fresh temporary folder under ``parent`` holding this process's lease (heartbeat on)."""
-    import tempfile
-
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
-    write_owner(tmp / LEASE)
-    HEARTBEAT.add(tmp / LEASE)
-    return tmp
-
-
-def drop_lease(tmp: Path) -> None:
-    """Stop the heartbeat and remove the lease (before publishing or deleting the folder)."""
-    HEARTBEAT.discard(tmp / LEASE)
-    (tmp / LEASE).unlink(missing_ok=True)
-
-
 def dead_tempdirs(parent: Path, prefix: str = ".tmp-") -> list[Path]:
     """Temporary folders under ``parent`` whose owner is provably dead."""
     if not parent.is_dir():

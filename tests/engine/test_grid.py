@@ -102,6 +102,11 @@ def _child(exp: Path) -> subprocess.Popen:
     )
 
 
+def _published(artifacts: Path, pattern: str) -> list[Path]:
+    """Matches in published artifact folders (a temporary ``.tmp-*`` folder holds meta.json too)."""
+    return [p for p in artifacts.glob(pattern) if not p.parent.name.startswith(".")]
+
+
 def test_sigkill_mid_grid_then_resume_equals_uninterrupted_run(tiny_world, tmp_path):
     slow = {"max_steps": 40, "batch_size": 8, "eval_every": 20, "learning_rate": 1e-3}
     killed_exp = write_experiment(tmp_path / "k.yaml", tiny_world, "killed", intermediate=slow, finetune=slow)
@@ -112,7 +117,7 @@ def test_sigkill_mid_grid_then_resume_equals_uninterrupted_run(tiny_world, tmp_p
     deadline = time.time() + 120
     # Kill as soon as the first finetune artifact is complete: mid-grid, other jobs in flight.
     while time.time() < deadline and child.poll() is None:
-        if list(artifacts.glob("finetune/*/meta.json")):
+        if _published(artifacts, "finetune/*/meta.json"):
             break
         time.sleep(0.02)
     assert child.poll() is None, (
@@ -121,7 +126,7 @@ def test_sigkill_mid_grid_then_resume_equals_uninterrupted_run(tiny_world, tmp_p
     child.send_signal(signal.SIGKILL)
     child.wait()
     partial = ResultsStore(killed.store_path).scores_frame("killed") if killed.store_path.exists() else None
-    done_before = {p.parent.name for p in artifacts.glob("*/*/meta.json")}
+    done_before = {p.parent.name for p in _published(artifacts, "*/*/meta.json")}
     summary = run_experiment(killed, console=QUIET)
     # Nothing finished before the kill is redone, and every job is complete now.
     assert sum(summary.executed.values()) + len(done_before) == sum(summary.planned.values())

@@ -155,7 +155,7 @@ def analyze(
     excluded = pd.concat([frame.excluded, _distance_exclusions(rows, distances)], ignore_index=True)
     return AnalysisResults(
         frame=frame, distances=distances, info=info, rows=rows, slopes=slopes, mitigation=mitigation,
-        paired=paired, deltas=tables.delta_matrix(paired), xtreme=tables.xtreme_average(rows), family=family,
+        paired=paired, deltas=tables.delta_matrix(paired), xtreme=tables.xtreme_average(rows, frame.selection.qa_partners), family=family,
         excluded=excluded, skipped=pd.DataFrame(skipped, columns=SKIP_COLUMNS), fits=fits,
         cluster=describe_clusters(cluster), n_boot=n_boot, seed=seed, cluster_by_task=by_task,
         source_effects=effects, in_language=in_language, contrasts=contrasts, settings=answer,

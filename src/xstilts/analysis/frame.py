@@ -42,6 +42,8 @@ class ScoreSelection:
     runs: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     same_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # "<metric>@<ref>-same-items" rows
+    # QA tasks: the rows of the chosen metric's EM/F1 partner, for XTREME's (EM + F1) / 2 average
+    qa_partners: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -128,9 +130,39 @@ def select_scores(
     chosen = _drop_duplicates(chosen, notes)
     higher = chosen.groupby("target_task")["higher_is_better"].first().astype(bool).to_dict()
     same_items = on_split[on_split["metric"].str.endswith("-same-items")]
+    partners = _qa_partners(on_split, chosen, metric_by_task, notes)
     return ScoreSelection(
-        chosen.reset_index(drop=True), split, metric_by_task, higher, runs, notes, same_items
+        chosen.reset_index(drop=True), split, metric_by_task, higher, runs, notes, same_items, partners
     )
+
+
+def _qa_partners(
+    on_split: pd.DataFrame, chosen: pd.DataFrame, metric_by_task: dict[str, str], notes: list[str]
+) -> pd.DataFrame:
+    """For each QA task, its other metric (EM for F1 and back) on exactly the chosen rows' cells.
+
+    XTREME reports a QA task by (mean EM + mean F1) / 2; a task whose partner metric does not
+    cover every chosen cell (a store written before both were recorded) falls back to its chosen
+    metric alone, and a note says so.
+    """
+    from xstilts.tasks.metrics.aggregate import qa_metric_pair
+
+    parts = []
+    for task, metric in sorted(metric_by_task.items()):
+        pair = qa_metric_pair(metric)
+        if pair is None:
+            continue
+        partner = pair[0] if metric == pair[1] else pair[1]
+        rows = on_split[(on_split["target_task"] == task) & (on_split["metric"] == partner)]
+        rows = rows.sort_values("created_at").drop_duplicates(subset=KEY, keep="last")
+        cells = chosen.loc[chosen["target_task"] == task, KEY]
+        covered = cells.merge(rows[KEY], on=KEY, how="left", indicator=True)["_merge"].eq("both")
+        if not bool(covered.all()):
+            notes.append(f"task {task}: {partner} is missing for {int((~covered).sum())} of {len(cells)} "
+                         f"score rows; its XTREME-style average uses {metric} alone")  # fmt: skip
+            continue
+        parts.append(rows.merge(cells, on=KEY))
+    return pd.concat(parts, ignore_index=True) if parts else on_split.iloc[0:0]
 
 
 def _one_metric_per_task(chosen: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -191,8 +191,9 @@ def evidence_sections(results: AnalysisResults, tables: dict[str, pd.DataFrame])
         Paragraph("Mean over languages of the seed-mean score change vs none; n = languages per cell."),
         Table(delta_matrix_wide(tables["delta_matrix"]), "delta_matrix.csv"),
         Heading("XTREME-style average"),
-        Paragraph("Per task the mean over languages (including the reference) of the seed-mean score, then the "
-                  "mean over tasks; compare rows only with the same n_tasks."),
+        Paragraph("Per task the mean over languages (including the reference) of the seed-mean score, a QA task "
+                  "counting by (mean exact match + mean F1) / 2 as in XTREME's evaluate.py; then the mean over "
+                  "tasks; compare rows only with the same n_tasks."),
         Table(tables["xtreme_average"].round(3), "xtreme_average.csv"),
     ]  # fmt: skip
     if "family_breakdown" in tables:

@@ -10,7 +10,8 @@ import pandas as pd
 
 from xstilts.analysis.comparisons import language_means
 from xstilts.analysis.distances import DistanceSet
-from xstilts.analysis.frame import BASELINE
+from xstilts.analysis.frame import BASELINE, canonical_codes
+from xstilts.tasks.metrics.aggregate import language_average, qa_metric_pair, xtreme_task_score
 
 
 def condition_order(conditions: list[str] | pd.Index) -> list[str]:
@@ -61,14 +62,18 @@ def delta_matrix_wide(matrix: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def xtreme_average(rows: pd.DataFrame) -> pd.DataFrame:
-    """XTREME-style average: per task the mean over languages (of seed means), then the mean over tasks.
+def xtreme_average(rows: pd.DataFrame, qa_partners: pd.DataFrame | None = None) -> pd.DataFrame:
+    """XTREME-style average: per task the XTREME task score over languages (of seed means), then the
+    mean over tasks.
 
-    Languages include the reference, as XTREME's own averages do. ``n_tasks`` says how many tasks
-    entered each average; compare averages only between rows with the same task set.
+    The task score is :func:`xstilts.tasks.metrics.aggregate.xtreme_task_score`, the rule of
+    XTREME's ``evaluate.py``: a plain mean over languages, except that a QA task counts by
+    (mean EM + mean F1) / 2, its partner metric's rows given in ``qa_partners`` (a QA task
+    without them counts by its own metric). Languages include the reference, as XTREME's own
+    averages do. ``n_tasks`` says how many tasks entered each average; compare averages only
+    between rows with the same task set.
     """
-    means = language_means(rows)
-    per_task = means.groupby(["model", "condition", "target_task"], sort=True)["mean"].mean().reset_index()
+    per_task = _xtreme_task_scores(rows, qa_partners)
     wide = per_task.pivot_table(
         index=["model", "condition"], columns="target_task", values="mean", aggfunc="first"
     )
@@ -81,6 +86,37 @@ def xtreme_average(rows: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_values(
         ["model", "condition"], key=lambda c: c.map(order) if c.name == "condition" else c
     )
+
+
+def _xtreme_task_scores(rows: pd.DataFrame, qa_partners: pd.DataFrame | None) -> pd.DataFrame:
+    """One XTREME task score per (model, condition, task), from seed means per language."""
+    metrics = _metric_of(rows)
+    means = language_means(rows).assign(metric=lambda m: m["target_task"].map(metrics))
+    if qa_partners is not None and not qa_partners.empty:
+        partners = canonical_codes(qa_partners).rename(columns={"value": "score"})
+        partner_means = language_means(partners).merge(
+            partners.groupby("target_task")["metric"].first().reset_index(), on="target_task"
+        )
+        means = pd.concat([means, partner_means], ignore_index=True)
+    records = []
+    for (model, condition, task), group in means.groupby(["model", "condition", "target_task"], sort=True):
+        by_metric = {
+            str(metric): dict(zip(part["language"], part["mean"], strict=True))
+            for metric, part in group.groupby("metric")
+        }
+        metric = metrics[task]
+        pair = qa_metric_pair(metric)
+        if pair is not None and not set(pair) <= set(by_metric):  # no partner rows: its own metric alone
+            score = language_average(by_metric[metric])
+        else:
+            score = xtreme_task_score(metric, by_metric)
+        records.append({"model": model, "condition": condition, "target_task": task, "mean": score})
+    return pd.DataFrame(records, columns=["model", "condition", "target_task", "mean"])
+
+
+def _metric_of(rows: pd.DataFrame) -> dict[str, str]:
+    """The metric each task's rows carry (one per task after the score selection)."""
+    return rows.groupby("target_task")["metric"].first().astype(str).to_dict()
 
 
 def distances_table(distances: DistanceSet, languages: list[str], info: pd.DataFrame) -> pd.DataFrame:

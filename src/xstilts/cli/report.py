@@ -120,93 +120,93 @@ def measure_fertility(config: Any, out: Path | None = None) -> Path:
     return write_table(rows, out or Path(config.resolved_output_dir) / "fertility.csv")
 
 
+def fertility_command(
+    experiment_file: Path = typer.Argument(..., help="Experiment YAML (its models, targets and store)."),
+    out: Path | None = typer.Option(None, "--out", help="CSV to write (default: OUTPUT_DIR/fertility.csv)."),
+) -> None:
+    """Measure tokenizer fertility (pieces per word) per task and language, for report.covariates.
+
+    Examples:
+
+      xstilts fertility examples/demo.yaml
+
+    then set report.covariates: [fertility] and report.fertility_file: runs/demo/fertility.csv.
+    """
+    path = measure_fertility(_load_experiment(experiment_file), out)
+    Console().print(f"Fertility table: {path}", highlight=False, soft_wrap=True)
+
+
+def report_command(
+    experiment_file: Path | None = typer.Argument(
+        None, help="Experiment YAML (its store and report folder)."
+    ),
+    store: Path | None = typer.Option(None, "--store", help="Results store (SQLite) to read."),
+    experiment: str | None = typer.Option(None, "--experiment", help="Experiment name inside the store."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Report folder (default: the config's, or next to the store)."
+    ),
+    reference: str | None = typer.Option(
+        None, help="Transfer source language (default: the config's report.reference_language, else en)."
+    ),
+    metric: str | None = typer.Option(None, help="Metric to analyse (default: each task's main metric)."),
+    split: str = typer.Option("test", help="Evaluation split to analyse."),
+    n_boot: int | None = typer.Option(
+        None, "--n-boot", help="Bootstrap replicates (default: config, else 1000)."
+    ),
+    seed: int = typer.Option(0, help="Bootstrap seed."),
+    cluster: Cluster | None = typer.Option(
+        None,
+        help="Cluster unit for errors and bootstrap (default: the config's, else language).",
+    ),
+    language_meta: Path | None = typer.Option(
+        None, "--language-meta", help="CSV/TSV with language,name,family,latitude,longitude."
+    ),
+) -> None:
+    """Regress the transfer gap on typological distance and answer: does intermediate training flatten it?
+
+    Examples:
+
+      xstilts report examples/demo.yaml
+
+      xstilts report --store runs/demo/results.sqlite --experiment demo --out runs/demo/report-2000 --n-boot 2000
+    """
+    from xstilts.analysis.metadata import read_language_meta
+    from xstilts.analysis.report import build_report
+
+    console = Console()
+    config = _load_experiment(experiment_file) if experiment_file is not None else None
+    store_path, name, out_dir, meta = _resolve(config, store, experiment, out)
+    defaults = config.report if config is not None else None
+    reference = reference or (defaults.reference_language if defaults else "en")
+    n_boot = n_boot or (defaults.n_boot if defaults else 1000)
+    cluster = cluster.value if cluster else (defaults.cluster if defaults else "language")
+    if language_meta is not None:
+        meta = read_language_meta(language_meta)
+    if config is not None:
+        job_ids, notices = _scope(config, console)
+    else:
+        job_ids, notices = None, _mixed_configs(store_path, name)
+    for line in notices or []:
+        console.print(line, highlight=False, soft_wrap=True)
+    with console.status(f"analysing {name} ..."):
+        summary = build_report(
+            store_path, name, out_dir, reference=reference, language_meta=meta, metric=metric,
+            n_boot=n_boot, seed=seed, cluster=cluster, split=split, job_ids=job_ids, notices=notices,
+            **(defaults.study_design() if defaults else {}),
+        )  # fmt: skip
+    console.print(f"[bold]Report:[/] {summary.index_html}", highlight=False, soft_wrap=True)
+    console.print(f"Markdown: {summary.index_md}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{len(summary.tables)} tables (CSV) and {len(summary.figures)} figures in {out_dir}",
+        soft_wrap=True,
+    )
+    console.rule("Answer")
+    for paragraph in summary.answer.split("\n\n"):
+        console.print(paragraph, highlight=False)
+        console.print()
+
+
 def register(app: typer.Typer) -> None:
     """Add the top-level ``report`` and ``fertility`` commands."""
-
-    @app.command("fertility")
-    def fertility(
-        experiment_file: Path = typer.Argument(..., help="Experiment YAML (its models, targets and store)."),
-        out: Path | None = typer.Option(
-            None, "--out", help="CSV to write (default: OUTPUT_DIR/fertility.csv)."
-        ),
-    ) -> None:
-        """Measure tokenizer fertility (pieces per word) per task and language, for report.covariates.
-
-        Examples:
-
-          xstilts fertility examples/demo.yaml
-
-        then set report.covariates: [fertility] and report.fertility_file: runs/demo/fertility.csv.
-        """
-        path = measure_fertility(_load_experiment(experiment_file), out)
-        Console().print(f"Fertility table: {path}", highlight=False, soft_wrap=True)
-
-    @app.command("report")
-    def report(
-        experiment_file: Path | None = typer.Argument(
-            None, help="Experiment YAML (its store and report folder)."
-        ),
-        store: Path | None = typer.Option(None, "--store", help="Results store (SQLite) to read."),
-        experiment: str | None = typer.Option(None, "--experiment", help="Experiment name inside the store."),
-        out: Path | None = typer.Option(
-            None, "--out", help="Report folder (default: the config's, or next to the store)."
-        ),
-        reference: str | None = typer.Option(
-            None, help="Transfer source language (default: the config's report.reference_language, else en)."
-        ),
-        metric: str | None = typer.Option(None, help="Metric to analyse (default: each task's main metric)."),
-        split: str = typer.Option("test", help="Evaluation split to analyse."),
-        n_boot: int | None = typer.Option(
-            None, "--n-boot", help="Bootstrap replicates (default: config, else 1000)."
-        ),
-        seed: int = typer.Option(0, help="Bootstrap seed."),
-        cluster: Cluster | None = typer.Option(
-            None,
-            help="Cluster unit for errors and bootstrap (default: the config's, else language).",
-        ),
-        language_meta: Path | None = typer.Option(
-            None, "--language-meta", help="CSV/TSV with language,name,family,latitude,longitude."
-        ),
-    ) -> None:
-        """Regress the transfer gap on typological distance and answer: does intermediate training flatten it?
-
-        Examples:
-
-          xstilts report examples/demo.yaml
-
-          xstilts report --store runs/demo/results.sqlite --experiment demo --out runs/demo/report-2000 --n-boot 2000
-        """
-        from xstilts.analysis.metadata import read_language_meta
-        from xstilts.analysis.report import build_report
-
-        console = Console()
-        config = _load_experiment(experiment_file) if experiment_file is not None else None
-        store_path, name, out_dir, meta = _resolve(config, store, experiment, out)
-        defaults = config.report if config is not None else None
-        reference = reference or (defaults.reference_language if defaults else "en")
-        n_boot = n_boot or (defaults.n_boot if defaults else 1000)
-        cluster = cluster.value if cluster else (defaults.cluster if defaults else "language")
-        if language_meta is not None:
-            meta = read_language_meta(language_meta)
-        if config is not None:
-            job_ids, notices = _scope(config, console)
-        else:
-            job_ids, notices = None, _mixed_configs(store_path, name)
-        for line in notices or []:
-            console.print(line, highlight=False, soft_wrap=True)
-        with console.status(f"analysing {name} ..."):
-            summary = build_report(
-                store_path, name, out_dir, reference=reference, language_meta=meta, metric=metric,
-                n_boot=n_boot, seed=seed, cluster=cluster, split=split, job_ids=job_ids, notices=notices,
-                **(defaults.study_design() if defaults else {}),
-            )  # fmt: skip
-        console.print(f"[bold]Report:[/] {summary.index_html}", highlight=False, soft_wrap=True)
-        console.print(f"Markdown: {summary.index_md}", highlight=False, soft_wrap=True)
-        console.print(
-            f"{len(summary.tables)} tables (CSV) and {len(summary.figures)} figures in {out_dir}",
-            soft_wrap=True,
-        )
-        console.rule("Answer")
-        for paragraph in summary.answer.split("\n\n"):
-            console.print(paragraph, highlight=False)
-            console.print()
+    app.command("fertility")(fertility_command)
+    app.command("report")(report_command)

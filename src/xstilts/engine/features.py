@@ -17,13 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from xstilts.errors import DataFormatError
-from xstilts.leases import drop_lease, leased_tempdir
+from xstilts.publish import publishing
 from xstilts.tasks.spec import TaskSpec, TaskType
 
 FEATURE_VERSION = 4
@@ -239,17 +238,13 @@ def cached_features(
         return datasets.load_from_disk(str(target))
     columns = build_features(spec, examples, tokenizer, labels, max_length)
     dataset = datasets.Dataset.from_dict(columns)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = leased_tempdir(target.parent)  # a killed process's folder is found dead and removed
-    try:
+    # leased: a killed process's folder is found dead and removed; the key is a content hash, so
+    # features another worker finished first are the same features
+    with publishing(
+        target,
+        prefix=f".tmp-{os.getpid()}-",
+        leased=True,
+        complete=lambda folder: (folder / "dataset_info.json").is_file(),
+    ) as tmp:
         dataset.save_to_disk(str(tmp))
-        drop_lease(tmp)
-        try:
-            os.replace(tmp, target)
-        except OSError:  # another worker finished the same features first
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        drop_lease(tmp)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return datasets.load_from_disk(str(target))

@@ -8,9 +8,7 @@ marker records the same source checksum is reused without work).
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from importlib import util as importlib_util
@@ -20,6 +18,7 @@ from xstilts.errors import MissingResourceError
 from xstilts.hashing import sha256_file
 from xstilts.models.e5_bin import read_e5_bin, to_bert_state_dict
 from xstilts.paths import models_dir
+from xstilts.publish import publishing
 
 NAME = "multilingual-e5-small"
 MARKER = "xstilts-model.json"
@@ -108,9 +107,7 @@ def install(
     # Parse before creating anything: a corrupt file leaves the cache untouched.
     header, tensors = read_e5_bin(bin_path)
     state = to_bert_state_dict(header, tensors)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{NAME}-", dir=final.parent))
-    try:
+    with publishing(final, prefix=f".{NAME}-") as tmp:  # a reinstall replaces the old folder
         config = BertConfig(
             vocab_size=header.vocab,
             hidden_size=header.hidden,
@@ -149,10 +146,4 @@ def install(
                 indent=2,
             )
         )
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return InstallResult(final, built=True, seconds=time.perf_counter() - start)

@@ -1,8 +1,8 @@
 """Artifacts on disk, written atomically, found by content hash, checked before use.
 
 An artifact is a folder ``<root>/<kind>/<key>/`` that exists only when complete: it is built in a
-temporary sibling and renamed into place as the last step (``os.replace`` is atomic on one
-filesystem), and ``meta.json`` is written inside it before that rename. ``meta.json`` records the
+temporary sibling and renamed into place as the last step (:mod:`xstilts.publish`; ``os.replace``
+is atomic on one filesystem), and ``meta.json`` is written inside it before that rename. ``meta.json`` records the
 size, sha256 and mtime of every file, so a truncated, edited or deleted file is found before it is
 used (size always; the hash when size or mtime changed; every hash in :meth:`verify`).
 
@@ -14,11 +14,9 @@ split the work instead of doing it twice.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -28,6 +26,7 @@ from typing import Any
 from xstilts.errors import CorruptArtifactError
 from xstilts.hashing import sha256_file
 from xstilts.leases import HEARTBEAT, LEASE, Owner, folder_is_dead, read_owner, write_owner
+from xstilts.publish import publishing
 
 META = "meta.json"
 FILES = "files"  # meta.json's record of the published files
@@ -72,38 +71,23 @@ class ArtifactCache:
     # -- publishing -----------------------------------------------------------------------
     @contextmanager
     def build(self, kind: str, key: str, meta: dict[str, Any]) -> Iterator[Path]:
-        """Yield a leased temporary folder to fill; on success it becomes the artifact."""
+        """Yield a leased temporary folder to fill; on success it becomes the artifact.
+
+        Published with :func:`xstilts.publish.publishing`: an artifact another process published
+        under the key first is success (same key, same inputs); an incomplete leftover there
+        (meta.json deleted) is kept aside for inspection, not in the way.
+        """
         final = self.path(kind, key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{key}-{os.getpid()}-", dir=final.parent))
-        lease = tmp / LEASE
-        try:
-            write_owner(lease)
-            HEARTBEAT.add(lease)
+        with publishing(
+            final,
+            prefix=f"{_TMP_PREFIX}{key}-{os.getpid()}-",
+            leased=True,
+            complete=lambda folder: (folder / META).is_file(),
+            set_aside=self._move_aside,
+        ) as tmp:
             yield tmp
-            HEARTBEAT.discard(lease)
-            lease.unlink(missing_ok=True)
             meta[FILES] = inventory(tmp)
             (tmp / META).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str), encoding="utf-8")
-            self._publish(tmp, final)
-        except BaseException:
-            HEARTBEAT.discard(lease)
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-
-    def _publish(self, tmp: Path, final: Path) -> None:
-        """Rename into place; an artifact another process published under the key is success."""
-        if (final / META).is_file():
-            shutil.rmtree(tmp, ignore_errors=True)
-            return
-        if final.exists():  # an incomplete leftover (meta.json deleted): keep it aside, not in the way
-            self._move_aside(final)
-        try:
-            os.replace(tmp, final)
-        except OSError as error:
-            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not (final / META).is_file():
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)  # lost the race to an identical artifact
 
     # -- integrity ------------------------------------------------------------------------
     def check(self, kind: str, key: str, *, full: bool = False) -> str | None:

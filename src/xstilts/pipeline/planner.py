@@ -135,16 +135,22 @@ def _check_model(name: str) -> str:
 def build_plan(config: ExperimentConfig, precision: str) -> Plan:
     """Validate names against the registries and data on disk, then expand the grid."""
     config.import_task_modules()
-    jobs: dict[str, Job] = {}
-
-    def add(job: Job) -> Job:
-        if job.key in jobs:
-            jobs[job.key].cells.extend(c for c in job.cells if c not in jobs[job.key].cells)
-            return jobs[job.key]
-        jobs[job.key] = job
-        return job
-
     runtime = {"precision": precision, "embedding_mode": config.runtime.embedding_mode}
+    targets = _target_specs(config)
+    member_specs = _member_specs(config)
+    revisions = {model: _check_model(model) for model in config.models}
+    grid = _Grid(config, targets, member_specs, runtime)
+    points = config.sweep_points()
+    for model in config.models:
+        base = {"model": model, "revision": revisions[model]}
+        for point, seed in ((p, s) for p in points for s in config.seeds):
+            for condition, members in config.conditions.items():
+                grid.add_cell_jobs(model, base, point, seed, condition, members)
+    return Plan(_topological(grid.jobs))
+
+
+def _target_specs(config: ExperimentConfig) -> dict[str, TaskSpec]:
+    """Each target's spec, checked: a target-role task whose primary metric it really has."""
     targets = {name: _spec(name, config, f"targets.{name}") for name in config.targets}
     for name, spec in targets.items():
         if Role.TARGET not in spec.roles:
@@ -157,6 +163,11 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                 f"targets.{name}.primary_metric: {primary!r} is not a metric of {name!r}",
                 fix=f"one of {', '.join(spec.metrics)} (or a variant such as {spec.main_metric}@last-layer)",
             )
+    return targets
+
+
+def _member_specs(config: ExperimentConfig) -> dict[str, TaskSpec]:
+    """The spec of every condition member (by member key), checked to be trainable in its language."""
     member_specs: dict[str, TaskSpec] = {}
     for condition, members in config.conditions.items():
         for i, member in enumerate(members):
@@ -171,137 +182,144 @@ def build_plan(config: ExperimentConfig, precision: str) -> Plan:
                     fix=f"train languages: {', '.join(spec.train_languages)}",
                 )
             member_specs[member.key] = spec
+    return member_specs
 
-    revisions = {model: _check_model(model) for model in config.models}
-    points = config.sweep_points()
-    for model in config.models:
-        revision = revisions[model]
-        base = {"model": model, "revision": revision}
-        for point, seed in ((p, s) for p in points for s in config.seeds):
+
+class _Grid:
+    """The jobs planned so far; identical keys collapse into one job that fills several cells.
+
+    Every key is a content hash of exactly what the job's output depends on, so the order and
+    content of each ``stable_hash`` list below is part of the artifact format: changing it
+    re-plans (and re-runs) every job.
+    """
+
+    def __init__(self, config: ExperimentConfig, targets, member_specs, runtime: dict[str, str]) -> None:
+        self.config, self.targets, self.member_specs, self.runtime = config, targets, member_specs, runtime
+        self.jobs: dict[str, Job] = {}
+
+    def add(self, job: Job) -> Job:
+        """Insert ``job``, or merge its cells into the job already planned under the same key."""
+        if job.key in self.jobs:
+            self.jobs[job.key].cells.extend(c for c in job.cells if c not in self.jobs[job.key].cells)
+            return self.jobs[job.key]
+        self.jobs[job.key] = job
+        return job
+
+    def add_cell_jobs(self, model: str, base: dict, point, seed: int, condition: str, members: list) -> None:
+        """The intermediate job of one (model, point, seed, condition), then each target's jobs."""
+        parent = self._intermediate(model, base, point, seed, condition, members) if members else None
+        member_keys = ",".join(m.key for m in members)
+        sources = ",".join(dict.fromkeys(m.language for m in members))
+        for target, target_config in self.config.targets.items():
             shown = point.model_label(model)  # the store's model column: model + swept values
-            for condition, members in config.conditions.items():
-                parent: dict[str, str] | None = None
-                member_keys = ",".join(m.key for m in members)
-                sources = ",".join(dict.fromkeys(m.language for m in members))
-                if members:
-                    member_data = []
-                    for m in members:
-                        spec = member_specs[m.key]
-                        splits = ["train"] + ([spec.dev_split] if spec.dev_split in spec.files else [])
-                        fps = {s: _fingerprints(spec, config, s, [m.language])[m.language] for s in splits}
-                        member_data.append(
-                            {"task": m.task, "version": spec.version, "language": m.language, "data": fps}
-                        )
-                    phase = config.phase_at("intermediate", point).model_dump(mode="json")
-                    key = stable_hash(
-                        ["intermediate", ENGINE_VERSION, base, member_data, phase, seed, runtime]
-                    )
-                    add(
-                        Job(
-                            key,
-                            "intermediate",
-                            f"{point.only('intermediate').model_label(model)} · {condition} · seed {seed}",
-                            [],
-                            {
-                                "model": model,
-                                "members": [m.model_dump() for m in members],
-                                "phase": phase,
-                                "seed": seed,
-                                "runtime": runtime,
-                                "mlm": phase.get("mlm"),
-                            },
-                            tags=_tags(point.only("intermediate").model_label(model), condition, seed),
-                        )
-                    )
-                    parent = {"kind": "intermediate", "key": key}
-                for target, target_config in config.targets.items():
-                    spec = targets[target]
-                    cell = Cell(shown, condition, seed, target, member_keys, sources)
-                    languages = _eval_languages(spec, config, target_config.languages)
-                    test_fps = _fingerprints(spec, config, spec.test_split, languages)
-                    limit = (
-                        target_config.max_examples_per_language or config.evaluation.max_examples_per_language
-                    )
-                    evaluation = config.evaluation.model_dump(mode="json", exclude={"batch_size"})
-                    if spec.task_type is TaskType.RETRIEVAL:
-                        eval_parent = parent
-                        deps = [parent["key"]] if parent else []
-                    else:
-                        train_fps = {
-                            split: _fingerprints(spec, config, split, ["en"])["en"]
-                            for split in ("train", spec.dev_split)
-                            if split in spec.files
-                        }
-                        phase = config.phase_at("finetune", point).model_dump(mode="json")
-                        ft_key = stable_hash(
-                            [
-                                "finetune",
-                                ENGINE_VERSION,
-                                base,
-                                parent,
-                                target,
-                                spec.version,
-                                train_fps,
-                                phase,
-                                seed,
-                                runtime,
-                            ]
-                        )
-                        add(
-                            Job(
-                                ft_key,
-                                "finetune",
-                                f"{shown} · {condition} · {target} · seed {seed}",
-                                [parent["key"]] if parent else [],
-                                {
-                                    "model": model,
-                                    "parent": parent,
-                                    "target": target,
-                                    "phase": phase,
-                                    "seed": seed,
-                                    "runtime": runtime,
-                                },
-                                tags=_tags(shown, condition, seed, target),
-                            )
-                        )
-                        eval_parent = {"kind": "finetune", "key": ft_key}
-                        deps = [ft_key]
-                    ev_key = stable_hash(
-                        [
-                            "evaluate",
-                            ENGINE_VERSION,
-                            base,
-                            eval_parent,
-                            target,
-                            spec.version,
-                            test_fps,
-                            limit,
-                            evaluation,
-                            runtime,
-                            *([point.values] if point.values else []),
-                        ]
-                    )
-                    label = f"{shown} · {condition} · {target} → {len(languages)} languages"
-                    add(
-                        Job(
-                            ev_key,
-                            "evaluate",
-                            label,
-                            deps,
-                            {
-                                "model": model,
-                                "parent": eval_parent,
-                                "target": target,
-                                "languages": languages,
-                                "max_examples": limit,
-                                "evaluation": evaluation,
-                                "runtime": runtime,
-                            },
-                            cells=[cell],
-                            tags=_tags(shown, condition, seed, target),
-                        )
-                    )
-    return Plan(_topological(jobs))
+            cell = Cell(shown, condition, seed, target, member_keys, sources)
+            spec = self.targets[target]
+            inputs = self._evaluation_inputs(target, target_config)  # checked before the fine-tuning data
+            if spec.task_type is TaskType.RETRIEVAL:
+                # as in the paper, retrieval evaluates the intermediate-trained encoder directly
+                eval_parent, deps = parent, ([parent["key"]] if parent else [])
+            else:
+                ft_key = self._finetune(model, base, point, seed, condition, target, parent)
+                eval_parent, deps = {"kind": "finetune", "key": ft_key}, [ft_key]
+            self._evaluate(model, base, point, condition, target, inputs, eval_parent, deps, cell)
+
+    def _intermediate(self, model, base, point, seed, condition, members) -> dict[str, str]:
+        """Plan the intermediate-training job of one condition; returns its parent reference."""
+        config = self.config
+        member_data = []
+        for m in members:
+            spec = self.member_specs[m.key]
+            splits = ["train"] + ([spec.dev_split] if spec.dev_split in spec.files else [])
+            fps = {s: _fingerprints(spec, config, s, [m.language])[m.language] for s in splits}
+            member_data.append({"task": m.task, "version": spec.version, "language": m.language, "data": fps})
+        phase = config.phase_at("intermediate", point).model_dump(mode="json")
+        key = stable_hash(["intermediate", ENGINE_VERSION, base, member_data, phase, seed, self.runtime])
+        label = point.only("intermediate").model_label(model)
+        payload = {
+            "model": model,
+            "members": [m.model_dump() for m in members],
+            "phase": phase,
+            "seed": seed,
+            "runtime": self.runtime,
+            "mlm": phase.get("mlm"),
+        }
+        self.add(
+            Job(key, "intermediate", f"{label} · {condition} · seed {seed}", [], payload,
+                tags=_tags(label, condition, seed))
+        )  # fmt: skip
+        return {"kind": "intermediate", "key": key}
+
+    def _finetune(self, model, base, point, seed, condition, target, parent) -> str:
+        """Plan the English fine-tuning job of one target from ``parent``; returns its key."""
+        config, spec = self.config, self.targets[target]
+        train_fps = {
+            split: _fingerprints(spec, config, split, ["en"])["en"]
+            for split in ("train", spec.dev_split)
+            if split in spec.files
+        }
+        phase = config.phase_at("finetune", point).model_dump(mode="json")
+        key = stable_hash(
+            [
+                "finetune",
+                ENGINE_VERSION,
+                base,
+                parent,
+                target,
+                spec.version,
+                train_fps,
+                phase,
+                seed,
+                self.runtime,
+            ]
+        )
+        shown = point.model_label(model)
+        payload = {
+            "model": model,
+            "parent": parent,
+            "target": target,
+            "phase": phase,
+            "seed": seed,
+            "runtime": self.runtime,
+        }
+        self.add(
+            Job(key, "finetune", f"{shown} · {condition} · {target} · seed {seed}",
+                [parent["key"]] if parent else [], payload, tags=_tags(shown, condition, seed, target))
+        )  # fmt: skip
+        return key
+
+    def _evaluation_inputs(
+        self, target: str, target_config
+    ) -> tuple[list[str], dict[str, str], int | None, dict]:
+        """What an evaluation of ``target`` depends on: languages, their data, limit and settings."""
+        config, spec = self.config, self.targets[target]
+        languages = _eval_languages(spec, config, target_config.languages)
+        test_fps = _fingerprints(spec, config, spec.test_split, languages)
+        limit = target_config.max_examples_per_language or config.evaluation.max_examples_per_language
+        evaluation = config.evaluation.model_dump(mode="json", exclude={"batch_size"})
+        return languages, test_fps, limit, evaluation
+
+    def _evaluate(self, model, base, point, condition, target, inputs, eval_parent, deps, cell) -> None:
+        """Plan the zero-shot evaluation of one target in all its languages (filling ``cell``)."""
+        spec = self.targets[target]
+        languages, test_fps, limit, evaluation = inputs
+        key = stable_hash(
+            ["evaluate", ENGINE_VERSION, base, eval_parent, target, spec.version, test_fps, limit, evaluation,
+             self.runtime, *([point.values] if point.values else [])]
+        )  # fmt: skip
+        shown = point.model_label(model)
+        payload = {
+            "model": model,
+            "parent": eval_parent,
+            "target": target,
+            "languages": languages,
+            "max_examples": limit,
+            "evaluation": evaluation,
+            "runtime": self.runtime,
+        }
+        self.add(
+            Job(key, "evaluate", f"{shown} · {condition} · {target} → {len(languages)} languages", deps, payload,
+                cells=[cell], tags=_tags(shown, condition, seed=cell.seed, target=target))
+        )  # fmt: skip
 
 
 def _tags(model: str, condition: str, seed: int, target: str | None = None) -> dict[str, str]:

@@ -212,15 +212,7 @@ def run_experiment(
     if not state.is_main_process:
         on_event = None
     start = time.perf_counter()
-    notes: list[str] = []
-    if state.is_main_process:  # creates the store and cache folders before the other ranks look
-        plan, ctx = prepare(config, write=not dry_run)
-        if not dry_run:
-            notes += tidy_after_kills(ctx)
-        notes += check_artifacts(plan, ctx, repair=not dry_run)
-    state.wait_for_everyone()
-    if not state.is_main_process:
-        plan, ctx = prepare(config)
+    plan, ctx, notes = _prepare_every_rank(config, state, dry_run)
     ctx.on_progress = on_event
     planned = Counter(job.kind for job in plan.jobs.values())
     todo = [job for job in plan.jobs.values() if not is_done(job, ctx)]
@@ -232,14 +224,7 @@ def run_experiment(
         ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), 0, "dry-run", len(todo)))
         return summary
     if state.is_main_process:
-        ctx.run_id = ctx.store.start_run(
-            config.name,
-            ctx.config_hash,
-            ctx.code_version,
-            config.model_dump(mode="json"),
-            socket.gethostname(),
-            owner=Owner.me().as_dict(),
-        )
+        ctx.run_id = _start_run_row(config, ctx)
     executed: Counter = Counter()
     status = "failed"
 
@@ -274,6 +259,36 @@ def run_experiment(
                       resume=resume, total=len(plan.jobs), stopped_by=stopped_by)
         )  # fmt: skip
     return summary
+
+
+def _prepare_every_rank(config: ExperimentConfig, state, dry_run: bool) -> tuple[Plan, RunContext, list[str]]:
+    """Plan and open the store on every process; only the main one tidies and checks artifacts.
+
+    The main process goes first: it creates the store and cache folders before the other ranks
+    look, and it alone repairs what killed runs left (one writer, no races).
+    """
+    notes: list[str] = []
+    if state.is_main_process:
+        plan, ctx = prepare(config, write=not dry_run)
+        if not dry_run:
+            notes += tidy_after_kills(ctx)
+        notes += check_artifacts(plan, ctx, repair=not dry_run)
+    state.wait_for_everyone()
+    if not state.is_main_process:
+        plan, ctx = prepare(config)
+    return plan, ctx, notes
+
+
+def _start_run_row(config: ExperimentConfig, ctx: RunContext) -> str:
+    """Record the run (config, code version, host, owner for lease checks); returns its id."""
+    return ctx.store.start_run(
+        config.name,
+        ctx.config_hash,
+        ctx.code_version,
+        config.model_dump(mode="json"),
+        socket.gethostname(),
+        owner=Owner.me().as_dict(),
+    )
 
 
 def _finish_run(ctx: RunContext, status: str) -> None:

@@ -122,32 +122,20 @@ def train(
     on_step: Callable[[int, int, float], None] | None = None,
     tracker: Tracker | None = None,
 ) -> TrainResult:
-    from accelerate import Accelerator
-
+    """Train ``model`` on ``entries`` for ``settings.max_steps`` updates; the best dev weights win."""
     torch.manual_seed(seed)
     if accelerator is None:
-        from accelerate.utils import DistributedDataParallelKwargs
-
-        # Mixed precision is applied by xstilts' own autocast (chosen per runtime): Accelerate's
-        # process-wide state cannot change precision between jobs of one process.
-        accelerator = Accelerator(
-            mixed_precision="no",
-            cpu=runtime.device == "cpu",
-            # Multi-task: the heads of tasks not sampled this step get no gradient.
-            kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=len(entries) > 1)],
-        )
-    pad_id = tokenizer.pad_token_id
-    sizes = {e.name: len(e.train) for e in entries}
+        accelerator = _default_accelerator(runtime, len(entries))
     sampler = TaskSampler(
-        task_probabilities(sizes, settings.sampling, settings.temperature, settings.cap), seed
+        task_probabilities(
+            {e.name: len(e.train) for e in entries}, settings.sampling, settings.temperature, settings.cap
+        ),
+        seed,
     )
-    rank, world = accelerator.process_index, accelerator.num_processes
     streams = {
         e.name: infinite_batches(feature_lengths(e.train["input_ids"]), settings.plan, seed + 7919 * i)
         for i, e in enumerate(entries)
     }
-    by_name = {e.name: e for e in entries}
-
     optimizers = build_optimizers(
         model,
         settings.learning_rate,
@@ -162,104 +150,170 @@ def train(
     ]
     model, *optimizers = accelerator.prepare(model, *optimizers)
     core = accelerator.unwrap_model(model)
-    generator = torch.Generator().manual_seed(seed)
-    special_ids = set(tokenizer.all_special_ids)
-    vocab_size = core.encoder.get_input_embeddings().num_embeddings
-
-    trainable = _trainable(core)
-    examples = real = padded = 0
-    best_score, best_step, best_dev, best_state = -math.inf, 0, {}, None
-    history: list[dict[str, Any]] = []
-    bad_evals, stopped_early, loss_value = 0, False, float("nan")
-    last_loss = torch.tensor(float("nan"))
-    start = time.perf_counter()
-    model.train()
+    loop = _Loop(
+        model, core, entries, settings, runtime, tokenizer, accelerator, sampler, streams, seed, tracker
+    )
     step = 0
+    model.train()
     for step in range(1, settings.max_steps + 1):
-        for micro in range(settings.grad_accumulation):
-            name = next(sampler)
-            entry = by_name[name]
-            global_indices = next(streams[name])
-            indices = global_indices
-            if world > 1:  # every process takes its share of the same global batch
-                indices = global_indices[rank::world] or global_indices[:1]
-            rows = entry.train[indices]
-            batch = collate(rows, pad_id, settings.plan.pad_multiple)
-            if entry.head == MLM_HEAD:
-                batch["input_ids"], batch["mlm_labels"] = mask_tokens(
-                    batch["input_ids"],
-                    batch["attention_mask"],
-                    special_ids,
-                    tokenizer.mask_token_id,
-                    vocab_size,
-                    generator,
-                    settings.mlm_probability,
-                )
-            # Count on the CPU copy: reading a GPU tensor back would stall the pipeline every step.
-            # Tokens of this process's share, scaled to the global batch (exact for one process).
-            real += int(batch["attention_mask"].sum()) * world
-            padded += int(batch["attention_mask"].numel()) * world
-            examples += len(global_indices)
-            batch = {k: v.to(accelerator.device, non_blocking=True) for k, v in batch.items()}
-            with autocast(runtime):
-                _, loss = model(entry.head, batch)
-            accelerator.backward(loss / settings.grad_accumulation)
-            if micro == settings.grad_accumulation - 1:
-                last_loss = loss.detach()
+        loop.accumulate()
+        loop.update(step, optimizers, schedulers)
+        if on_step:
+            on_step(step, settings.max_steps, loop.loss_value)  # the loss as of the last sync
+        evaluating = settings.eval_every and (step % settings.eval_every == 0 or step == settings.max_steps)
+        if evaluating and loop.evaluate(step):
+            break
+    return loop.result(step)
+
+
+def _default_accelerator(runtime: RuntimeChoice, n_entries: int):
+    """An Accelerator that leaves precision to xstilts and tolerates heads without gradients."""
+    from accelerate import Accelerator
+    from accelerate.utils import DistributedDataParallelKwargs
+
+    # Mixed precision is applied by xstilts' own autocast (chosen per runtime): Accelerate's
+    # process-wide state cannot change precision between jobs of one process.
+    return Accelerator(
+        mixed_precision="no",
+        cpu=runtime.device == "cpu",
+        # Multi-task: the heads of tasks not sampled this step get no gradient.
+        kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=n_entries > 1)],
+    )
+
+
+class _Loop:
+    """The state one training phase carries between steps: counters, last loss, best weights.
+
+    ``train`` only sequences the steps; each method here does one part of a step, so the loop
+    reads as accelerate's ``nlp_example.py`` does.
+    """
+
+    def __init__(
+        self, model, core, entries, settings, runtime, tokenizer, accelerator, sampler, streams, seed, tracker
+    ) -> None:
+        self.model, self.core, self.entries, self.settings = model, core, entries, settings
+        self.runtime, self.tokenizer, self.accelerator, self.tracker = (
+            runtime,
+            tokenizer,
+            accelerator,
+            tracker,
+        )
+        self.sampler, self.streams = sampler, streams
+        self.by_name = {e.name: e for e in entries}
+        self.rank, self.world = accelerator.process_index, accelerator.num_processes
+        self.pad_id = tokenizer.pad_token_id
+        self.generator = torch.Generator().manual_seed(seed)
+        self.special_ids = set(tokenizer.all_special_ids)
+        self.vocab_size = core.encoder.get_input_embeddings().num_embeddings
+        self.trainable = _trainable(core)
+        self.examples = self.real = self.padded = 0
+        self.best_score, self.best_step, self.best_dev, self.best_state = -math.inf, 0, {}, None
+        self.history: list[dict[str, Any]] = []
+        self.bad_evals, self.stopped_early, self.loss_value = 0, False, float("nan")
+        self.last_loss = torch.tensor(float("nan"))
+        self.start = time.perf_counter()
+
+    def accumulate(self) -> None:
+        """Forward/backward ``grad_accumulation`` micro-batches, each from a freshly sampled task."""
+        accumulation = self.settings.grad_accumulation
+        for micro in range(accumulation):
+            entry = self.by_name[next(self.sampler)]
+            batch = self._batch(entry)
+            with autocast(self.runtime):
+                _, loss = self.model(entry.head, batch)
+            self.accelerator.backward(loss / accumulation)
+            if micro == accumulation - 1:
+                self.last_loss = loss.detach()
+
+    def _batch(self, entry: TrainEntry) -> dict[str, torch.Tensor]:
+        """This process's share of the entry's next global batch, masked for MLM, on the device."""
+        global_indices = next(self.streams[entry.name])
+        indices = global_indices
+        if self.world > 1:  # every process takes its share of the same global batch
+            indices = global_indices[self.rank :: self.world] or global_indices[:1]
+        batch = collate(entry.train[indices], self.pad_id, self.settings.plan.pad_multiple)
+        if entry.head == MLM_HEAD:
+            batch["input_ids"], batch["mlm_labels"] = mask_tokens(
+                batch["input_ids"],
+                batch["attention_mask"],
+                self.special_ids,
+                self.tokenizer.mask_token_id,
+                self.vocab_size,
+                self.generator,
+                self.settings.mlm_probability,
+            )
+        # Count on the CPU copy: reading a GPU tensor back would stall the pipeline every step.
+        # Tokens of this process's share, scaled to the global batch (exact for one process).
+        self.real += int(batch["attention_mask"].sum()) * self.world
+        self.padded += int(batch["attention_mask"].numel()) * self.world
+        self.examples += len(global_indices)
+        return {k: v.to(self.accelerator.device, non_blocking=True) for k, v in batch.items()}
+
+    def update(self, step: int, optimizers: list, schedulers: list) -> None:
+        """Clip, step every optimizer and schedule, and log a curve point on logging steps."""
+        settings = self.settings
         # Step 1 is logged too, so the loss is known from the start (never "nan" on screen).
         logging = step == 1 or step % settings.log_every == 0 or step == settings.max_steps
-        norm = _clip_or_measure(accelerator, model, settings.max_grad_norm, logging)
+        norm = _clip_or_measure(self.accelerator, self.model, settings.max_grad_norm, logging)
         lr = optimizers[0].param_groups[0]["lr"]  # the rate this step used (before the schedule moves)
         for opt, sched in zip(optimizers, schedulers, strict=True):
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
         if logging:
-            loss_value = float(last_loss)  # the only device sync outside evaluations
-            if tracker is not None:
-                now = time.perf_counter()
-                tracker.log(step, _curve_point(loss_value, lr, norm, examples, real, now - start))
-        if on_step:
-            on_step(step, settings.max_steps, loss_value)  # the loss as of the last sync
-        if settings.eval_every and (step % settings.eval_every == 0 or step == settings.max_steps):
-            loss_value = float(last_loss)
-            scores = dev_scores(core, entries, settings, runtime, pad_id)
-            model.train()
-            if tracker is not None and scores:
-                tracker.log(step, {f"dev/{name}": value for name, value in scores.items()})
-            if scores:
-                mean = sum(scores.values()) / len(scores)
-                history.append({"step": step, "loss": loss_value, **scores, "mean": mean})
-                if mean > best_score:
-                    best_score, best_step, best_dev, bad_evals = mean, step, scores, 0
-                    best_state = {
-                        k: v.detach().to("cpu", copy=True)
-                        for k, v in core.state_dict().items()
-                        if k in trainable
-                    }
-                else:
-                    bad_evals += 1
-                    if settings.patience and bad_evals >= settings.patience:
-                        stopped_early = True
-                        break
-    wall = time.perf_counter() - start
-    loss_value = float(last_loss)
-    if best_state is not None:
-        core.load_state_dict(best_state, strict=False)
-    else:
-        best_step = step
-    return TrainResult(
-        steps=step,
-        examples_seen=examples,
-        real_tokens=real,
-        padded_tokens=padded,
-        wall_s=wall,
-        best_step=best_step,
-        best_dev=best_dev,
-        dev_history=history,
-        final_loss=loss_value,
-        stopped_early=stopped_early,
-    )
+            self.loss_value = float(self.last_loss)  # the only device sync outside evaluations
+            if self.tracker is not None:
+                elapsed = time.perf_counter() - self.start
+                self.tracker.log(
+                    step, _curve_point(self.loss_value, lr, norm, self.examples, self.real, elapsed)
+                )
+
+    def evaluate(self, step: int) -> bool:
+        """Score the dev sets, keep the best weights; True when early stopping ends the phase."""
+        self.loss_value = float(self.last_loss)
+        scores = dev_scores(self.core, self.entries, self.settings, self.runtime, self.pad_id)
+        self.model.train()
+        if self.tracker is not None and scores:
+            self.tracker.log(step, {f"dev/{name}": value for name, value in scores.items()})
+        if not scores:
+            return False
+        mean = sum(scores.values()) / len(scores)
+        self.history.append({"step": step, "loss": self.loss_value, **scores, "mean": mean})
+        if mean > self.best_score:
+            self.best_score, self.best_step, self.best_dev, self.bad_evals = mean, step, scores, 0
+            self.best_state = {
+                k: v.detach().to("cpu", copy=True)
+                for k, v in self.core.state_dict().items()
+                if k in self.trainable
+            }
+            return False
+        self.bad_evals += 1
+        if self.settings.patience and self.bad_evals >= self.settings.patience:
+            self.stopped_early = True
+            return True
+        return False
+
+    def result(self, step: int) -> TrainResult:
+        """Restore the best weights (if any evaluation ran) and summarise the phase."""
+        wall = time.perf_counter() - self.start
+        loss_value = float(self.last_loss)
+        best_step = self.best_step
+        if self.best_state is not None:
+            self.core.load_state_dict(self.best_state, strict=False)
+        else:
+            best_step = step
+        return TrainResult(
+            steps=step,
+            examples_seen=self.examples,
+            real_tokens=self.real,
+            padded_tokens=self.padded,
+            wall_s=wall,
+            best_step=best_step,
+            best_dev=self.best_dev,
+            dev_history=self.history,
+            final_loss=loss_value,
+            stopped_early=self.stopped_early,
+        )
 
 
 def _clip_or_measure(accelerator, model, max_norm: float, measure: bool) -> torch.Tensor | None:

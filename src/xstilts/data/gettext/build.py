@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from xstilts.errors import MissingResourceError
 from xstilts.events import DatasetProgress, EventSink, emit
 from xstilts.hashing import sha256_file
 from xstilts.paths import data_dir
+from xstilts.publish import publishing
 
 BUILDER_VERSION = 2  # 2: parallel msgkind sources, same test items in every language
 DATASET_SUBDIR = "gettext/v1"
@@ -208,11 +208,8 @@ def _manifest(
 def _write_atomically(
     target: Path, files: dict[str, list[dict]], manifest: dict, on_event: EventSink | None = None
 ) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    retired = target.parent / f".{target.name}.old-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
+    """Write every file and the manifest into a sibling folder that then replaces ``target``."""
+    with publishing(target, prefix=f".{target.name}.tmp-{os.getpid()}-") as staging:
         for done, relative in enumerate(sorted(files), 1):
             emit(on_event, DatasetProgress("gettext", "files written", done, len(files), relative))
             path = staging / relative
@@ -227,14 +224,3 @@ def _write_atomically(
         (staging / MANIFEST).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        if target.exists():
-            target.rename(retired)
-        try:
-            staging.rename(target)
-        except OSError:
-            if retired.exists():
-                retired.rename(target)  # put the previous build back
-            raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)

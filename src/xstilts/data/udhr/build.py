@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -41,15 +41,14 @@ from xstilts.data.udhr.write import (
     MANIFEST,
     KeptLanguage,
     dataset_is_complete,
-    fresh_build_dir,
     near_duplicates,
-    swap_in,
     write_languages,
     write_manifest,
 )
 from xstilts.errors import DataFormatError, UnknownNameError, XstiltsError
 from xstilts.events import DatasetProgress, EventSink, emit
 from xstilts.languages import get_language
+from xstilts.publish import publishing
 
 BUILDER_VERSION = "1"
 DATASET_VERSION = "v1"
@@ -268,15 +267,10 @@ def build_udhr_dataset(
     kept, not_selected = select_versions(passing)
     drops += filtered + not_selected
     kept_languages = _kept_languages(kept, families or _default_families)
-    building = fresh_build_dir(final)
-    try:
+    with publishing(final, prefix=f".{final.name}.building-{os.getpid()}-") as building:  # replaces a build
         language_entries = write_languages(building, kept_languages)
         write_manifest(building, _manifest(source_sha, index, files, language_entries, kept_languages, drops))
         manifest = json.loads((building / MANIFEST).read_text(encoding="utf-8"))
-        swap_in(building, final)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
     return BuildReport(
         final, manifest, rebuilt=True, problems=problems, seconds=time.perf_counter() - started
     )

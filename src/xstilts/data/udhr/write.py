@@ -16,14 +16,13 @@ import csv
 import hashlib
 import json
 import math
-import os
-import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from xstilts.data.udhr.selection import Candidate
+from xstilts.hashing import sha256_file
 
 RETRIEVAL_DIR = "retrieval"
 LANGUAGES_CSV = "languages.csv"
@@ -127,32 +126,10 @@ def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
     (directory / MANIFEST).write_text(text, encoding="utf-8")
 
 
-def fresh_build_dir(final: Path) -> Path:
-    """An empty temporary folder beside ``final`` (same file system, so rename is atomic)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    building = final.parent / f".{final.name}.building-{os.getpid()}"
-    if building.exists():
-        shutil.rmtree(building)
-    building.mkdir()
-    return building
-
-
-def swap_in(building: Path, final: Path) -> None:
-    """Replace ``final`` by ``building``: old aside, new in, old removed."""
-    retired = final.parent / f".{final.name}.old-{os.getpid()}"
-    if retired.exists():
-        shutil.rmtree(retired)
-    if final.exists():
-        final.rename(retired)
-    building.rename(final)
-    if retired.exists():
-        shutil.rmtree(retired)
-
-
 def dataset_is_complete(directory: Path, manifest: dict[str, Any]) -> bool:
     """Every file the manifest lists exists with the recorded content hash."""
     for record in manifest.get("languages", {}).values():
         path = directory / record["file"]
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != record["content_sha256"]:
+        if not path.is_file() or sha256_file(path) != record["content_sha256"]:
             return False
     return (directory / LANGUAGES_CSV).is_file()

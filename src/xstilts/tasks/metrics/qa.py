@@ -144,15 +144,19 @@ _SCHEME_TEXT = {
     V2: '; rule of SQuAD evaluate-v2.0.py ("" / [] = no answer; both empty scores 100)',
 }
 
+# (exact match, F1) of one rule: XTREME reports a QA task by both (see metrics.aggregate).
+_QA_FAMILIES = (
+    ("exact_match", "qa_f1", "auto", V1),
+    ("squad_exact_match", "squad_f1", "squad", V1),
+    ("mlqa_exact_match", "mlqa_f1", "mlqa", V1),
+    ("squad_v2_exact_match", "squad_v2_f1", "squad", V2),
+)
+QA_METRIC_PAIRS: tuple[tuple[str, str], ...] = tuple((em, f1) for em, f1, _, _ in _QA_FAMILIES)
+
 for _name, _kind, _rules, _scheme in (
-    ("exact_match", _EM, "auto", V1),
-    ("qa_f1", _F1, "auto", V1),
-    ("squad_exact_match", _EM, "squad", V1),
-    ("squad_f1", _F1, "squad", V1),
-    ("mlqa_exact_match", _EM, "mlqa", V1),
-    ("mlqa_f1", _F1, "mlqa", V1),
-    ("squad_v2_exact_match", _EM, "squad", V2),
-    ("squad_v2_f1", _F1, "squad", V2),
+    (name, kind, rules, scheme)
+    for em, f1, rules, scheme in _QA_FAMILIES
+    for name, kind in ((em, _EM), (f1, _F1))
 ):
     _what = "Exact match (0-100)" if _kind == _EM else "Token-overlap F1 (0-100)"
     _rules_text = "SQuAD v2.0 normalisation" if _scheme == V2 else _RULES_TEXT[_rules]
