@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts import __version__
-from xstilts.errors import MissingResourceError
 from xstilts.hashing import file_sha256, stable_hash
-from xstilts.tasks.readers.sources import ReleaseTaskSpec
 from xstilts.tasks.spec import TaskSpec
 
 __all__ = ["file_sha256", "stable_hash"]  # re-exported: the pipeline's callers import them from here
@@ -130,23 +128,17 @@ def source_fingerprint(spec: TaskSpec, data_root: Path, split: str, language: st
     The declared release file alone is not enough: when it is absent or withholds its labels,
     the reader uses a fallback (an original release, an export), and a change there must change
     the fingerprint (feature caches and job keys depend on it). With only the release file on
-    disk this is that file's fingerprint, as before.
+    disk this is that file's fingerprint, as before. The files are the ones the task's locator
+    (:meth:`TaskSpec.locate`) tries, so planner, fingerprint and reader agree on where data lives.
     """
     root = Path(data_root)
     release = spec.files[split].format(lang=language) if split in spec.files else None
-    sources = spec.existing_sources(root, split, language) if isinstance(spec, ReleaseTaskSpec) else []
+    sources = spec.existing_sources(root, split, language)
     relative = [path.relative_to(root).as_posix() for path in sources]
     if release is not None and relative in ([], [release]):
         if not relative and not (root / release).parent.exists():
-            _missing(spec, root, split, language, release)
+            spec.locate(root, split, language)  # raises, naming every place tried
         return data_fingerprint(root, release)
     if not relative:
-        _missing(spec, root, split, language, release or split)
+        spec.locate(root, split, language)
     return stable_hash(["sources", [(name, data_fingerprint(root, name)) for name in relative]])
-
-
-def _missing(spec: TaskSpec, root: Path, split: str, language: str, expected: str) -> None:
-    hint = "run: xstilts data build ..." if spec.default_data_subdir else "check --data-dir / data_dir"
-    raise MissingResourceError(
-        f"task {spec.name!r} has no {split} data for {language!r}", file=root / expected, fix=hint
-    )

@@ -36,7 +36,7 @@ from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
 from xstilts.errors import DataFormatError, MissingResourceError
 from xstilts.tasks.readers.textfile import iter_jsonl, required_text
 from xstilts.tasks.registry import register
-from xstilts.tasks.spec import EXAMPLE_FIELDS, Role, TaskSpec, TaskType, jsonl_files
+from xstilts.tasks.spec import EXAMPLE_FIELDS, ReadRequest, Role, TaskSpec, TaskType, jsonl_files
 
 DATA_SUBDIR = "gettext/v1"
 BUILD_COMMAND = "xstilts data build gettext"
@@ -141,7 +141,8 @@ MSGKIND_MLM = register(
 )
 
 
-def _read_jsonl(spec: TaskSpec, data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def _read_jsonl(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
+    data_dir, split, lang = request.root, request.split, request.lang
     path = spec.path(data_dir, split, lang)
     if not path.is_file():
         on_disk = spec.languages_on_disk(data_dir).get(split, []) if Path(data_dir).is_dir() else []
@@ -168,22 +169,22 @@ def _read_jsonl(spec: TaskSpec, data_dir: Path, split: str, lang: str) -> list[d
     return rows
 
 
-def read_msgdomain(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgdomain(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """Rows ``{id, text, label, en, domain}`` of one msgdomain file."""
-    return _read_jsonl(MSGDOMAIN, data_dir, split, lang)
+    return _read_jsonl(spec, request)
 
 
-def read_msgretrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgretrieval(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """Rows ``{id, source, target}``: ``source`` is English, ``target`` its translation."""
-    return _read_jsonl(MSGRETRIEVAL, data_dir, split, lang)
+    return _read_jsonl(spec, request)
 
 
-def read_msgkind(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgkind(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """Rows ``{id, text, label, en}`` of one msgkind file."""
-    return _read_jsonl(MSGKIND, data_dir, split, lang)
+    return _read_jsonl(spec, request)
 
 
-def read_msgkind_shuffled(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgkind_shuffled(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """msgkind rows with the labels permuted among the messages (by id order, :data:`SHUFFLE_SEED`).
 
     Every source file holds the same ids with the same labels, so the permutation, a function of
@@ -191,16 +192,16 @@ def read_msgkind_shuffled(data_dir: Path, split: str, lang: str) -> list[dict[st
     """
     import random
 
-    rows = _read_jsonl(MSGKIND_SHUFFLED, data_dir, split, lang)
+    rows = _read_jsonl(spec, request)
     order = sorted(range(len(rows)), key=lambda i: rows[i]["id"])
     labels = [rows[i]["label"] for i in order]
-    random.Random(f"{SHUFFLE_SEED}:{split}").shuffle(labels)
+    random.Random(f"{SHUFFLE_SEED}:{request.split}").shuffle(labels)
     shuffled = [dict(row) for row in rows]
     for index, label in zip(order, labels, strict=True):
         shuffled[index]["label"] = label
     return shuffled
 
 
-def read_msgkind_text(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgkind_text(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """Rows ``{id, text}`` of msgkind (the MLM control reads the texts, never the labels)."""
-    return [{"id": row["id"], "text": row["text"]} for row in _read_jsonl(MSGKIND_MLM, data_dir, split, lang)]
+    return [{"id": row["id"], "text": row["text"]} for row in _read_jsonl(spec, request)]
