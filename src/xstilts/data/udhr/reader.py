@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from xstilts.errors import DataFormatError, MissingResourceError
-from xstilts.tasks.readers.textfile import iter_jsonl, required_text
+from xstilts.tasks.readers.textfile import read_built_jsonl
 from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 RETRIEVAL_PATTERN = "retrieval/{lang}.jsonl"
@@ -35,9 +35,7 @@ def read_retrieval(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]
         )
     examples: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for number, row in iter_jsonl(path, fix=_REBUILD):
-        for name in _FIELDS:
-            required_text(row, name, path, number, _REBUILD)
+    for number, row in read_built_jsonl(path, _FIELDS, _REBUILD):
         if row["id"] in seen:
             raise DataFormatError(f"id {row['id']!r} appears twice", file=path, line=number, fix=_REBUILD)
         seen.add(row["id"])

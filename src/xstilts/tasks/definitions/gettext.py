@@ -34,7 +34,7 @@ from xstilts.data.gettext.domains import CLASSES
 from xstilts.data.gettext.kinds import KINDS
 from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
 from xstilts.errors import DataFormatError, MissingResourceError
-from xstilts.tasks.readers.textfile import iter_jsonl, required_text
+from xstilts.tasks.readers.textfile import read_built_jsonl
 from xstilts.tasks.registry import register
 from xstilts.tasks.spec import EXAMPLE_FIELDS, ReadRequest, Role, TaskSpec, TaskType, jsonl_files
 
@@ -155,9 +155,7 @@ def _read_jsonl(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     required = EXAMPLE_FIELDS[spec.task_type]
     rebuild = f"rebuild with `{BUILD_COMMAND} --force`"
     rows: list[dict[str, Any]] = []
-    for number, row in iter_jsonl(path, fix=rebuild):
-        for name in required:
-            required_text(row, name, path, number, f"every row needs {required}; {rebuild}")
+    for number, row in read_built_jsonl(path, required, rebuild):
         if spec.labels and row["label"] not in spec.labels:
             raise DataFormatError(
                 f"unknown label {row['label']!r}",
