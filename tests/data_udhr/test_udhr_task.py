@@ -108,3 +108,22 @@ def test_stratified_subset_refuses_impossible_requests(built: BuildResult) -> No
         stratified_subset(3, min_families=4, data_root=built.path)
     with pytest.raises(ConfigError, match="cannot pick 13"):
         stratified_subset(13, min_families=1, data_root=built.path)
+
+
+def test_language_metadata_comes_from_the_spec_field_not_the_task_name(built: BuildResult) -> None:
+    from xstilts.pipeline.config import ExperimentConfig
+
+    spec = get_task("udhr-retrieval")
+    assert spec.builder == "udhr" and get_task("msgdomain").builder == "gettext"
+    assert get_task("msgdomain").read_language_meta() is None
+    meta = spec.read_language_meta(built.path)
+    assert sorted(meta["language"]) == built.manifest.languages
+
+    def config(targets: dict) -> ExperimentConfig:
+        return ExperimentConfig(
+            name="m", data_dir=built.path, models=["m"], seeds=[1], conditions={"none": []}, targets=targets
+        )
+
+    assert config({"msgdomain": {}}).language_meta() is None
+    both = config({"msgdomain": {}, "udhr-retrieval": {}}).language_meta()
+    assert list(both["language"]) == list(meta["language"])

@@ -109,6 +109,10 @@ class TaskSpec(BaseModel):
     files: dict[str, str]
     source: str = ""  # where the release format is defined (URL or citation)
     default_data_subdir: str | None = None  # under XSTILTS_HOME/data for datasets xstilts builds
+    builder: str = ""  # datasets xstilts builds: the NAME of `xstilts data build NAME` that writes them
+    # "module:function" -> DataFrame (language, family, latitude, longitude, ...) of the dataset's
+    # languages, called with the data root; the analysis clusters and maps by it instead of URIEL.
+    language_meta: str = ""
     max_length: int = 128
     allows_no_answer: bool = False  # span QA: "" is a valid prediction (SQuAD v2)
     # Test sets are translations of each other with shared example ids (XNLI, PAWS-X, XQuAD,
@@ -128,11 +132,11 @@ class TaskSpec(BaseModel):
             raise ValueError("a task needs at least one metric")
         return value
 
-    @field_validator("reader")
+    @field_validator("reader", "language_meta")
     @classmethod
-    def _reader_target(cls, value: str) -> str:
-        if ":" not in value:
-            raise ValueError("reader must be 'module:function'")
+    def _function_target(cls, value: str) -> str:
+        if value and ":" not in value:
+            raise ValueError("must be 'module:function'")
         return value
 
     @property
@@ -150,6 +154,13 @@ class TaskSpec(BaseModel):
     def resolve_reader(self) -> Reader:
         module, _, attr = self.reader.partition(":")
         return getattr(importlib.import_module(module), attr)
+
+    def read_language_meta(self, data_dir: Path | str | None = None) -> Any:
+        """The dataset's own language metadata (a DataFrame), or ``None`` when it has none."""
+        if not self.language_meta:
+            return None
+        module, _, attr = self.language_meta.partition(":")
+        return getattr(importlib.import_module(module), attr)(self.data_root(data_dir))
 
     def data_root(self, data_dir: Path | str | None = None) -> Path:
         """Where this task's files live: ``data_dir`` if given, else the built-dataset folder.
@@ -197,7 +208,7 @@ class TaskSpec(BaseModel):
         for path in tried:
             if path.exists():
                 return path
-        hint = "run: xstilts data build ..." if self.default_data_subdir else "check --data-dir / data_dir"
+        hint = f"run: xstilts data build {self.builder}" if self.builder else "check --data-dir / data_dir"
         others = f"; also tried {', '.join(str(p) for p in tried[1:])}" if len(tried) > 1 else ""
         raise MissingResourceError(
             f"task {self.name!r} has no {split} data for {lang!r}",

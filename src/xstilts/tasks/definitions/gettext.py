@@ -58,6 +58,7 @@ MSGDOMAIN = register(
         files=jsonl_files("msgdomain"),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
     )
 )
@@ -75,6 +76,7 @@ MSGRETRIEVAL = register(
         files=jsonl_files("msgretrieval", ("test",)),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
         dev_split="test",  # retrieval has no training, hence no dev split
     )
@@ -94,6 +96,7 @@ MSGKIND = register(
         files=jsonl_files("msgkind", ("train", "dev")),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
         test_split="dev",  # no test split by design: test messages belong to the target tasks
     )
@@ -116,6 +119,7 @@ MSGKIND_SHUFFLED = register(
         files=jsonl_files("msgkind", ("train", "dev")),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
         test_split="dev",
     )
@@ -134,6 +138,7 @@ MSGKIND_MLM = register(
         files=jsonl_files("msgkind", ("train",)),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
         dev_split="train",  # no dev evaluation: masked LM has no label to score
         test_split="train",
@@ -149,11 +154,11 @@ def _read_jsonl(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
         fix = (
             f"languages with a {spec.name} {split} file: {', '.join(on_disk)}"
             if on_disk
-            else f"run `{BUILD_COMMAND}`"
+            else f"run `xstilts data build {spec.builder}`"
         )
         raise MissingResourceError(f"no {spec.name} {split} file for language {lang!r}", file=path, fix=fix)
     required = EXAMPLE_FIELDS[spec.task_type]
-    rebuild = f"rebuild with `{BUILD_COMMAND} --force`"
+    rebuild = f"rebuild with `xstilts data build {spec.builder} --force`"
     rows: list[dict[str, Any]] = []
     for number, row in read_built_jsonl(path, required, rebuild):
         if spec.labels and row["label"] not in spec.labels:
