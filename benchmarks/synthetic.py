@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.tasks.registry import register
-from xstilts.tasks.spec import Role, TaskSpec, TaskType, jsonl_files
+from xstilts.tasks.spec import ReadRequest, Role, TaskSpec, TaskType, jsonl_files
 
 LANGUAGES = ("en", "xa", "xb", "xc", "xd", "xe", "xf", "xg")
 TOPICS = ("archive", "desktop", "mail", "media", "network", "printing", "system", "toolchain")
@@ -147,16 +147,16 @@ def _read(data_dir: Path, task: str, split: str, lang: str) -> list[dict[str, An
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def read_synthtopic(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
-    return _read(data_dir, "synthtopic", split, lang)
+def read_synthtopic(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
+    return _read(request.root, "synthtopic", request.split, request.lang)
 
 
-def read_synthkind(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
-    return _read(data_dir, "synthkind", split, lang)
+def read_synthkind(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
+    return _read(request.root, "synthkind", request.split, request.lang)
 
 
-def read_synthretrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
-    return _read(data_dir, "synthretrieval", split, lang)
+def read_synthretrieval(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
+    return _read(request.root, "synthretrieval", request.split, request.lang)
 
 
 TOPIC = TaskSpec(

@@ -13,6 +13,7 @@ from xstilts.data.gettext import build as build_module
 from xstilts.data.gettext import datasets
 from xstilts.data.gettext.build import build
 from xstilts.data.gettext.corpus import collect
+from xstilts.data.manifest import read_manifest
 from xstilts.errors import MissingResourceError
 
 pytestmark = pytest.mark.usefixtures("small_thresholds")
@@ -33,30 +34,32 @@ def test_broken_catalogs_are_skipped_with_one_line_and_the_build_continues(
     locale_dir: Path, tmp_path: Path
 ) -> None:
     result = build(locale_dir, out_dir=tmp_path / "out")
-    skipped = result.manifest["skipped_catalogs"]
+    skipped = result.manifest.details["skipped_catalogs"]
     assert len(skipped) == 2
     assert skipped[0].startswith(f"{locale_dir}/de/LC_MESSAGES/apt.mo: not a GNU .mo file")
     assert skipped[1].startswith(f"{locale_dir}/ja/LC_MESSAGES/git.mo: truncated .mo file")
     assert all("\n" not in line for line in skipped)
     # the rest of German and Japanese is there
-    assert result.manifest["tasks"]["msgdomain"]["test"]["de"] > 0
-    assert result.manifest["tasks"]["msgdomain"]["test"]["ja"] > 0
+    assert result.manifest.details["tasks"]["msgdomain"]["test"]["de"] > 0
+    assert result.manifest.details["tasks"]["msgdomain"]["test"]["ja"] > 0
 
 
 def test_locales_domains_and_drops_in_manifest(locale_dir: Path, tmp_path: Path) -> None:
     manifest = build(locale_dir, out_dir=tmp_path / "out").manifest
-    assert manifest["locales"] == {"de": "de", "fi": "fi", "ja": "ja", "pt": "pt_BR", "ru": "ru"}
-    domains = {entry["name"]: entry for entry in manifest["domains"]}
+    assert manifest.details["locales"] == {"de": "de", "fi": "fi", "ja": "ja", "pt": "pt_BR", "ru": "ru"}
+    domains = {entry["name"]: entry for entry in manifest.details["domains"]}
     assert domains["git"]["present"] and domains["git"]["catalogs"] == ["git"]
     assert domains["iso_639"]["present"] and domains["iso_639"]["class"] is None
     assert (
         not domains["psql"]["present"] and domains["psql"]["install_hint"] == "apt install postgresql-client"
     )
-    assert "postgres" in manifest["missing_domains"] and "git" not in manifest["missing_domains"]
-    drops = manifest["drops"]["english_messages"]
+    assert (
+        "postgres" in manifest.details["missing_domains"] and "git" not in manifest.details["missing_domains"]
+    )
+    drops = manifest.details["drops"]["english_messages"]
     assert drops == {"ambiguous_domain": 1, "placeholders": 1, "too_short": 2}
-    assert manifest["drops"]["translations"]["ru"] == {"untranslated": 1}
-    assert manifest["class_mapping"]["version_control"] == ["git"]
+    assert manifest.details["drops"]["translations"]["ru"] == {"untranslated": 1}
+    assert manifest.parameters["class_mapping"]["version_control"] == ["git"]
 
 
 def test_dedup_ambiguity_accelerators_context_plural_charset(locale_dir: Path, tmp_path: Path) -> None:
@@ -125,30 +128,31 @@ def test_languages_below_thresholds_are_left_out_with_reason(
     monkeypatch.setattr(datasets, "DOMAIN_MIN_TEST", 19)
     manifest = build(locale_dir, out_dir=tmp_path / "out").manifest
     # dropped fewest-translations first until the rest share >= 19 test messages
-    reasons = manifest["left_out"]["msgdomain"]
+    reasons = manifest.details["left_out"]["msgdomain"]
     assert reasons["de"] == "dropped for shared items: with it the 3 languages share 18 test messages < 19"
     assert list(reasons) == ["pt", "ja", "fi", "de"]
-    assert manifest["shared_items"]["msgdomain"] == {"items": 24, "languages": ["en", "ru"]}
-    assert "de" not in manifest["tasks"]["msgdomain"]["test"]
+    assert manifest.details["shared_items"]["msgdomain"] == {"items": 24, "languages": ["en", "ru"]}
+    assert "de" not in manifest.details["tasks"]["msgdomain"]["test"]
     assert not (tmp_path / "out" / "msgdomain" / "test-de.jsonl").exists()
-    assert manifest["thresholds"]["msgdomain_min_test"] == 19
+    assert manifest.parameters["thresholds"]["msgdomain_min_test"] == 19
 
 
 def test_manifest_counts_and_hashes_match_files(locale_dir: Path, tmp_path: Path) -> None:
     out = build(locale_dir, out_dir=tmp_path / "out").path
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(out)  # what is on disk, read through the one schema
+    assert manifest is not None and manifest.dataset == "gettext" and manifest.sources
     on_disk = sorted(path.relative_to(out).as_posix() for path in out.rglob("*.jsonl"))
-    assert sorted(manifest["files"]) == on_disk
-    for relative, info in manifest["files"].items():
+    assert sorted(manifest.files) == on_disk
+    for relative, info in manifest.files.items():
         payload = (out / relative).read_bytes()
-        assert info["sha256"] == hashlib.sha256(payload).hexdigest()
-        assert info["rows"] == payload.count(b"\n")
+        assert info.sha256 == hashlib.sha256(payload).hexdigest()
+        assert info.rows == payload.count(b"\n") and info.bytes == len(payload)
         task, name = relative.split("/")
         split, lang = name.removesuffix(".jsonl").split("-")
-        assert manifest["tasks"][task][split][lang] == info["rows"]
+        assert manifest.details["tasks"][task][split][lang] == info.rows
     # git (Japanese catalog truncated, no Portuguese one) and apt (German catalog broken) are not
     # translated into every language: the shared test items come from the other two classes
-    assert manifest["label_counts"]["msgdomain/test-en.jsonl"] == {"desktop": 6, "shell_utilities": 6}
+    assert manifest.details["label_counts"]["msgdomain/test-en.jsonl"] == {"desktop": 6, "shell_utilities": 6}
 
 
 def test_idempotent_then_rebuilds_on_change(locale_dir: Path, tmp_path: Path) -> None:
@@ -173,8 +177,8 @@ def test_idempotent_then_rebuilds_on_change(locale_dir: Path, tmp_path: Path) ->
 
 
 def test_same_inputs_give_identical_files(tmp_path: Path) -> None:
-    first = build(make_locale_dir(tmp_path / "a"), out_dir=tmp_path / "out-a").manifest["files"]
-    second = build(make_locale_dir(tmp_path / "b"), out_dir=tmp_path / "out-b").manifest["files"]
+    first = build(make_locale_dir(tmp_path / "a"), out_dir=tmp_path / "out-a").manifest.files
+    second = build(make_locale_dir(tmp_path / "b"), out_dir=tmp_path / "out-b").manifest.files
     assert first == second
 
 

@@ -31,7 +31,7 @@ def built(locale_dir: Path, tmp_path: Path) -> tuple[Path, dict]:
 def test_msgkind_sources_have_identical_ids_labels_and_subsamples(built: tuple[Path, dict]) -> None:
     root, manifest = built
     spec = get_task("msgkind")
-    sources = manifest["shared_items"]["msgkind"]["languages"]
+    sources = manifest.details["shared_items"]["msgkind"]["languages"]
     # The fixture has German, Japanese and Finnish (of the pinned sources); Finnish translates
     # two thirds of the messages, so the shared set is what Finnish has.
     assert sources == ["en", "de", "ja", "fi"]
@@ -48,7 +48,9 @@ def test_msgkind_sources_have_identical_ids_labels_and_subsamples(built: tuple[P
             lang: [r["id"] for r in read_examples(spec, root, "train", lang, 20, seed)] for lang in sources
         }
         assert len({tuple(ids) for ids in picked.values()}) == 1 and len(picked["en"]) == 20
-    distributions = {lang: manifest["label_counts"][f"msgkind/train-{lang}.jsonl"] for lang in sources}
+    distributions = {
+        lang: manifest.details["label_counts"][f"msgkind/train-{lang}.jsonl"] for lang in sources
+    }
     assert len({json.dumps(d, sort_keys=True) for d in distributions.values()}) == 1
     print("msgkind train label distribution per source:", distributions)
 
@@ -61,7 +63,7 @@ def test_every_language_of_a_target_gets_the_same_items(built: tuple[Path, dict]
         assert len(languages) >= 5
         ids = {lang: [row["id"] for row in read_examples(spec, root, "test", lang)] for lang in languages}
         assert len({tuple(v) for v in ids.values()}) == 1, task
-        assert manifest["shared_items"][task]["items"] == len(ids[languages[0]])
+        assert manifest.details["shared_items"][task]["items"] == len(ids[languages[0]])
         subsampled = {
             lang: [r["id"] for r in read_examples(spec, root, "test", lang, 7, 0)] for lang in languages
         }

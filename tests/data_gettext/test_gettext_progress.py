@@ -23,8 +23,8 @@ def test_build_emits_one_event_per_catalog_and_per_file(locale_dir: Path, tmp_pa
     assert {e.total for e in read} == {len(catalogs)} and {e.note for e in read} == {
         c.locale for c in catalogs
     }
-    assert sorted(e.note for e in written) == sorted(result.manifest["files"])
-    assert written[-1].done == written[-1].total == len(result.manifest["files"])
+    assert sorted(e.note for e in written) == sorted(result.manifest.files)
+    assert written[-1].done == written[-1].total == len(result.manifest.files)
     # an up-to-date dataset is confirmed without reading a catalog
     again: list[DatasetProgress] = []
     assert build(locale_dir, out_dir=tmp_path / "out", on_event=again.append).status == "up_to_date"

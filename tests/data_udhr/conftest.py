@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from udhr_fixtures import fake_families, write_tarball
 
+from xstilts.data.manifest import BuildResult
 from xstilts.data.udhr import fetch
-from xstilts.data.udhr.build import BuildReport, build_udhr_dataset
+from xstilts.data.udhr.build import build_udhr_dataset
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +25,7 @@ def pinned_to_fixture(udhr_tarball: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 
 
 @pytest.fixture(scope="module")
-def built(udhr_tarball: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
+def built(udhr_tarball: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     """One build of the miniature package (module-scoped: the build is shared read-only)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fetch, "TARBALL_SHA256", fetch.sha256_of(udhr_tarball))

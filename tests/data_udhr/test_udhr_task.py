@@ -7,23 +7,37 @@ from pathlib import Path
 
 import pytest
 
+from xstilts.data.manifest import BuildResult
 from xstilts.data.udhr import language_meta, stratified_subset
-from xstilts.data.udhr.build import BuildReport
 from xstilts.errors import ConfigError, DataFormatError, MissingResourceError
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import EXAMPLE_FIELDS, TaskType
 
 
-def test_spec_discovers_languages_on_disk_and_reads_examples(built: BuildReport) -> None:
+def test_spec_discovers_languages_on_disk_and_reads_examples(built: BuildResult) -> None:
     spec = get_task("udhr-retrieval")
     assert spec.task_type is TaskType.RETRIEVAL and not spec.trainable
     assert spec.metrics == ("retrieval_accuracy", "mrr", "retrieval_margin")
     assert spec.data_root().parts[-2:] == ("udhr", "v1")  # default: XSTILTS_HOME/data/udhr/v1
-    on_disk = spec.languages_on_disk(built.dataset_dir)["test"]
-    assert on_disk == sorted(built.manifest["languages"])
-    examples = spec.read(built.dataset_dir, "test", "ara")
+    on_disk = spec.languages_on_disk(built.path)["test"]
+    assert on_disk == built.manifest.languages
+    examples = spec.read(built.path, "test", "ara")
     assert len(examples) == 50 and set(examples[0]) == set(EXAMPLE_FIELDS[TaskType.RETRIEVAL])
     assert examples[0]["id"] == "a1.1"
+
+
+def test_the_fingerprint_reads_the_udhr_manifest_instead_of_re_hashing(
+    built: BuildResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xstilts.pipeline import fingerprint
+
+    def no_hashing(path):
+        raise AssertionError(f"{path} re-hashed although the manifest records it")
+
+    monkeypatch.setattr(fingerprint, "file_sha256", no_hashing)
+    spec = get_task("udhr-retrieval")
+    recorded = built.manifest.files["retrieval/ara.jsonl"].sha256
+    assert fingerprint.source_fingerprint(spec, built.path, "test", "ara") == recorded
 
 
 @pytest.mark.parametrize(
@@ -49,28 +63,28 @@ def test_reader_missing_language_names_the_build_command(tmp_path: Path) -> None
         get_task("udhr-retrieval").read(tmp_path, "test", "zzz")
 
 
-def test_language_meta(built: BuildReport) -> None:
-    meta = language_meta(built.dataset_dir)
+def test_language_meta(built: BuildResult) -> None:
+    meta = language_meta(built.path)
     assert list(meta.columns) == ["language", "name", "family", "latitude", "longitude", "script", "units"]
     assert len(meta) == 12 and meta["language"].is_monotonic_increasing
     row = meta.set_index("language").loc["mal"]
     assert (row["family"], row["script"], int(row["units"])) == ("Dravidian", "Mlym", 48)
     assert meta["latitude"].dtype.kind == "f"
-    assert language_meta(built.dataset_dir.parent).equals(meta)  # the udhr folder works too
+    assert language_meta(built.path.parent).equals(meta)  # the udhr folder works too
 
 
-def test_language_meta_errors(built: BuildReport, tmp_path: Path) -> None:
+def test_language_meta_errors(built: BuildResult, tmp_path: Path) -> None:
     with pytest.raises(MissingResourceError, match="xstilts data build udhr"):
         language_meta(tmp_path)
-    shutil.copy(built.dataset_dir / "languages.csv", tmp_path / "languages.csv")
+    shutil.copy(built.path / "languages.csv", tmp_path / "languages.csv")
     text = (tmp_path / "languages.csv").read_text(encoding="utf-8").replace("family,", "famly,", 1)
     (tmp_path / "languages.csv").write_text(text, encoding="utf-8")
     with pytest.raises(DataFormatError, match=r"languages.csv:1: missing column\(s\) \['family'\]"):
         language_meta(tmp_path)
 
 
-def test_stratified_subset_covers_families_round_robin(built: BuildReport) -> None:
-    root = built.dataset_dir
+def test_stratified_subset_covers_families_round_robin(built: BuildResult) -> None:
+    root = built.path
     family = language_meta(root).set_index("language")["family"]
     # Largest family first, then the next: Indo-European, Dravidian, then single-language families A-Z.
     three = stratified_subset(3, min_families=3, data_root=root)
@@ -80,8 +94,8 @@ def test_stratified_subset_covers_families_round_robin(built: BuildReport) -> No
     assert stratified_subset(12, min_families=8, data_root=root) == sorted(family.index)
 
 
-def test_stratified_subset_is_deterministic_and_seeded(built: BuildReport) -> None:
-    root = built.dataset_dir
+def test_stratified_subset_is_deterministic_and_seeded(built: BuildResult) -> None:
+    root = built.path
     picks = {seed: stratified_subset(3, min_families=3, seed=seed, data_root=root) for seed in range(8)}
     assert stratified_subset(3, min_families=3, seed=5, data_root=root) == picks[5]
     indo_european = {next(c for c in pick if c in {"deu", "fas", "kmr"}) for pick in picks.values()}
@@ -89,8 +103,27 @@ def test_stratified_subset_is_deterministic_and_seeded(built: BuildReport) -> No
     assert all("mal" not in pick for pick in picks.values())  # mal has fewer units than tam: tam first
 
 
-def test_stratified_subset_refuses_impossible_requests(built: BuildReport) -> None:
+def test_stratified_subset_refuses_impossible_requests(built: BuildResult) -> None:
     with pytest.raises(ConfigError, match="cover only 3 families"):
-        stratified_subset(3, min_families=4, data_root=built.dataset_dir)
+        stratified_subset(3, min_families=4, data_root=built.path)
     with pytest.raises(ConfigError, match="cannot pick 13"):
-        stratified_subset(13, min_families=1, data_root=built.dataset_dir)
+        stratified_subset(13, min_families=1, data_root=built.path)
+
+
+def test_language_metadata_comes_from_the_spec_field_not_the_task_name(built: BuildResult) -> None:
+    from xstilts.pipeline.config import ExperimentConfig
+
+    spec = get_task("udhr-retrieval")
+    assert spec.builder == "udhr" and get_task("msgdomain").builder == "gettext"
+    assert get_task("msgdomain").read_language_meta() is None
+    meta = spec.read_language_meta(built.path)
+    assert sorted(meta["language"]) == built.manifest.languages
+
+    def config(targets: dict) -> ExperimentConfig:
+        return ExperimentConfig(
+            name="m", data_dir=built.path, models=["m"], seeds=[1], conditions={"none": []}, targets=targets
+        )
+
+    assert config({"msgdomain": {}}).language_meta() is None
+    both = config({"msgdomain": {}, "udhr-retrieval": {}}).language_meta()
+    assert list(both["language"]) == list(meta["language"])

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from rich.console import Console
 
 from tests.engine.conftest import write_experiment
-from tests.support.tiny import read_tinykind
+from tests.support.tiny import read_jsonl
 from xstilts.pipeline.config import load_experiment
 from xstilts.pipeline.runner import run_experiment
 from xstilts.pipeline.store import ResultsStore
@@ -19,8 +18,9 @@ from xstilts.tasks.spec import Role, TaskSpec, TaskType, jsonl_files
 QUIET = Console(file=open(os.devnull, "w"), width=120)  # noqa: SIM115 - lives for the session
 
 
-def read_tinytext(data_dir: Path, split: str, lang: str) -> list[dict]:
-    return [{"id": row["id"], "text": row["text"]} for row in read_tinykind(data_dir, split, lang)]
+def read_tinytext(spec, request) -> list[dict]:
+    rows = read_jsonl(request.root, request.split, request.lang, "tinykind")
+    return [{"id": row["id"], "text": row["text"]} for row in rows]
 
 
 def test_an_mlm_member_trains_and_feeds_the_target(tiny_world, tmp_path) -> None:

@@ -10,8 +10,11 @@ import shutil
 import pytest
 
 from tests.reliability.conftest import QUIET, config_scores, small_experiment
+from xstilts.data.manifest import DatasetManifest, file_record
+from xstilts.errors import DataFormatError
 from xstilts.pipeline.config import load_experiment
 from xstilts.pipeline.runner import prepare, run_experiment
+from xstilts.tasks import get_task
 
 
 def _with_manifest(tiny_world, tmp_path):
@@ -19,10 +22,19 @@ def _with_manifest(tiny_world, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(tiny_world["data"], data)
     files = {
-        p.relative_to(data).as_posix(): {"sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
-        for p in sorted(data.rglob("*.jsonl"))
+        p.relative_to(data).as_posix(): file_record(p.read_bytes()) for p in sorted(data.rglob("*.jsonl"))
     }
-    (data / "manifest.json").write_text(json.dumps({"files": files}), encoding="utf-8")
+    DatasetManifest(
+        dataset="tiny",
+        dataset_version="v1",
+        builder_version="1",
+        built_at="",
+        input_fingerprint="",
+        sources=[],
+        parameters={},
+        languages=["de", "en", "fr"],
+        files=files,
+    ).write(data)
     return dict(tiny_world, data=data)
 
 
@@ -56,6 +68,31 @@ def test_an_untouched_built_dataset_still_uses_the_manifest_hash(tiny_world, tmp
     manifest = json.loads((world["data"] / "manifest.json").read_text())
     relative = "tinytopic/test-fr.jsonl"
     assert data_fingerprint(world["data"], relative) == manifest["files"][relative]["sha256"]
+
+
+def test_a_valid_manifest_spares_re_hashing(tiny_world, tmp_path, monkeypatch):
+    world = _with_manifest(tiny_world, tmp_path)
+    from xstilts.pipeline import fingerprint
+
+    def no_hashing(path):
+        raise AssertionError(f"{path} re-hashed although the manifest records it")
+
+    monkeypatch.setattr(fingerprint, "file_sha256", no_hashing)
+    spec = get_task("tinytopic")
+    expected = hashlib.sha256((world["data"] / "tinytopic/test-de.jsonl").read_bytes()).hexdigest()
+    assert fingerprint.source_fingerprint(spec, world["data"], "test", "de") == expected
+
+
+def test_a_manifest_of_an_older_schema_is_one_line_saying_how_to_rebuild(tiny_world, tmp_path):
+    world = _with_manifest(tiny_world, tmp_path)
+    files = {"tinytopic/test-de.jsonl": {"sha256": "0" * 64}}
+    (world["data"] / "manifest.json").write_text(json.dumps({"builder_version": 2, "files": files}))
+    from xstilts.pipeline.fingerprint import data_fingerprint
+
+    with pytest.raises(DataFormatError) as caught:
+        data_fingerprint(world["data"], "tinytopic/test-de.jsonl")
+    message = str(caught.value)
+    assert "older xstilts" in message and "xstilts data build" in message and "\n" not in message
 
 
 def _artifact(config, kind: str):

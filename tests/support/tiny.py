@@ -99,20 +99,20 @@ def read_jsonl(data_dir: Path, split: str, lang: str, task: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def read_tinykind(data_dir, split, lang):
-    return read_jsonl(data_dir, split, lang, "tinykind")
+def read_tinykind(spec, request):
+    return read_jsonl(request.root, request.split, request.lang, spec.name)
 
 
-def read_tinytopic(data_dir, split, lang):
-    return read_jsonl(data_dir, split, lang, "tinytopic")
+def read_tinytopic(spec, request):
+    return read_jsonl(request.root, request.split, request.lang, spec.name)
 
 
-def read_tinytags(data_dir, split, lang):
-    return read_jsonl(data_dir, split, lang, "tinytags")
+def read_tinytags(spec, request):
+    return read_jsonl(request.root, request.split, request.lang, spec.name)
 
 
-def read_tinyretrieval(data_dir, split, lang):
-    return read_jsonl(data_dir, split, lang, "tinyretrieval")
+def read_tinyretrieval(spec, request):
+    return read_jsonl(request.root, request.split, request.lang, spec.name)
 
 
 SPECS = [

@@ -41,25 +41,26 @@ def build_gettext(
     manifest = result.manifest
     if result.status == "up_to_date":
         console.print(
-            f"[green]gettext datasets are up to date[/] (same catalogs and builder v{manifest['builder_version']}; "
+            f"[green]gettext datasets are up to date[/] (same catalogs and builder v{manifest.builder_version}; "
             f"nothing to do, --force rebuilds): {result.path}",
             soft_wrap=True,
             highlight=False,
         )
         return
-    _print_counts(manifest)
-    _print_balance(manifest)
-    _print_problems(manifest)
+    details = manifest.details
+    _print_counts(details)
+    _print_balance(details, manifest.parameters)
+    _print_problems(details)
     console.print(
-        f"[green]built[/] {len(manifest['files'])} files, {manifest['messages']['kept']} English messages "
-        f"from {manifest['catalogs_read']} catalogs in {result.seconds:.1f} s -> {result.path}",
+        f"[green]built[/] {len(manifest.files)} files, {details['messages']['kept']} English messages "
+        f"from {details['catalogs_read']} catalogs in {result.seconds:.1f} s -> {result.path}",
         soft_wrap=True,
         highlight=False,
     )
 
 
-def _print_counts(manifest: dict[str, Any]) -> None:
-    tasks = manifest["tasks"]
+def _print_counts(details: dict[str, Any]) -> None:
+    tasks = details["tasks"]
     columns = [
         ("msgdomain", "test"),
         ("msgretrieval", "test"),
@@ -71,10 +72,10 @@ def _print_counts(manifest: dict[str, Any]) -> None:
     table.add_column("locale", overflow="fold")
     for task, split in columns:
         table.add_column(f"{task} {split}", justify="right", overflow="fold")
-    languages = ["en", *sorted(manifest["locales"])]
+    languages = ["en", *sorted(details["locales"])]
     for language in languages:
         cells = [str(tasks.get(task, {}).get(split, {}).get(language, "-")) for task, split in columns]
-        table.add_row(language, manifest["locales"].get(language, "msgid"), *cells)
+        table.add_row(language, details["locales"].get(language, "msgid"), *cells)
     console.print(table)
 
 
@@ -83,13 +84,13 @@ def _en_domain(tasks: dict[str, Any]) -> str:
     return f"{domain.get('train', {}).get('en', 0)}/{domain.get('dev', {}).get('en', 0)}"
 
 
-def _print_balance(manifest: dict[str, Any]) -> None:
-    counts = manifest["label_counts"]
+def _print_balance(details: dict[str, Any], parameters: dict[str, Any]) -> None:
+    counts = details["label_counts"]
     domain = Table(title="msgdomain class balance")
     domain.add_column("class", overflow="fold")
     for name in ("train-en", "dev-en", "test-en"):
         domain.add_column(name, justify="right", overflow="fold")
-    for label in manifest["classes"]:
+    for label in parameters["classes"]:
         domain.add_row(
             label,
             *(
@@ -100,34 +101,34 @@ def _print_balance(manifest: dict[str, Any]) -> None:
     console.print(domain)
     kind = Table(title="msgkind label balance (train)")
     kind.add_column("lang", overflow="fold")
-    for label in manifest["kinds"]:
+    for label in parameters["kinds"]:
         kind.add_column(label, justify="right", overflow="fold")
-    for language in ["en", *sorted(manifest["locales"])]:
+    for language in ["en", *sorted(details["locales"])]:
         row = counts.get(f"msgkind/train-{language}.jsonl")
         if row:
-            kind.add_row(language, *(str(row.get(label, 0)) for label in manifest["kinds"]))
+            kind.add_row(language, *(str(row.get(label, 0)) for label in parameters["kinds"]))
     console.print(kind)
 
 
-def _print_problems(manifest: dict[str, Any]) -> None:
-    for line in manifest["skipped_catalogs"]:
+def _print_problems(details: dict[str, Any]) -> None:
+    for line in details["skipped_catalogs"]:
         console.print(f"[yellow]skipped catalog:[/] {line}", highlight=False, soft_wrap=True)
-    for entry in manifest["domains"]:
+    for entry in details["domains"]:
         if not entry["present"] and entry["class"] is not None:
             console.print(
                 f"[yellow]missing domain:[/] {entry['name']} ({entry['class']}): {entry['install_hint']}",
                 highlight=False,
             )
-    drops = manifest["drops"]["english_messages"]
+    drops = details["drops"]["english_messages"]
     if drops:
         shown = ", ".join(f"{reason} {count}" for reason, count in drops.items())
         console.print(f"English messages dropped: {shown}", highlight=False)
-    for task, shared in manifest.get("shared_items", {}).items():
+    for task, shared in details.get("shared_items", {}).items():
         console.print(
             f"{task}: the same {shared['items']} messages in each of {len(shared['languages'])} languages",
             highlight=False,
         )
-    for task, languages in manifest["left_out"].items():
+    for task, languages in details["left_out"].items():
         if languages:
             shown = "; ".join(f"{lang}: {why}" for lang, why in sorted(languages.items()))
             console.print(f"[dim]{task} left out {shown}[/]", highlight=False, soft_wrap=True)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from xstilts.cli.progress import RichDatasetView
-from xstilts.data.udhr.build import BuildReport, build_udhr_dataset
+from xstilts.data.manifest import BuildResult, DatasetManifest
+from xstilts.data.udhr.build import build_udhr_dataset
 
 _EXAMPLES = 5
 _REASON_TEXT = {
@@ -58,19 +58,19 @@ def build_udhr(
     print_summary(console, report)
 
 
-def print_summary(console: Console, report: BuildReport) -> None:
+def print_summary(console: Console, report: BuildResult) -> None:
     manifest = report.manifest
-    counts = manifest["counts"]
-    source = manifest["source"]["package"]
+    counts = manifest.details["counts"]
+    source = manifest.sources[0].name
     if not report.rebuilt:
         console.print(
-            f"UDHR dataset is up to date ({source}, builder {manifest['builder_version']}): "
-            f"{counts['kept_languages']} languages in {report.dataset_dir} (use --force to rebuild)",
+            f"UDHR dataset is up to date ({source}, builder {manifest.builder_version}): "
+            f"{counts['kept_languages']} languages in {report.path} (use --force to rebuild)",
             highlight=False,
             soft_wrap=True,
         )
         return
-    families = manifest["families"]
+    families = manifest.details["families"]
     console.print(
         f"[bold]UDHR dataset built[/] from {source} in {report.seconds:.1f} s: "
         f"[bold]{counts['kept_languages']}[/] languages in [bold]{counts['families']}[/] families"
@@ -84,19 +84,21 @@ def print_summary(console: Console, report: BuildReport) -> None:
     )
     console.print(_drops_table(manifest))
     console.print(
-        f"Dataset: {report.dataset_dir} (full drop list in manifest.json)", highlight=False, soft_wrap=True
+        f"Dataset: {report.path} (full drop list in manifest.json)", highlight=False, soft_wrap=True
     )
 
 
-def _drops_table(manifest: dict[str, Any]) -> Table:
+def _drops_table(manifest: DatasetManifest) -> Table:
     by_reason: dict[str, list[str]] = defaultdict(list)
-    for drop in manifest["dropped"]:
+    for drop in manifest.dropped:
         by_reason[drop["reason"]].append(drop["key"])
-    table = Table(title=f"Dropped versions: {manifest['counts']['dropped_versions']}", title_justify="left")
+    table = Table(
+        title=f"Dropped versions: {manifest.details['counts']['dropped_versions']}", title_justify="left"
+    )
     table.add_column("reason", overflow="fold")
     table.add_column("versions", justify="right", overflow="fold")
     table.add_column("examples (udhr keys)", overflow="fold")
-    thresholds = manifest["thresholds"]
+    thresholds = manifest.parameters["thresholds"]
     for reason, keys in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
         text = _REASON_TEXT.get(reason, reason).format(**thresholds)
         shown = ", ".join(keys[:_EXAMPLES]) + (", ..." if len(keys) > _EXAMPLES else "")

@@ -350,16 +350,20 @@ class ExperimentConfig(Strict):
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def language_meta(self):
-        """Language metadata (family, coordinates) when a target is the UDHR task, else None.
+        """Language metadata (family, coordinates) of the first target whose dataset has its own.
 
-        The analysis then clusters by family and draws the world map from these coordinates; for
+        That is a task spec field (:attr:`TaskSpec.language_meta`, e.g. UDHR's languages.csv):
+        the analysis then clusters by family and draws the world map from these coordinates; for
         other tasks it derives families and coordinates from URIEL.
         """
-        if not any(t.startswith("udhr") for t in self.targets):
-            return None
-        from xstilts.data.udhr import language_meta
+        from xstilts.tasks.registry import all_tasks
 
-        return language_meta()
+        specs = all_tasks()  # the built-in tasks, and any task_modules imported by now
+        for name in self.targets:
+            spec = specs.get(name)
+            if spec is not None and spec.language_meta:
+                return spec.read_language_meta(self.data_dir)
+        return None
 
 
 MAX_SHOWN_ERRORS = 8  # a config with more problems is probably the wrong file

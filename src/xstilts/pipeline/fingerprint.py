@@ -7,16 +7,13 @@ change to any of them builds a new artifact, and an unchanged job is never redon
 
 from __future__ import annotations
 
-import json
 import subprocess
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from xstilts import __version__
-from xstilts.errors import MissingResourceError
+from xstilts.data.manifest import MANIFEST, DatasetManifest, read_manifest
 from xstilts.hashing import file_sha256, stable_hash
-from xstilts.tasks.readers.sources import ReleaseTaskSpec
 from xstilts.tasks.spec import TaskSpec
 
 __all__ = ["file_sha256", "stable_hash"]  # re-exported: the pipeline's callers import them from here
@@ -28,23 +25,24 @@ ENGINE_VERSION = "1"
 def data_fingerprint(data_root: Path, relative: str) -> str:
     """Fingerprint one data file: the manifest's content hash for built datasets, else sha256.
 
-    The manifest's hash is trusted only while the file is as the build left it: same size (where
-    the manifest records one) and not modified after the manifest was written (builders write
-    the manifest last). An edited file is re-hashed, so edited data changes the fingerprint and
-    therefore every job and feature cache that read it.
+    The manifest (:class:`~xstilts.data.manifest.DatasetManifest`, the schema every builder
+    writes) is trusted only while the file is as the build left it: same size and not modified
+    after the manifest was written (builders write it last). An edited file is re-hashed, so
+    edited data changes the fingerprint and therefore every job and feature cache that read it.
+    A manifest from an older xstilts stops with one line saying to rebuild.
 
     Readers of some formats fall back to sibling files (e.g. a Hugging Face export when the
     release file is absent); when the declared file does not exist, the folder listing (names,
     sizes) stands in so that adding or changing any file there changes the fingerprint.
     """
     path = data_root / relative
-    manifest = data_root / "manifest.json"
-    if manifest.is_file() and path.is_file():
-        stat = manifest.stat()
-        hashes, sizes = _manifest_files(str(manifest), stat.st_mtime_ns)
-        recorded, size = hashes.get(relative), sizes.get(relative)
-        if recorded and _as_built(path, size, stat.st_mtime_ns):
-            return recorded
+    manifest_path = data_root / MANIFEST
+    if manifest_path.is_file() and path.is_file():
+        stat = manifest_path.stat()
+        manifest = _manifest(str(data_root), stat.st_mtime_ns, stat.st_size)
+        record = manifest.files.get(relative) if manifest is not None else None
+        if record is not None and _as_built(path, record.bytes, stat.st_mtime_ns):
+            return record.sha256
     if path.is_file():
         return file_sha256(path)
     folder = path.parent
@@ -54,51 +52,16 @@ def data_fingerprint(data_root: Path, relative: str) -> str:
     return stable_hash(["missing", relative])
 
 
-def _as_built(path: Path, recorded_size: int | None, manifest_mtime_ns: int) -> bool:
+def _as_built(path: Path, recorded_size: int, manifest_mtime_ns: int) -> bool:
     """True when nothing suggests the file changed since the manifest recorded it."""
     stat = path.stat()
-    if recorded_size is not None and recorded_size != stat.st_size:
-        return False
-    return stat.st_mtime_ns <= manifest_mtime_ns
+    return recorded_size == stat.st_size and stat.st_mtime_ns <= manifest_mtime_ns
 
 
 @cache
-def _manifest_files(manifest: str, _mtime: int) -> tuple[dict[str, str], dict[str, int]]:
-    """(relative path -> sha256, relative path -> size) from a dataset manifest, at any nesting.
-
-    Both builders' layouts are understood: ``{"files": {"de/test.jsonl": {"sha256": ..., "bytes": ...}}}``
-    and flat ``{"de/test.jsonl": "<sha256>"}`` entries. ``_mtime`` keys the cache to the file's version.
-    """
-    try:
-        data = json.loads(Path(manifest).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}, {}
-    hashes: dict[str, str] = {}
-    sizes: dict[str, int] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        if not isinstance(node, dict):
-            return
-        for key, value in node.items():
-            if (
-                isinstance(value, str)
-                and len(value) == 64
-                and key.endswith((".jsonl", ".json", ".tsv", ".csv"))
-            ):
-                hashes[key] = value
-            elif isinstance(value, dict) and "/" in key and isinstance(value.get("sha256"), str):
-                hashes[key] = value["sha256"]
-                size = value.get("size", value.get("bytes"))
-                if isinstance(size, int):
-                    sizes[key] = size
-            else:
-                walk(value)
-
-    walk(data)
-    return hashes, sizes
+def _manifest(data_root: str, _mtime_ns: int, _size: int) -> DatasetManifest | None:
+    """The data root's manifest, read once per version of it (``_mtime_ns``, ``_size`` key the cache)."""
+    return read_manifest(Path(data_root))
 
 
 @cache
@@ -130,23 +93,17 @@ def source_fingerprint(spec: TaskSpec, data_root: Path, split: str, language: st
     The declared release file alone is not enough: when it is absent or withholds its labels,
     the reader uses a fallback (an original release, an export), and a change there must change
     the fingerprint (feature caches and job keys depend on it). With only the release file on
-    disk this is that file's fingerprint, as before.
+    disk this is that file's fingerprint, as before. The files are the ones the task's locator
+    (:meth:`TaskSpec.locate`) tries, so planner, fingerprint and reader agree on where data lives.
     """
     root = Path(data_root)
     release = spec.files[split].format(lang=language) if split in spec.files else None
-    sources = spec.existing_sources(root, split, language) if isinstance(spec, ReleaseTaskSpec) else []
+    sources = spec.existing_sources(root, split, language)
     relative = [path.relative_to(root).as_posix() for path in sources]
     if release is not None and relative in ([], [release]):
         if not relative and not (root / release).parent.exists():
-            _missing(spec, root, split, language, release)
+            spec.locate(root, split, language)  # raises, naming every place tried
         return data_fingerprint(root, release)
     if not relative:
-        _missing(spec, root, split, language, release or split)
+        spec.locate(root, split, language)
     return stable_hash(["sources", [(name, data_fingerprint(root, name)) for name in relative]])
-
-
-def _missing(spec: TaskSpec, root: Path, split: str, language: str, expected: str) -> None:
-    hint = "run: xstilts data build ..." if spec.default_data_subdir else "check --data-dir / data_dir"
-    raise MissingResourceError(
-        f"task {spec.name!r} has no {split} data for {language!r}", file=root / expected, fix=hint
-    )

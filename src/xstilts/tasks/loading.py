@@ -24,7 +24,7 @@ def read_examples(
     try:
         examples = spec.read(data_root, split, language)
     except UnicodeDecodeError as error:  # readers decode UTF-8: name the file and the bad byte
-        raise decode_error(error, spec.path(data_root, split, language), "data file") from None
+        raise decode_error(error, _read_file(spec, data_root, split, language), "data file") from None
     required = EXAMPLE_FIELDS[spec.task_type]
     if examples and spec.task_type is TaskType.RETRIEVAL and "side" in examples[0]:
         required = MINING_FIELDS
@@ -33,13 +33,19 @@ def read_examples(
         if missing:
             raise DataFormatError(
                 f"reader of task {spec.name!r} returned examples without fields {missing}",
-                file=spec.path(data_root, split, language),
+                file=_read_file(spec, data_root, split, language),
             )
     if limit is not None and len(examples) > limit:
         ranked = sorted(range(len(examples)), key=lambda i: (_id_hash(examples[i].get("id", i), seed), i))
         keep = sorted(ranked[:limit])
         examples = [examples[i] for i in keep]
     return examples
+
+
+def _read_file(spec: TaskSpec, data_root: Path, split: str, language: str) -> Path:
+    """The file a read used, for an error message: the first existing source, else the release path."""
+    sources = spec.existing_sources(data_root, split, language)
+    return sources[0] if sources else spec.path(data_root, split, language)
 
 
 def _id_hash(identifier: object, seed: int) -> bytes:

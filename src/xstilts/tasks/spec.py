@@ -12,6 +12,7 @@ import glob
 import importlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -57,7 +58,21 @@ EXAMPLE_FIELDS: dict[TaskType, tuple[str, ...]] = {
 # Mining-style retrieval (BUCC): one record per sentence, gold pairs read separately.
 MINING_FIELDS: tuple[str, ...] = ("id", "side", "text")
 
-Reader = Callable[[Path, str, str], list[dict[str, Any]]]
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """What a reader is asked for: the data root, the split and the language.
+
+    A reader is called as ``reader(spec, request)``: it is handed its spec rather than looking it
+    up by name, so one reader function serves every task of its format.
+    """
+
+    root: Path
+    split: str
+    lang: str
+
+
+Reader = Callable[["TaskSpec", ReadRequest], list[dict[str, Any]]]
 
 
 def jsonl_files(task: str, splits: tuple[str, ...] = ("train", "dev", "test")) -> dict[str, str]:
@@ -75,7 +90,8 @@ class TaskSpec(BaseModel):
     ``files`` maps each split to a path pattern relative to the task's data directory, with
     ``{lang}`` standing for the language code; it is how languages on disk are discovered.
     ``reader`` is a lazy ``"module:function"`` target with signature
-    ``reader(data_dir, split, lang) -> list[dict]`` so that listing tasks imports no heavy code.
+    ``reader(spec, request: ReadRequest) -> list[dict]`` so that listing tasks imports no heavy
+    code. :meth:`locate` is the one place that says which file holds a (split, language).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -93,6 +109,10 @@ class TaskSpec(BaseModel):
     files: dict[str, str]
     source: str = ""  # where the release format is defined (URL or citation)
     default_data_subdir: str | None = None  # under XSTILTS_HOME/data for datasets xstilts builds
+    builder: str = ""  # datasets xstilts builds: the NAME of `xstilts data build NAME` that writes them
+    # "module:function" -> DataFrame (language, family, latitude, longitude, ...) of the dataset's
+    # languages, called with the data root; the analysis clusters and maps by it instead of URIEL.
+    language_meta: str = ""
     max_length: int = 128
     allows_no_answer: bool = False  # span QA: "" is a valid prediction (SQuAD v2)
     # Test sets are translations of each other with shared example ids (XNLI, PAWS-X, XQuAD,
@@ -112,16 +132,20 @@ class TaskSpec(BaseModel):
             raise ValueError("a task needs at least one metric")
         return value
 
-    @field_validator("reader")
+    @field_validator("reader", "language_meta")
     @classmethod
-    def _reader_target(cls, value: str) -> str:
-        if ":" not in value:
-            raise ValueError("reader must be 'module:function'")
+    def _function_target(cls, value: str) -> str:
+        if value and ":" not in value:
+            raise ValueError("must be 'module:function'")
         return value
 
     @property
     def main_metric(self) -> str:
         return self.metrics[0]
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        return tuple(self.files)
 
     @property
     def trainable(self) -> bool:
@@ -130,6 +154,13 @@ class TaskSpec(BaseModel):
     def resolve_reader(self) -> Reader:
         module, _, attr = self.reader.partition(":")
         return getattr(importlib.import_module(module), attr)
+
+    def read_language_meta(self, data_dir: Path | str | None = None) -> Any:
+        """The dataset's own language metadata (a DataFrame), or ``None`` when it has none."""
+        if not self.language_meta:
+            return None
+        module, _, attr = self.language_meta.partition(":")
+        return getattr(importlib.import_module(module), attr)(self.data_root(data_dir))
 
     def data_root(self, data_dir: Path | str | None = None) -> Path:
         """Where this task's files live: ``data_dir`` if given, else the built-dataset folder.
@@ -157,9 +188,37 @@ class TaskSpec(BaseModel):
             )
         return Path(data_dir) / self.files[split].format(lang=lang)
 
+    def candidate_paths(self, data_dir: Path, split: str, lang: str) -> list[Path]:
+        """Every file that may hold (split, language), in the order a reader tries them."""
+        return [self.path(data_dir, split, lang)]
+
+    def existing_sources(self, data_dir: Path, split: str, lang: str) -> list[Path]:
+        """The candidate files on disk, in the order tried (what the data fingerprint hashes)."""
+        if split not in self.splits:
+            return []
+        return [path for path in self.candidate_paths(data_dir, split, lang) if path.exists()]
+
+    def locate(self, data_dir: Path, split: str, lang: str) -> Path:
+        """The first existing file for (split, language): the release layout, then its fallbacks.
+
+        Readers, the planner and the data fingerprint all find data through here, so they agree
+        on where it lives. Nothing on disk raises one error listing every place tried.
+        """
+        tried = self.candidate_paths(Path(data_dir), split, lang)
+        for path in tried:
+            if path.exists():
+                return path
+        hint = f"run: xstilts data build {self.builder}" if self.builder else "check --data-dir / data_dir"
+        others = f"; also tried {', '.join(str(p) for p in tried[1:])}" if len(tried) > 1 else ""
+        raise MissingResourceError(
+            f"task {self.name!r} has no {split} data for {lang!r}",
+            file=tried[0] if tried else Path(data_dir),
+            fix=f"{hint}{others}",
+        )
+
     def read(self, data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
         """Read one (split, language) of this task from ``data_dir``."""
-        return self.resolve_reader()(Path(data_dir), split, lang)
+        return self.resolve_reader()(self, ReadRequest(Path(data_dir), split, lang))
 
     def languages_on_disk(self, data_dir: Path) -> dict[str, list[str]]:
         """split -> sorted languages whose file exists under ``data_dir``."""

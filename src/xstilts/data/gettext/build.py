@@ -14,7 +14,6 @@ import json
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,30 +22,27 @@ from xstilts.data.gettext.corpus import Corpus, collect, message_catalogs
 from xstilts.data.gettext.domains import CLASSES, PINNED_DOMAINS
 from xstilts.data.gettext.kinds import KINDS, RULES_VERSION
 from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
-from xstilts.errors import MissingResourceError
+from xstilts.data.manifest import (
+    BuildResult,
+    DatasetManifest,
+    SourceRecord,
+    file_record,
+    read_manifest,
+)
+from xstilts.errors import DataFormatError, MissingResourceError
 from xstilts.events import DatasetProgress, EventSink, emit
 from xstilts.hashing import sha256_file
 from xstilts.paths import data_dir
 from xstilts.publish import publishing
 
 BUILDER_VERSION = 2  # 2: parallel msgkind sources, same test items in every language
-DATASET_SUBDIR = "gettext/v1"
-MANIFEST = "manifest.json"
+DATASET_NAME, DATASET_VERSION = "gettext", "v1"
+DATASET_SUBDIR = f"{DATASET_NAME}/{DATASET_VERSION}"
 
 
 def dataset_dir() -> Path:
     """Where the built datasets live: ``XSTILTS_HOME/data/gettext/v1``."""
     return data_dir() / DATASET_SUBDIR
-
-
-@dataclass
-class BuildResult:
-    """What a build did: ``built`` or ``up_to_date``, where, and the manifest."""
-
-    status: str
-    path: Path
-    manifest: dict[str, Any]
-    seconds: float
 
 
 def _settings() -> dict[str, Any]:
@@ -70,32 +66,40 @@ def thresholds() -> dict[str, float]:
     }
 
 
-def input_fingerprint(locale_dir: Path) -> str:
-    """sha256 over the build settings and the content of every catalog the build reads."""
+def catalog_sources(locale_dir: Path) -> tuple[list[SourceRecord], dict[str, list[str]]]:
+    """Every catalog the build reads, with its sha256, and which pinned domains are present."""
     catalogs, presence = message_catalogs(locale_dir)
+    sources = [
+        SourceRecord(
+            name=f"{catalog.locale}/{catalog.catalog}",
+            sha256=sha256_file(catalog.path),
+            detail=str(catalog.path),
+        )
+        for catalog in catalogs
+    ]
+    return sources, presence
+
+
+def input_fingerprint(sources: list[SourceRecord], presence: dict[str, list[str]]) -> str:
+    """sha256 over the build settings and the content of every catalog the build reads."""
     digest = hashlib.sha256(json.dumps(_settings(), sort_keys=True).encode())
     digest.update(json.dumps(presence, sort_keys=True).encode())
-    for catalog in catalogs:
-        digest.update(f"{catalog.locale}/{catalog.catalog}\0".encode())
-        digest.update(hashlib.sha256(catalog.path.read_bytes()).digest())
+    for source in sources:
+        digest.update(f"{source.name}\0{source.sha256}".encode())
     return digest.hexdigest()
 
 
-def _up_to_date(target: Path, fingerprint: str) -> dict[str, Any] | None:
-    manifest_path = target / MANIFEST
-    if not manifest_path.is_file():
-        return None
+def _up_to_date(target: Path, fingerprint: str) -> DatasetManifest | None:
+    """The folder's manifest when it was built from the same input and is intact, else ``None``."""
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        manifest = read_manifest(target)
+    except DataFormatError:  # an older or damaged manifest: rebuild
         return None
-    if manifest.get("input_fingerprint") != fingerprint or manifest.get("builder_version") != BUILDER_VERSION:
+    if manifest is None or manifest.input_fingerprint != fingerprint:
         return None
-    for relative, info in manifest.get("files", {}).items():
-        path = target / relative
-        if not path.is_file() or sha256_file(path) != info.get("sha256"):
-            return None
-    return manifest
+    if manifest.builder_version != str(BUILDER_VERSION):
+        return None
+    return manifest if manifest.intact(target) else None
 
 
 def build(
@@ -118,11 +122,12 @@ def build(
             file=locale_dir,
             fix="pass --locale-dir pointing at a folder of <locale>/LC_MESSAGES/<domain>.mo (Debian: /usr/share/locale)",
         )
-    fingerprint = input_fingerprint(locale_dir)
+    sources, presence = catalog_sources(locale_dir)
+    fingerprint = input_fingerprint(sources, presence)
     if not force:
         manifest = _up_to_date(target, fingerprint)
         if manifest is not None:
-            return BuildResult("up_to_date", target, manifest, time.perf_counter() - started)
+            return BuildResult(target, manifest, rebuilt=False, seconds=time.perf_counter() - started)
 
     corpus = collect(locale_dir, on_event)
     if not corpus.messages:
@@ -134,15 +139,52 @@ def build(
     languages = sorted(corpus.locales)
     pools = splits.split_pools(corpus.messages)
     files, left_out, shared = datasets.all_files(corpus.messages, pools, languages)
-    manifest = _manifest(corpus, pools, files, left_out, locale_dir, fingerprint)
-    manifest["shared_items"] = shared
-    _write_atomically(target, files, manifest, on_event)
-    return BuildResult("built", target, manifest, time.perf_counter() - started)
+    details = _details(corpus, pools, files, left_out)
+    details["shared_items"] = shared
+    payloads = _payloads(files)
+    manifest = DatasetManifest(
+        dataset=DATASET_NAME,
+        dataset_version=DATASET_VERSION,
+        builder_version=str(BUILDER_VERSION),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        input_fingerprint=fingerprint,
+        sources=sources,
+        parameters=_parameters(locale_dir),
+        languages=["en", *languages],
+        files={relative: file_record(payloads[relative], len(files[relative])) for relative in payloads},
+        details=details,
+    )
+    _write_atomically(target, payloads, manifest, on_event)
+    return BuildResult(target, manifest, rebuilt=True, seconds=time.perf_counter() - started)
 
 
-def _manifest(
-    corpus: Corpus, pools: dict[str, str], files: dict, left_out: dict, locale_dir: Path, fingerprint: str
-) -> dict:
+def _payloads(files: dict[str, list[dict]]) -> dict[str, bytes]:
+    """Each file's exact bytes: one JSON object per line, UTF-8."""
+    return {
+        relative: "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in files[relative]).encode(
+            "utf-8"
+        )
+        for relative in sorted(files)
+    }
+
+
+def _parameters(locale_dir: Path) -> dict[str, Any]:
+    """The settings that shaped the output (the manifest's ``parameters``)."""
+    return {
+        "rules_version": RULES_VERSION,
+        "locale_dir": str(locale_dir),
+        "thresholds": thresholds(),
+        "classes": list(CLASSES),
+        "kinds": list(KINDS),
+        "class_mapping": {
+            label: [pin.name for pin in PINNED_DOMAINS if pin.coarse_class == label] for label in CLASSES
+        },
+        "excluded_domains": [pin.name for pin in PINNED_DOMAINS if pin.coarse_class is None],
+    }
+
+
+def _details(corpus: Corpus, pools: dict[str, str], files: dict, left_out: dict) -> dict:
+    """The gettext report in the manifest's ``details``: domains, drops, per-task counts."""
     per_class: dict[str, Counter[str]] = {label: Counter() for label in CLASSES}
     for message in corpus.messages:
         per_class[message.label][pools[message.id]] += 1
@@ -165,18 +207,6 @@ def _manifest(
         split, _, language = name.removesuffix(".jsonl").partition("-")
         tasks.setdefault(task, {}).setdefault(split, {})[language] = len(rows)
     return {
-        "builder_version": BUILDER_VERSION,
-        "rules_version": RULES_VERSION,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "locale_dir": str(locale_dir),
-        "input_fingerprint": fingerprint,
-        "thresholds": thresholds(),
-        "classes": list(CLASSES),
-        "kinds": list(KINDS),
-        "class_mapping": {
-            label: [pin.name for pin in PINNED_DOMAINS if pin.coarse_class == label] for label in CLASSES
-        },
-        "excluded_domains": [pin.name for pin in PINNED_DOMAINS if pin.coarse_class is None],
         "domains": domains,
         "missing_domains": [entry["name"] for entry in domains if not entry["present"]],
         "locales": corpus.locales,
@@ -201,26 +231,17 @@ def _manifest(
             for relative, rows in files.items()
             if rows and "label" in rows[0]
         },
-        "files": {},  # filled with rows and sha256 while writing
     }
 
 
 def _write_atomically(
-    target: Path, files: dict[str, list[dict]], manifest: dict, on_event: EventSink | None = None
+    target: Path, payloads: dict[str, bytes], manifest: DatasetManifest, on_event: EventSink | None = None
 ) -> None:
     """Write every file and the manifest into a sibling folder that then replaces ``target``."""
     with publishing(target, prefix=f".{target.name}.tmp-{os.getpid()}-") as staging:
-        for done, relative in enumerate(sorted(files), 1):
-            emit(on_event, DatasetProgress("gettext", "files written", done, len(files), relative))
+        for done, relative in enumerate(payloads, 1):
+            emit(on_event, DatasetProgress("gettext", "files written", done, len(payloads), relative))
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
-            text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in files[relative])
-            payload = text.encode("utf-8")
-            path.write_bytes(payload)
-            manifest["files"][relative] = {
-                "rows": len(files[relative]),
-                "sha256": hashlib.sha256(payload).hexdigest(),
-            }
-        (staging / MANIFEST).write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+            path.write_bytes(payloads[relative])
+        manifest.write(staging)

@@ -6,7 +6,7 @@ build order: :mod:`.fetch`, :mod:`.index_js`, :mod:`.parse`, :mod:`.align`, :mod
 :mod:`.script`, :mod:`.write`, :mod:`.build`; readers: :mod:`.reader`, :mod:`.subset`.
 """
 
-from xstilts.data.udhr.build import BuildReport, build_udhr_dataset, dataset_dir
+from xstilts.data.udhr.build import build_udhr_dataset, dataset_dir
 from xstilts.data.udhr.subset import language_meta, stratified_subset
 
-__all__ = ["BuildReport", "build_udhr_dataset", "dataset_dir", "language_meta", "stratified_subset"]
+__all__ = ["build_udhr_dataset", "dataset_dir", "language_meta", "stratified_subset"]

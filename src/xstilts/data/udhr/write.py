@@ -13,7 +13,6 @@ so a reader sees either the old dataset or the new one, never half of one.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 from collections import Counter, defaultdict
@@ -21,12 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xstilts.data.manifest import DatasetManifest, FileRecord, file_record
 from xstilts.data.udhr.selection import Candidate
-from xstilts.hashing import sha256_file
 
 RETRIEVAL_DIR = "retrieval"
 LANGUAGES_CSV = "languages.csv"
-MANIFEST = "manifest.json"
 CSV_COLUMNS = ("language", "name", "family", "latitude", "longitude", "script", "units")
 NEAR_DUPLICATE_SHARE = 0.5  # share of identical units that flags two kept languages
 
@@ -52,15 +50,22 @@ def _number(value: float | None, digits: int) -> float | None:
     return round(value, digits) if value is not None and math.isfinite(value) else None
 
 
-def write_languages(directory: Path, kept: list[KeptLanguage]) -> dict[str, dict[str, Any]]:
-    """Write ``retrieval/*.jsonl`` and ``languages.csv``; returns the manifest's language entries."""
+def write_languages(
+    directory: Path, kept: list[KeptLanguage]
+) -> tuple[dict[str, dict[str, Any]], dict[str, FileRecord]]:
+    """Write ``retrieval/*.jsonl`` and ``languages.csv``.
+
+    Returns the manifest's per-language entries and a record (sha256, bytes, rows) of every file.
+    """
     (directory / RETRIEVAL_DIR).mkdir(parents=True)
     entries: dict[str, dict[str, Any]] = {}
+    files: dict[str, FileRecord] = {}
     for language in kept:
         candidate, entry = language.candidate, language.candidate.entry
         payload = _jsonl(candidate)
         relative = f"{RETRIEVAL_DIR}/{language.code}.jsonl"
         (directory / relative).write_bytes(payload)
+        files[relative] = file_record(payload, candidate.alignment.size)
         record: dict[str, Any] = {
             "code": language.code,
             "udhr_key": entry.code,
@@ -80,7 +85,6 @@ def write_languages(directory: Path, kept: list[KeptLanguage]) -> dict[str, dict
             "log_length_correlation": _number(candidate.correlation, 4),
             "inline_corrections": candidate.declaration.corrections,
             "file": relative,
-            "content_sha256": hashlib.sha256(payload).hexdigest(),
         }
         entries[language.code] = record
     with (directory / LANGUAGES_CSV).open("w", encoding="utf-8", newline="") as handle:
@@ -98,7 +102,8 @@ def write_languages(directory: Path, kept: list[KeptLanguage]) -> dict[str, dict
                     record["aligned_units"],
                 ]
             )
-    return entries
+    files[LANGUAGES_CSV] = file_record((directory / LANGUAGES_CSV).read_bytes(), len(entries))
+    return entries, files
 
 
 def near_duplicates(kept: list[KeptLanguage]) -> list[dict[str, Any]]:
@@ -121,15 +126,6 @@ def near_duplicates(kept: list[KeptLanguage]) -> list[dict[str, Any]]:
     return pairs
 
 
-def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
-    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    (directory / MANIFEST).write_text(text, encoding="utf-8")
-
-
-def dataset_is_complete(directory: Path, manifest: dict[str, Any]) -> bool:
-    """Every file the manifest lists exists with the recorded content hash."""
-    for record in manifest.get("languages", {}).values():
-        path = directory / record["file"]
-        if not path.is_file() or sha256_file(path) != record["content_sha256"]:
-            return False
-    return (directory / LANGUAGES_CSV).is_file()
+def write_manifest(directory: Path, manifest: DatasetManifest) -> None:
+    """Write the manifest, last: its presence means every data file before it is complete."""
+    manifest.write(directory)

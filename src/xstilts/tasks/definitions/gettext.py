@@ -34,9 +34,9 @@ from xstilts.data.gettext.domains import CLASSES
 from xstilts.data.gettext.kinds import KINDS
 from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
 from xstilts.errors import DataFormatError, MissingResourceError
-from xstilts.tasks.readers.textfile import iter_jsonl, required_text
+from xstilts.tasks.readers.textfile import read_built_jsonl
 from xstilts.tasks.registry import register
-from xstilts.tasks.spec import EXAMPLE_FIELDS, Role, TaskSpec, TaskType, jsonl_files
+from xstilts.tasks.spec import EXAMPLE_FIELDS, ReadRequest, Role, TaskSpec, TaskType, jsonl_files
 
 DATA_SUBDIR = "gettext/v1"
 BUILD_COMMAND = "xstilts data build gettext"
@@ -58,6 +58,7 @@ MSGDOMAIN = register(
         files=jsonl_files("msgdomain"),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
     )
 )
@@ -75,6 +76,7 @@ MSGRETRIEVAL = register(
         files=jsonl_files("msgretrieval", ("test",)),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
         dev_split="test",  # retrieval has no training, hence no dev split
     )
@@ -94,6 +96,7 @@ MSGKIND = register(
         files=jsonl_files("msgkind", ("train", "dev")),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
         test_split="dev",  # no test split by design: test messages belong to the target tasks
     )
@@ -116,6 +119,7 @@ MSGKIND_SHUFFLED = register(
         files=jsonl_files("msgkind", ("train", "dev")),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
         test_split="dev",
     )
@@ -134,6 +138,7 @@ MSGKIND_MLM = register(
         files=jsonl_files("msgkind", ("train",)),
         source=_SOURCE,
         default_data_subdir=DATA_SUBDIR,
+        builder="gettext",
         max_length=64,
         dev_split="train",  # no dev evaluation: masked LM has no label to score
         test_split="train",
@@ -141,22 +146,21 @@ MSGKIND_MLM = register(
 )
 
 
-def _read_jsonl(spec: TaskSpec, data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def _read_jsonl(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
+    data_dir, split, lang = request.root, request.split, request.lang
     path = spec.path(data_dir, split, lang)
     if not path.is_file():
         on_disk = spec.languages_on_disk(data_dir).get(split, []) if Path(data_dir).is_dir() else []
         fix = (
             f"languages with a {spec.name} {split} file: {', '.join(on_disk)}"
             if on_disk
-            else f"run `{BUILD_COMMAND}`"
+            else f"run `xstilts data build {spec.builder}`"
         )
         raise MissingResourceError(f"no {spec.name} {split} file for language {lang!r}", file=path, fix=fix)
     required = EXAMPLE_FIELDS[spec.task_type]
-    rebuild = f"rebuild with `{BUILD_COMMAND} --force`"
+    rebuild = f"rebuild with `xstilts data build {spec.builder} --force`"
     rows: list[dict[str, Any]] = []
-    for number, row in iter_jsonl(path, fix=rebuild):
-        for name in required:
-            required_text(row, name, path, number, f"every row needs {required}; {rebuild}")
+    for number, row in read_built_jsonl(path, required, rebuild):
         if spec.labels and row["label"] not in spec.labels:
             raise DataFormatError(
                 f"unknown label {row['label']!r}",
@@ -168,22 +172,22 @@ def _read_jsonl(spec: TaskSpec, data_dir: Path, split: str, lang: str) -> list[d
     return rows
 
 
-def read_msgdomain(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgdomain(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """Rows ``{id, text, label, en, domain}`` of one msgdomain file."""
-    return _read_jsonl(MSGDOMAIN, data_dir, split, lang)
+    return _read_jsonl(spec, request)
 
 
-def read_msgretrieval(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgretrieval(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """Rows ``{id, source, target}``: ``source`` is English, ``target`` its translation."""
-    return _read_jsonl(MSGRETRIEVAL, data_dir, split, lang)
+    return _read_jsonl(spec, request)
 
 
-def read_msgkind(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgkind(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """Rows ``{id, text, label, en}`` of one msgkind file."""
-    return _read_jsonl(MSGKIND, data_dir, split, lang)
+    return _read_jsonl(spec, request)
 
 
-def read_msgkind_shuffled(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgkind_shuffled(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """msgkind rows with the labels permuted among the messages (by id order, :data:`SHUFFLE_SEED`).
 
     Every source file holds the same ids with the same labels, so the permutation, a function of
@@ -191,16 +195,16 @@ def read_msgkind_shuffled(data_dir: Path, split: str, lang: str) -> list[dict[st
     """
     import random
 
-    rows = _read_jsonl(MSGKIND_SHUFFLED, data_dir, split, lang)
+    rows = _read_jsonl(spec, request)
     order = sorted(range(len(rows)), key=lambda i: rows[i]["id"])
     labels = [rows[i]["label"] for i in order]
-    random.Random(f"{SHUFFLE_SEED}:{split}").shuffle(labels)
+    random.Random(f"{SHUFFLE_SEED}:{request.split}").shuffle(labels)
     shuffled = [dict(row) for row in rows]
     for index, label in zip(order, labels, strict=True):
         shuffled[index]["label"] = label
     return shuffled
 
 
-def read_msgkind_text(data_dir: Path, split: str, lang: str) -> list[dict[str, Any]]:
+def read_msgkind_text(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
     """Rows ``{id, text}`` of msgkind (the MLM control reads the texts, never the labels)."""
-    return [{"id": row["id"], "text": row["text"]} for row in _read_jsonl(MSGKIND_MLM, data_dir, split, lang)]
+    return [{"id": row["id"], "text": row["text"]} for row in _read_jsonl(spec, request)]

@@ -162,7 +162,7 @@ register(
         description="SQuAD v1.1: extractive QA on Wikipedia paragraphs (every question answerable); "
         "scored with evaluate-v1.1.py's rule.",
         metrics=("squad_f1", "squad_exact_match"),
-        reader=f"{_READERS}.squad:read_squad_v1",
+        reader=f"{_READERS}.squad:read_squad",
         source="https://rajpurkar.github.io/SQuAD-explorer/; Rajpurkar et al. 2016",
         obtain=download_step("download_squad"),
         max_length=384,
@@ -176,7 +176,7 @@ register(
         description="SQuAD v2.0: extractive QA with unanswerable questions (answers == [] = no answer); "
         "scored with evaluate-v2.0.py's rule.",
         metrics=("squad_v2_f1", "squad_v2_exact_match"),
-        reader=f"{_READERS}.squad:read_squad_v2",
+        reader=f"{_READERS}.squad:read_squad",
         source="https://rajpurkar.github.io/SQuAD-explorer/; Rajpurkar et al. 2018",
         obtain="SQuAD-explorer dataset/train-v2.0.json and dev-v2.0.json, saved in squad/",
         max_length=384,
@@ -221,7 +221,7 @@ register(
         train_languages=_NON_ENGLISH_XNLI,
         labels=NLI_LABELS,
         metrics=("accuracy",),
-        reader=f"{_READERS}.tsv:read_xnli_translate_train",
+        reader=f"{_READERS}.tsv:read_translate_train",
         files={"train": "xnli/XNLI-Translated/en-{lang}-translated.tsv", "dev": "xnli/dev-{lang}.tsv"},
         fallback_files={
             "train": (XNLI_MT_TRAIN, export("xnli-translate-train", "train")),
@@ -244,7 +244,7 @@ register(
         train_languages=XNLI_LANGUAGES,
         labels=NLI_LABELS,
         metrics=("accuracy",),
-        reader=f"{_READERS}.tsv:read_xnli_dev_as_train",
+        reader=f"{_READERS}.tsv:read_xtreme_pairs",
         files={"train": "xnli/dev-{lang}.tsv"},
         fallback_files={"train": (*XNLI_ORIGINAL["dev"], export("xnli", "dev"))},
         all_language_files=XNLI_ORIGINAL["dev"],
@@ -263,7 +263,7 @@ register(
         train_languages=_NON_ENGLISH_PAWSX,
         labels=("0", "1"),
         metrics=("accuracy",),
-        reader=f"{_READERS}.tsv:read_pawsx_translate_train",
+        reader=f"{_READERS}.tsv:read_translate_train",
         files={"train": "pawsx/translated/en-{lang}-translated.tsv", "dev": "pawsx/dev-{lang}.tsv"},
         fallback_files={
             "train": ("x-final/{lang}/translated_train.tsv", export("pawsx-translate-train", "train")),

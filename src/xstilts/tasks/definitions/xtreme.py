@@ -86,7 +86,7 @@ register(
         labels=NLI_LABELS,
         metrics=("accuracy",),
         parallel_test=True,  # row i (XTREME files, exports), pairID (XNLI-1.0), id (x-final): same item
-        reader="xstilts.tasks.readers.tsv:read_xnli",
+        reader="xstilts.tasks.readers.tsv:read_xtreme_pairs",
         files={split: f"xnli/{split}-{{lang}}.tsv" for split in ("train", "dev", "test")},
         fallback_files={
             "train": (XNLI_MT_TRAIN.format(lang="en"), export("xnli", "train")),  # English MultiNLI
@@ -111,7 +111,7 @@ register(
         labels=("0", "1"),
         metrics=("accuracy",),
         parallel_test=True,  # row i (XTREME files, exports), pairID (XNLI-1.0), id (x-final): same item
-        reader="xstilts.tasks.readers.tsv:read_pawsx",
+        reader="xstilts.tasks.readers.tsv:read_xtreme_pairs",
         files={split: f"pawsx/{split}-{{lang}}.tsv" for split in ("train", "dev", "test")},
         fallback_files={
             split: (f"x-final/{{lang}}/{PAWSX_ORIGINAL[split]}", export("pawsx", split))
@@ -190,7 +190,7 @@ register(
         languages=XQUAD_LANGUAGES,
         metrics=("squad_f1", "squad_exact_match"),
         parallel_test=True,  # the same item ids in every language
-        reader="xstilts.tasks.readers.squad:read_xquad",
+        reader="xstilts.tasks.readers.squad:read_squad",
         files={**_SQUAD_TRAIN, "test": "xquad/xquad.{lang}.json"},
         fallback_files={**_SQUAD_EXPORT, "test": (export("xquad", "test"),)},
         source=f"{XTREME_SOURCE}; Artetxe et al. 2020, XQuAD (github.com/deepmind/xquad)",
@@ -210,7 +210,7 @@ register(
         languages=MLQA_LANGUAGES,
         metrics=("mlqa_f1", "mlqa_exact_match"),
         parallel_test=True,  # the same item ids in every language
-        reader="xstilts.tasks.readers.squad:read_mlqa",
+        reader="xstilts.tasks.readers.squad:read_squad",
         files={
             "train": _SQUAD_TRAIN["train"],
             "dev": "mlqa/MLQA_V1/dev/dev-context-{lang}-question-{lang}.json",
@@ -233,7 +233,7 @@ register(
         "GoldP train split; the GoldP dev set is XTREME's test split (there is no separate dev).",
         languages=TYDIQA_LANGUAGES,
         metrics=("squad_f1", "squad_exact_match"),
-        reader="xstilts.tasks.readers.squad:read_tydiqa",
+        reader="xstilts.tasks.readers.squad:read_squad",
         files={
             "train": "tydiqa/tydiqa-goldp-v1.1-train/tydiqa.goldp.{lang}.train.json",
             "test": "tydiqa/tydiqa-goldp-v1.1-dev/tydiqa.goldp.{lang}.dev.json",

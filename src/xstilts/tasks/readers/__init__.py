@@ -1,8 +1,10 @@
-"""Readers: one module per on-disk format, each with the per-task ``read_<task>`` entry points.
+"""Readers: one module per on-disk format, each with its ``read_<format>`` entry points.
 
-A reader has the signature ``reader(data_dir, split, lang) -> list[dict]`` and is named by a task
-spec as ``"module:function"``. It tries the task's release file first and its fallbacks next
-(:mod:`.sources`), parses with the module's format parser, and returns plain example dicts with
+A reader has the signature ``reader(spec, request: ReadRequest) -> list[dict]`` (the request
+holds the data root, split and language) and is named by a task spec as ``"module:function"``;
+it is handed its spec, so one reader serves every task of its format. It tries the task's
+release file first and its fallbacks next (:mod:`.sources`, the files :meth:`TaskSpec.locate`
+walks), parses with the module's format parser, and returns plain example dicts with
 the fields of the task type (:data:`xstilts.tasks.spec.EXAMPLE_FIELDS`). Malformed input raises a
 one-line :class:`~xstilts.errors.DataFormatError` (file, line, fix); a missing file a
 :class:`~xstilts.errors.MissingResourceError` naming where it was expected and how to get it.

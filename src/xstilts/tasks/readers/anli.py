@@ -18,6 +18,7 @@ from xstilts.tasks.readers.hf_export import parse_pair_export
 from xstilts.tasks.readers.labels import ANLI_SPELLINGS, label_name
 from xstilts.tasks.readers.sources import Example, ReadContext, read_task
 from xstilts.tasks.readers.textfile import field, first_field, iter_jsonl
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 ROUNDS = ("R1", "R2", "R3")
 _FIX = "ANLI records have uid, context (the premise), hypothesis and label e/n/c"
@@ -62,5 +63,5 @@ def parse_anli_jsonl(path: Path, context: ReadContext) -> list[Example]:
     return parse_pair_export(path, context)
 
 
-def read_anli(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("anli", data_dir, split, lang, {"": parse_anli_rounds, ".jsonl": parse_anli_jsonl})
+def read_anli(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, {"": parse_anli_rounds, ".jsonl": parse_anli_jsonl})

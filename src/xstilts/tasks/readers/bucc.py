@@ -28,6 +28,7 @@ from pathlib import Path
 from xstilts.errors import DataFormatError, MissingResourceError
 from xstilts.tasks.readers.sources import Example, ReadContext, read_task
 from xstilts.tasks.readers.textfile import iter_lines
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 MINING_FIELDS = ("id", "side", "text")
 _ORIGINAL_NAME = {"dev": "sample", "test": "training"}
@@ -74,8 +75,8 @@ def parse_bucc_corpora(source_path: Path, context: ReadContext) -> list[Example]
     return records
 
 
-def read_bucc(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("bucc2018", data_dir, split, lang, {"": parse_bucc_corpora})
+def read_bucc(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, {"": parse_bucc_corpora})
 
 
 def read_bucc_gold(data_dir: Path, split: str, lang: str) -> set[tuple[str, str]]:

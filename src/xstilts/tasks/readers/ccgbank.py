@@ -25,6 +25,7 @@ from xstilts.errors import DataFormatError, MissingResourceError
 from xstilts.tasks.readers.hf_export import parse_tagging_export
 from xstilts.tasks.readers.sources import Example, ReadContext, read_task
 from xstilts.tasks.readers.textfile import iter_lines, json_error
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 SECTIONS = {
     "train": tuple(f"{number:02d}" for number in range(2, 22)),
@@ -147,12 +148,10 @@ def parse_jiant_ccg(path: Path, context: ReadContext) -> list[Example]:
     return examples
 
 
-def read_ccg(data_dir: Path, split: str, lang: str) -> list[Example]:
+def read_ccg(spec: TaskSpec, request: ReadRequest) -> list[Example]:
     return read_task(
-        "ccg",
-        data_dir,
-        split,
-        lang,
+        spec,
+        request,
         {
             "": parse_sections,
             ".auto": parse_auto_file,

@@ -33,6 +33,7 @@ from xstilts.tasks.readers.hf_export import parse_tagging_export
 from xstilts.tasks.readers.labels import label_name
 from xstilts.tasks.readers.sources import Example, LabelsWithheld, ReadContext, read_task
 from xstilts.tasks.readers.textfile import iter_lines
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 _TSV_FIX = "each token line is token<TAB>tag; a blank line separates sentences"
 _CONLLU_FIX = (
@@ -164,9 +165,9 @@ _XTREME_TAGGING = {"": parse_token_tag_tsv, ".conllu": parse_conllu, ".jsonl": p
 _PANX = {"": parse_panx_tsv, ".jsonl": parse_tagging_export}
 
 
-def read_udpos(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("udpos", data_dir, split, lang, _XTREME_TAGGING)
+def read_udpos(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, _XTREME_TAGGING)
 
 
-def read_panx(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("panx", data_dir, split, lang, _PANX)
+def read_panx(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, _PANX)

@@ -120,7 +120,7 @@ def parse_tagging_export(path: Path, context: ReadContext) -> list[Example]:
 
 
 def parse_qa_export(path: Path, context: ReadContext) -> list[Example]:
-    checker = SpanChecker(path, allow_no_answer=context.spec.name == "squad_v2")
+    checker = SpanChecker(path, allow_no_answer=context.spec.allows_no_answer)
     examples: list[Example] = []
     for index, (line, record) in enumerate(iter_jsonl(path)):
         text = field(record, "context", path, line, _FIX)

@@ -28,6 +28,7 @@ from typing import Any
 from xstilts.errors import DataFormatError
 from xstilts.tasks.readers.sources import Example, LabelsWithheld, ReadContext, read_task
 from xstilts.tasks.readers.textfile import ENCODING, field, iter_jsonl
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 _COSMOS_COLUMNS = ("id", "context", "question", "answer0", "answer1", "answer2", "answer3", "label")
 
@@ -146,13 +147,13 @@ def parse_hellaswag(path: Path, context: ReadContext) -> list[Example]:
     ]
 
 
-def read_commonsenseqa(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("commonsenseqa", data_dir, split, lang, {"": parse_commonsenseqa})
+def read_commonsenseqa(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, {"": parse_commonsenseqa})
 
 
-def read_cosmosqa(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("cosmosqa", data_dir, split, lang, {"": parse_cosmosqa})
+def read_cosmosqa(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, {"": parse_cosmosqa})
 
 
-def read_hellaswag(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("hellaswag", data_dir, split, lang, {"": parse_hellaswag})
+def read_hellaswag(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, {"": parse_hellaswag})

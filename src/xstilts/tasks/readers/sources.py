@@ -34,7 +34,7 @@ from typing import Any
 from pydantic import Field
 
 from xstilts.errors import DataFormatError, MissingResourceError
-from xstilts.tasks.spec import TaskSpec
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 Example = dict[str, Any]
 
@@ -73,7 +73,7 @@ class Candidate:
 
 
 # (task, split, language) -> the pattern of the layout the last read of it used. The reader
-# signature stays ``reader(data_dir, split, lang) -> examples``; ``xstilts tasks check`` looks here
+# signature stays ``reader(spec, request) -> examples``; ``xstilts tasks check`` looks here
 # to count examples per layout.
 LAYOUTS_READ: dict[tuple[str, str, str], str] = {}
 # (task, split, language) -> what the last read of it dropped on purpose, one line each.
@@ -132,12 +132,14 @@ class ReleaseTaskSpec(TaskSpec):
             groups.append(Candidate(is_release, files, pattern))
         return groups
 
-    def existing_sources(self, data_dir: Path, split: str, lang: str) -> list[Path]:
-        """Every file on disk that the reader may use for (split, language), in the order tried."""
+    def candidate_paths(self, data_dir: Path, split: str, lang: str) -> list[Path]:
+        """Every file of every candidate group for (split, language), in the order tried."""
         if split not in self.splits:
-            return []
+            raise MissingResourceError(
+                f"task {self.name!r} has no split {split!r}", fix=f"use one of {list(self.splits)}"
+            )
         found = [path for group in self.candidates(Path(data_dir), split, lang) for path in group.files]
-        return [path for path in dict.fromkeys(found) if path.exists()]
+        return list(dict.fromkeys(found))
 
     def languages_on_disk(self, data_dir: Path) -> dict[str, list[str]]:
         """split -> sorted declared languages with a release or fallback file under ``data_dir``.
@@ -234,21 +236,17 @@ class ReadContext:
 Parser = Callable[[Path, ReadContext], list[Example]]
 
 
-def read_task(
-    task: str, data_dir: Path, split: str, lang: str, parsers: Mapping[str, Parser]
-) -> list[Example]:
-    """Read one (split, language) of ``task`` from its first usable source.
+def read_task(spec: TaskSpec, request: ReadRequest, parsers: Mapping[str, Parser]) -> list[Example]:
+    """Read ``request``'s (split, language) of ``spec`` from its first usable source.
 
     ``parsers[""]`` parses the release format; a fallback file is parsed by ``parsers[suffix]``
     (``".jsonl"``, ``".conllu"``), or by ``parsers[""]`` when its suffix has no entry. A source
     whose labels were withheld is skipped for the next one; if none is usable, the error names
     the expected release path, how to obtain it, and the fallback paths.
     """
-    from xstilts.tasks.registry import get_task
-
-    spec = get_task(task)
     if not isinstance(spec, ReleaseTaskSpec):  # a definitions bug, not a user error
-        raise TypeError(f"task {task!r} is not declared with ReleaseTaskSpec")
+        raise TypeError(f"task {spec.name!r} is not declared with ReleaseTaskSpec")
+    task, data_dir, split, lang = spec.name, request.root, request.split, request.lang
     if split not in spec.splits:
         raise MissingResourceError(
             f"task {task!r} has no split {split!r}", fix=f"use one of {list(spec.splits)}"

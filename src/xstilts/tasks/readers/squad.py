@@ -25,6 +25,7 @@ from xstilts.tasks.readers.hf_export import parse_qa_export
 from xstilts.tasks.readers.sources import Example, ReadContext, read_task
 from xstilts.tasks.readers.spans import FIX, Locate, SpanChecker
 from xstilts.tasks.readers.textfile import ENCODING, json_error
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 
 def _locator(raw: str, qid: str) -> Locate:
@@ -58,7 +59,7 @@ def parse_squad_json(path: Path, context: ReadContext) -> list[Example]:
             line=1,
             fix="a SQuAD file is {'data': [articles], ...}",
         )
-    checker = SpanChecker(path, allow_no_answer=context.spec.name == "squad_v2")
+    checker = SpanChecker(path, allow_no_answer=context.spec.allows_no_answer)
     examples: list[Example] = []
     for a, article in enumerate(articles):
         paragraphs = _get(article, "paragraphs", list, path, _first_line, f"data[{a}]")
@@ -113,21 +114,6 @@ def _dicts(items: list[Any], path: Path, locate: Locate) -> list[Mapping[str, An
 _PARSERS = {"": parse_squad_json, ".jsonl": parse_qa_export}
 
 
-def read_squad_v1(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("squad_v1", data_dir, split, lang, _PARSERS)
-
-
-def read_squad_v2(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("squad_v2", data_dir, split, lang, _PARSERS)
-
-
-def read_xquad(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("xquad", data_dir, split, lang, _PARSERS)
-
-
-def read_mlqa(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("mlqa", data_dir, split, lang, _PARSERS)
-
-
-def read_tydiqa(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("tydiqa", data_dir, split, lang, _PARSERS)
+def read_squad(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    """SQuAD JSON (or its export) of any span-QA task: squad_v1/v2, xquad, mlqa, tydiqa."""
+    return read_task(spec, request, _PARSERS)

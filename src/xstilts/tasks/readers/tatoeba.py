@@ -23,6 +23,7 @@ from xstilts.errors import DataFormatError, MissingResourceError
 from xstilts.tasks.readers.hf_export import parse_aligned_export
 from xstilts.tasks.readers.sources import Example, LabelsWithheld, ReadContext, read_task
 from xstilts.tasks.readers.textfile import iter_lines
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 MIN_LINES_TO_DETECT_SORTING = 20
 
@@ -68,7 +69,5 @@ def parse_tatoeba_pair(target_path: Path, context: ReadContext) -> list[Example]
     ]
 
 
-def read_tatoeba(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task(
-        "tatoeba", data_dir, split, lang, {"": parse_tatoeba_pair, ".jsonl": parse_aligned_export}
-    )
+def read_tatoeba(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, {"": parse_tatoeba_pair, ".jsonl": parse_aligned_export})

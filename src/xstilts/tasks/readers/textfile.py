@@ -83,6 +83,21 @@ def required_text(record: Mapping[str, Any], key: str, path: Path, line: int, fi
     return value
 
 
+def read_built_jsonl(path: Path, fields: tuple[str, ...], rebuild: str) -> list[tuple[int, dict[str, Any]]]:
+    """``(line_number, row)`` of a JSON Lines file xstilts built, each row checked for ``fields``.
+
+    Built datasets (gettext, UDHR) are read through here: every row must carry each field as a
+    non-empty string, and any problem is one line whose fix is ``rebuild`` (the build command).
+    Unique ids, label sets and other dataset rules stay with the dataset's reader.
+    """
+    rows = []
+    for number, row in iter_jsonl(path, fix=rebuild):
+        for name in fields:
+            required_text(row, name, path, number, rebuild)
+        rows.append((number, row))
+    return rows
+
+
 def field(record: Mapping[str, Any], key: str, path: Path, line: int, fix: str, kind: type = str) -> Any:
     """``record[key]``, which must exist and have type ``kind``."""
     if key not in record:

@@ -45,6 +45,7 @@ from xstilts.tasks.readers.originals import (
 )
 from xstilts.tasks.readers.sources import Example, LabelsWithheld, ReadContext, read_task
 from xstilts.tasks.readers.textfile import iter_headed_tsv, iter_lines, split_tsv_line
+from xstilts.tasks.spec import ReadRequest, TaskSpec
 
 
 def _spellings(context: ReadContext) -> dict[str, str]:
@@ -183,20 +184,14 @@ def parse_pair_jsonl(path: Path, context: ReadContext) -> list[Example]:
 _XTREME = {"": parse_pair_tsv, ".tsv": parse_pair_tsv, ".jsonl": parse_pair_jsonl}
 
 
-def read_xnli(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("xnli", data_dir, split, lang, _XTREME)
+def read_xtreme_pairs(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    """XTREME's pair TSVs (or the originals, exports) of xnli, pawsx and xnli-dev-as-train."""
+    return read_task(spec, request, _XTREME)
 
 
-def read_pawsx(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("pawsx", data_dir, split, lang, _XTREME)
-
-
-def read_xnli_translate_train(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("xnli-translate-train", data_dir, split, lang, _translated_parsers(split))
-
-
-def read_pawsx_translate_train(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("pawsx-translate-train", data_dir, split, lang, _translated_parsers(split))
+def read_translate_train(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    """xnli- and pawsx-translate-train: translated train files, the task's own dev file."""
+    return read_task(spec, request, _translated_parsers(request.split))
 
 
 def _translated_parsers(split: str) -> dict:
@@ -214,17 +209,13 @@ def parse_translated_or_original(path: Path, context: ReadContext) -> list[Examp
     return _ORIGINAL_TSV[kind](path, context) if kind else parse_translated_pairs(path, context)
 
 
-def read_xnli_dev_as_train(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("xnli-dev-as-train", data_dir, split, lang, _XTREME)
+def read_mnli(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, {"": parse_glue_mnli, ".jsonl": parse_pair_jsonl})
 
 
-def read_mnli(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("mnli", data_dir, split, lang, {"": parse_glue_mnli, ".jsonl": parse_pair_jsonl})
+def read_qqp(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, {"": parse_glue_qqp, ".jsonl": parse_pair_export})
 
 
-def read_qqp(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("qqp", data_dir, split, lang, {"": parse_glue_qqp, ".jsonl": parse_pair_export})
-
-
-def read_sst2(data_dir: Path, split: str, lang: str) -> list[Example]:
-    return read_task("sst2", data_dir, split, lang, {"": parse_glue_sst2, ".jsonl": parse_single_export})
+def read_sst2(spec: TaskSpec, request: ReadRequest) -> list[Example]:
+    return read_task(spec, request, {"": parse_glue_sst2, ".jsonl": parse_single_export})
