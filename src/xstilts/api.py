@@ -27,6 +27,8 @@ from xstilts.engine.batching import BatchPlan
 from xstilts.engine.features import LabelMap, build_features
 from xstilts.engine.precision import RuntimeChoice, choose_runtime
 from xstilts.engine.predict import default_evaluation_plan
+from xstilts.engine.predict import predict as engine_predict
+from xstilts.engine.predict import score as engine_score
 from xstilts.errors import ConfigError, DataFormatError
 from xstilts.evaluation.retrieval import Embedder
 from xstilts.evaluation.zero_shot import evaluate_language
@@ -51,7 +53,10 @@ __all__ = [
     "evaluate_languages",
     "featurize",
     "fit",
+    "label_names",
     "load_model",
+    "predict",
+    "score",
 ]
 
 
@@ -94,8 +99,14 @@ def _label_map(spec: TaskSpec, names: Sequence[str] | None) -> LabelMap | None:
         raise ConfigError(
             f"task {spec.name!r} has an open label set",
             fix=f"pass labels={{{spec.name!r}: [...]}} to load_model "
-            "(e.g. sorted({e['label'] for e in train_examples}))",
+            "(api.label_names(task, train_examples) derives them)",
         ) from error
+
+
+def label_names(task: str | TaskSpec, train_examples: list[dict[str, Any]]) -> list[str] | None:
+    """The task's label set: fixed by its spec, or the sorted labels seen in ``train_examples``."""
+    labels = LabelMap.for_task(_spec(task), train_examples)
+    return labels.names if labels else None
 
 
 def load_model(
@@ -227,7 +238,7 @@ def fit(
 def evaluate_languages(
     model: Model,
     task: str | TaskSpec,
-    examples_by_language: Mapping[str, list[dict[str, Any]]],
+    examples_by_language: Mapping[str, list[dict[str, Any]] | Features],
     *,
     plan: BatchPlan | None = None,
     max_length: int | None = None,
@@ -235,7 +246,8 @@ def evaluate_languages(
     """``{language: {"scores", "predictions", "gold", "n", "predict_only"}}`` for one task's head.
 
     Predictions and gold are in the order of that language's examples; a language whose
-    examples withhold their labels is predicted only (no scores).
+    examples withhold their labels is predicted only (no scores). Values may be example lists
+    or :class:`Features` from :func:`featurize` (to time prediction apart from tokenising).
     """
     spec = _spec(task)
     head = _head_of(model, spec)
@@ -243,9 +255,12 @@ def evaluate_languages(
     plan = plan or default_evaluation_plan(model.runtime)
     model.network.eval()
     results = {}
-    for language, examples in examples_by_language.items():
+    for language, data in examples_by_language.items():
+        examples = data.examples if isinstance(data, Features) else data
 
-        def featurize_language(rows, language=language):
+        def featurize_language(rows, language=language, data=data):
+            if isinstance(data, Features) and rows is data.examples:  # tokenised already
+                return data.dataset
             return featurize(model, spec, rows, language, max_length).dataset
 
         outcome = evaluate_language(
@@ -260,6 +275,34 @@ def evaluate_languages(
             "predict_only": outcome.predict_only,
         }
     return results
+
+
+def predict(
+    model: Model,
+    task: str | TaskSpec,
+    data: list[dict[str, Any]] | Features,
+    *,
+    language: str = "en",
+    plan: BatchPlan | None = None,
+    max_length: int | None = None,
+) -> list:
+    """Predictions for one language's examples, in their order (label names, choice indices,
+    tag lists or answer strings); no scoring, so labels may be absent."""
+    spec = _spec(task)
+    features = data if isinstance(data, Features) else featurize(model, spec, data, language, max_length)
+    labels = model.labels.get(spec.name)
+    plan = plan or default_evaluation_plan(model.runtime)
+    return engine_predict(
+        model.network, _head_of(model, spec), spec, features.dataset, features.examples, labels, plan,
+        model.runtime, model.pad_id,
+    )  # fmt: skip
+
+
+def score(
+    task: str | TaskSpec, predictions: list, examples: list[dict[str, Any]], language: str = "en"
+) -> dict[str, float]:
+    """Every metric of the task (0-100 scales) for predictions against the examples' gold."""
+    return engine_score(_spec(task), predictions, examples, language)
 
 
 def embed(
