@@ -32,10 +32,10 @@ from xstilts.engine.predict import score as engine_score
 from xstilts.errors import ConfigError, DataFormatError
 from xstilts.evaluation.retrieval import Embedder
 from xstilts.evaluation.zero_shot import evaluate_language
-from xstilts.models.assemble import assemble
+from xstilts.models.assemble import WEIGHTS, assemble
 from xstilts.models.heads import HeadSpec
 from xstilts.models.loading import load_tokenizer
-from xstilts.models.multitask import MultiTaskModel
+from xstilts.models.multitask import MLM_HEAD, MultiTaskModel, save_delta, trainable_keys
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskSpec
 from xstilts.training.optim import EmbeddingMode, configure_embeddings
@@ -56,6 +56,7 @@ __all__ = [
     "label_names",
     "load_model",
     "predict",
+    "save",
     "score",
 ]
 
@@ -70,6 +71,7 @@ class Model:
     labels: dict[str, LabelMap | None] = field(default_factory=dict)
     name: str = ""
     compiled: bool = False
+    inherited: set[str] = field(default_factory=set)  # encoder parameters a parent checkpoint changed
 
     @property
     def pad_id(self) -> int:
@@ -149,12 +151,25 @@ def load_model(
     }
     if seed is not None:
         torch.manual_seed(seed)
-    network, _ = assemble(name, head_specs, Path(parent) if parent else None, with_mlm=with_mlm)
+    network, inherited = assemble(name, head_specs, Path(parent) if parent else None, with_mlm=with_mlm)
     prepare_model(
         network, runtime.device, embedding_mode,
         gradient_checkpointing=gradient_checkpointing, compile_encoder=compile_encoder,
     )  # fmt: skip
-    return Model(network, load_tokenizer(name), runtime, label_maps, name, compile_encoder)
+    return Model(network, load_tokenizer(name), runtime, label_maps, name, compile_encoder, inherited)
+
+
+def save(model: Model, folder: str | Path) -> Path:
+    """Write what training changed (encoder delta + heads) as ``folder/model.safetensors``.
+
+    Only the trainable parameters (and those a parent had changed) are written, as the pipeline's
+    artifacts do; ``load_model(name, parent=folder)`` starts a later phase from them.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = trainable_keys(model.network) | model.inherited
+    save_delta(model.network, folder / WEIGHTS, {k for k in changed if not k.startswith(f"heads.{MLM_HEAD}")})
+    return folder
 
 
 def featurize(

@@ -90,3 +90,35 @@ def test_a_task_without_a_head_is_refused_with_the_fix(trained):
     model, _ = trained
     with pytest.raises(ConfigError, match=r"no head for task 'tinytopic'.*heads=\['tinytopic'"):
         api.evaluate_languages(model, "tinytopic", {"en": []})
+
+
+def test_dev_sets_are_scored_during_training_and_the_best_kept(tiny_world):
+    model = api.load_model(
+        tiny_world["model"], heads=["tinytags"], runtime=api.choose_runtime("fp32", "cpu", 1)
+    )
+    settings = api.TrainSettings(
+        max_steps=6, eval_every=3, learning_rate=3e-3, plan=api.BatchPlan(batch_size=8)
+    )
+    result = api.fit(
+        model, {"tinytags": tagged_sentences("en", 40, 0)}, settings,
+        dev_sets={"tinytags": tagged_sentences("en", 10, 9)},
+    )  # fmt: skip
+    assert [point["step"] for point in result.dev_history] == [3, 6]
+    assert set(result.best_dev) == {"tinytags:en"}
+    assert result.best_dev["tinytags:en"] == max(point["tinytags:en"] for point in result.dev_history)
+
+
+def test_a_saved_model_is_the_parent_of_the_next_phase(trained, tmp_path):
+    """STILTs from a notebook: the next phase starts from the trained encoder, with a fresh head."""
+    import torch
+
+    model, _ = trained
+    api.save(model, tmp_path / "tags")
+    runtime = api.choose_runtime("fp32", "cpu", 1)
+    child = api.load_model(model.name, heads=["tinytopic"], runtime=runtime, parent=tmp_path / "tags")
+    fresh = api.load_model(model.name, heads=["tinytopic"], runtime=runtime)
+    layer = "encoder.encoder.layer.0.attention.self.query.weight"
+    trained_state, child_state = model.network.state_dict(), child.network.state_dict()
+    assert torch.equal(child_state[layer], trained_state[layer])
+    assert not torch.equal(fresh.network.state_dict()[layer], trained_state[layer])
+    assert not any(key.startswith("heads.tinytags") for key in child_state)  # heads start fresh
