@@ -122,3 +122,13 @@ def test_a_saved_model_is_the_parent_of_the_next_phase(trained, tmp_path):
     assert torch.equal(child_state[layer], trained_state[layer])
     assert not torch.equal(fresh.network.state_dict()[layer], trained_state[layer])
     assert not any(key.startswith("heads.tinytags") for key in child_state)  # heads start fresh
+
+
+def test_an_open_label_set_without_labels_is_one_line_naming_the_fix(tiny_world):
+    from xstilts.tasks.registry import get_task
+
+    open_set = get_task("tinytopic").model_copy(update={"labels": ()})
+    with pytest.raises(ConfigError, match=r"open label set.*labels=\{'tinytopic'"):
+        api.load_model(tiny_world["model"], heads=[open_set])
+    train = [{"id": "1", "text": "ka01x", "label": "work"}, {"id": "2", "text": "ka02", "label": "home"}]
+    assert api.label_names(open_set, train) == ["home", "work"]
