@@ -138,10 +138,7 @@ def measure_training(model, batches: list[torch.Tensor], precision: str, num_lab
 
 
 def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
-    from xstilts.models.assemble import assemble
-    from xstilts.models.heads import HeadSpec
-    from xstilts.models.loading import load_tokenizer
-    from xstilts.training.optim import configure_embeddings
+    from xstilts import api
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="xstilts-bench-mfu-"))
     if args.quick:
@@ -153,10 +150,13 @@ def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
     precisions = ["fp32", "bf16"] if facts.native_bf16 and not args.quick else ["fp32"]
     spec = workload.target
     num_labels = len(spec.labels)
-    torch.manual_seed(args.seed)
-    model, _ = assemble(folder, {spec.name: HeadSpec("classification", num_labels, "mean", 0.0)})
-    configure_embeddings(model.encoder, "frozen")
-    pad_id = load_tokenizer(folder).pad_token_id
+    # A fresh head without dropout and frozen embeddings, on the CPU at the current thread count.
+    on_cpu = api.choose_runtime("fp32", "cpu", torch.get_num_threads())
+    loaded = api.load_model(
+        folder, heads=[spec], runtime=on_cpu, dropout=0.0, embedding_mode="frozen", seed=args.seed
+    )
+    model = loaded.network
+    pad_id = loaded.pad_id
     config = model.encoder.config
     shapes = {"real": _batches(workload, folder, args.batch_size, args.steps, args.seed, args.quick)}
     for length in args.fixed_lengths:

@@ -130,11 +130,9 @@ def evaluation_batch(model, runtime, pad_id: int):
 
 
 def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
+    from xstilts import api
     from xstilts.engine.precision import RuntimeChoice
-    from xstilts.models.assemble import assemble
-    from xstilts.models.heads import HeadSpec
-    from xstilts.models.loading import load_tokenizer
-    from xstilts.training.optim import build_optimizers, configure_embeddings, fused_adamw_available
+    from xstilts.training.optim import build_optimizers, fused_adamw_available
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="xstilts-bench-profile-"))
     if args.quick:
@@ -143,11 +141,14 @@ def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
     folder = resolve_model_folder(args.model, workload, workdir, args.quick)
     precisions = args.precisions or (["fp32", "bf16"] if facts.native_bf16 and not args.quick else ["fp32"])
     spec = workload.target
-    torch.manual_seed(args.seed)
-    model, _ = assemble(folder, {spec.name: HeadSpec("classification", len(spec.labels), "mean", 0.0)})
-    configure_embeddings(model.encoder, "frozen")
+    # A fresh head without dropout and frozen embeddings, on the CPU at the current thread count.
+    on_cpu = api.choose_runtime("fp32", "cpu", torch.get_num_threads())
+    loaded = api.load_model(
+        folder, heads=[spec], runtime=on_cpu, dropout=0.0, embedding_mode="frozen", seed=args.seed
+    )
+    model = loaded.network
     head = next(iter(model.heads))
-    pad_id = load_tokenizer(folder).pad_token_id
+    pad_id = loaded.pad_id
     train_batches = _batches(workload, folder, args.batch_size, args.steps, args.seed, args.quick)
     eval_batches = _batches(workload, folder, args.eval_batch_size, args.steps, args.seed + 1, args.quick)
     optimizers = build_optimizers(model, 1e-4, 0.01, "frozen", fused=fused_adamw_available("cpu"))

@@ -25,17 +25,11 @@ import sys
 import time
 from pathlib import Path
 
+from xstilts import api
 from xstilts.engine.batching import BatchPlan
-from xstilts.engine.features import LabelMap, build_features
-from xstilts.engine.precision import choose_runtime, cpu_model
-from xstilts.engine.predict import predict, score
-from xstilts.models.assemble import assemble
-from xstilts.models.heads import HeadSpec
-from xstilts.models.loading import load_tokenizer
+from xstilts.engine.precision import cpu_model
 from xstilts.tasks.loading import read_examples
 from xstilts.tasks.registry import get_task
-from xstilts.training.optim import configure_embeddings
-from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
 RECIPES = {
     # name: (precision, embedding mode, batching plan factory)
@@ -51,32 +45,24 @@ RECIPES = {
 }
 
 
-def run_recipe(name: str, model: str, seed: int, args, train_rows, dev_rows, spec, labels, tokenizer) -> dict:
-    import datasets
-
+def run_recipe(name: str, model: str, seed: int, args, train_rows, dev_rows, spec, label_names) -> dict:
     precision, embedding_mode, plan = RECIPES[name]
-    runtime = choose_runtime(precision, "cpu", args.threads)
-    train_set = datasets.Dataset.from_dict(
-        build_features(spec, train_rows, tokenizer, labels, args.max_length)
-    )
-    dev_set = datasets.Dataset.from_dict(build_features(spec, dev_rows, tokenizer, labels, args.max_length))
-    entry = TrainEntry(
-        f"{spec.name}:en", spec.name, spec, train_set, dev=None, dev_examples=None, labels=labels
-    )
-    import torch
-
-    torch.manual_seed(seed)
-    net, _ = assemble(model, {spec.name: HeadSpec(spec.task_type.value, len(labels.names))})
-    configure_embeddings(net.encoder, embedding_mode)
-    settings = TrainSettings(
+    runtime = api.choose_runtime(precision, "cpu", args.threads)
+    net = api.load_model(
+        model, heads=[spec], labels={spec.name: label_names}, runtime=runtime, embedding_mode=embedding_mode,
+        seed=seed,
+    )  # fmt: skip
+    settings = api.TrainSettings(
         learning_rate=args.learning_rate, head_learning_rate=args.head_learning_rate, max_steps=args.steps,
         eval_every=0, embedding_mode=embedding_mode, plan=plan(args.batch_size, args.max_length),
         eval_plan=BatchPlan(batch_size=128, pad_multiple=8),
     )  # fmt: skip
-    result = train(net, [entry], settings, runtime, seed, tokenizer)
-    predictions = predict(net, spec.name, spec, dev_set, dev_rows, labels, settings.eval_plan, runtime,
-                          tokenizer.pad_token_id)  # fmt: skip
-    accuracy = score(spec, predictions, dev_rows, "en")["accuracy"]
+    train_set = api.featurize(net, spec, train_rows, "en", args.max_length)
+    result = api.fit(net, {(spec.name, "en"): train_set}, settings, seed=seed)
+    dev = api.evaluate_languages(
+        net, spec, {"en": dev_rows}, plan=settings.eval_plan, max_length=args.max_length
+    )
+    accuracy = dev["en"]["scores"]["accuracy"]
     return {
         "recipe": name, "seed": seed, "precision": runtime.precision, "embedding_mode": embedding_mode,
         "dev_accuracy": accuracy, "examples_seen": result.examples_seen, "train_s": result.wall_s,
@@ -151,8 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     train_rows = read_examples(spec, root, "train", "en", args.steps * args.batch_size, seed=0)
     dev_rows = read_examples(spec, root, spec.dev_split, "en", args.dev_examples, seed=0)
-    labels = LabelMap.for_task(spec, train_rows)
-    tokenizer = load_tokenizer(args.model)
+    label_names = api.label_names(spec, train_rows)
     recipes = [name for name in args.recipes.split(",") if name]
     unknown = sorted(set(recipes) - set(RECIPES))
     if unknown:
@@ -161,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     for seed in seeds:
         for name in recipes:
             start = time.perf_counter()
-            row = run_recipe(name, args.model, seed, args, train_rows, dev_rows, spec, labels, tokenizer)
+            row = run_recipe(name, args.model, seed, args, train_rows, dev_rows, spec, label_names)
             rows.append(row)
             print(f"{name:11s} seed {seed}: dev accuracy {row['dev_accuracy']:.2f} ({row['precision']}, "
                   f"{row['embedding_mode']} embeddings) {row['examples_per_s']:.1f} ex/s, "

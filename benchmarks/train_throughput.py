@@ -5,7 +5,7 @@ data (msgdomain, or the synthetic length mix) with the same batch size, learning
 decay, warm-up, clipping and number of steps; each is then scored on the same dev subset, so a
 speed-up is only claimed together with the accuracy it came with.
 
-- xstilts: :func:`xstilts.training.trainer.train` with the pipeline's defaults: precision chosen by
+- xstilts: :func:`xstilts.api.fit` (the trainer the pipeline runs) with the pipeline's defaults: precision chosen by
   detection (bf16 where the CPU has it natively), frozen embedding matrix, length-bucketed batches
   with dynamic padding (multiple of 8), mean-pooling head (``--head-learning-rate`` may differ).
 - baselines: see :mod:`benchmarks.hf_baseline` (``plain`` = the transformers example defaults,
@@ -66,35 +66,20 @@ def run_xstilts(
     recipe: Recipe,
     options: XstiltsOptions,
 ) -> dict[str, Any]:
-    import datasets
-    import torch
-
-    from xstilts.engine.batching import BatchPlan
-    from xstilts.engine.features import LabelMap, build_features
-    from xstilts.engine.precision import choose_runtime
-    from xstilts.engine.predict import predict, score
-    from xstilts.models.assemble import assemble
-    from xstilts.models.heads import HeadSpec
-    from xstilts.models.loading import load_tokenizer
-    from xstilts.training.optim import configure_embeddings
-    from xstilts.training.trainer import TrainEntry, TrainSettings, train
+    from xstilts import api
 
     spec = workload.target
     reset_accelerate()
-    runtime = choose_runtime(options.precision, "cpu", options.threads)
+    runtime = api.choose_runtime(options.precision, "cpu", options.threads)
     embedding_mode = options.embedding_mode
-    tokenizer = load_tokenizer(folder)
-    labels = LabelMap.for_task(spec, train_examples)
     max_length = min(recipe.max_length, spec.max_length)
+    model = api.load_model(
+        folder, heads=[spec], labels={spec.name: api.label_names(spec, train_examples)}, runtime=runtime,
+        pooling="mean", dropout=0.1, embedding_mode=embedding_mode, seed=recipe.seed,
+    )  # fmt: skip
     with stopwatch() as prep:
-        train_set = datasets.Dataset.from_dict(
-            build_features(spec, train_examples, tokenizer, labels, max_length)
-        )
-    torch.manual_seed(recipe.seed)
-    model, _ = assemble(folder, {spec.name: HeadSpec("classification", len(labels.names), "mean", 0.1)})
-    configure_embeddings(model.encoder, embedding_mode)
-    model.to(runtime.device)
-    settings = TrainSettings(
+        train_set = api.featurize(model, spec, train_examples, "en", max_length)
+    settings = api.TrainSettings(
         learning_rate=recipe.learning_rate,
         head_learning_rate=options.head_learning_rate,
         weight_decay=recipe.weight_decay,
@@ -103,28 +88,17 @@ def run_xstilts(
         max_grad_norm=recipe.max_grad_norm,
         eval_every=0,  # score once, after the timed loop
         embedding_mode=embedding_mode,
-        plan=BatchPlan(batch_size=recipe.batch_size, pad_multiple=options.pad_multiple),
-        eval_plan=BatchPlan(batch_size=256, pad_multiple=options.pad_multiple),
+        plan=api.BatchPlan(batch_size=recipe.batch_size, pad_multiple=options.pad_multiple),
+        eval_plan=api.BatchPlan(batch_size=256, pad_multiple=options.pad_multiple),
     )
-    entry = TrainEntry(f"{spec.name}:en", spec.name, spec, train_set, language="en")
-    result = train(model, [entry], settings, runtime, recipe.seed, tokenizer)
-    dev_set = datasets.Dataset.from_dict(build_features(spec, dev_examples, tokenizer, labels, max_length))
+    result = api.fit(model, {(spec.name, "en"): train_set}, settings, seed=recipe.seed)
+    dev_set = api.featurize(model, spec, dev_examples, "en", max_length)
     with stopwatch() as dev_clock:
-        predictions = predict(
-            model,
-            spec.name,
-            spec,
-            dev_set,
-            dev_examples,
-            labels,
-            settings.eval_plan,
-            runtime,
-            tokenizer.pad_token_id,
-        )
-    accuracy = score(spec, predictions, dev_examples, "en")["accuracy"]  # metrics report 0-100
+        predictions = api.predict(model, spec, dev_set, plan=settings.eval_plan)
+    accuracy = api.score(spec, predictions, dev_examples, "en")["accuracy"]  # metrics report 0-100
     return {
         "recipe": (
-            f"xstilts.training.trainer.train: {runtime.precision} ({runtime.reason}), embeddings {embedding_mode}, "
+            f"xstilts.api.fit: {runtime.precision} ({runtime.reason}), embeddings {embedding_mode}, "
             f"length-bucketed batches, dynamic padding to a multiple of {options.pad_multiple}, max_length {max_length}, mean pooling"
         ),
         "precision": runtime.precision,

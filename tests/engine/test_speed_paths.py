@@ -56,4 +56,6 @@ def test_shared_embeddings_are_one_tensor_and_a_trained_parent_gets_its_own(tmp_
     pristine = shared.detach().clone()
     child, _ = assemble(folder, heads, tmp_path / "parent", share_input_embeddings=True)
     assert torch.equal(child.encoder.get_input_embeddings().weight, pristine + 1.0)
-    assert torch.equal(load_encoder(folder, share_input_embeddings=True).get_input_embeddings().weight, pristine)
+    assert torch.equal(
+        load_encoder(folder, share_input_embeddings=True).get_input_embeddings().weight, pristine
+    )

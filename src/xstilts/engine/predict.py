@@ -36,13 +36,16 @@ def evaluation_plan(config, runtime: RuntimeChoice) -> BatchPlan:
     A fixed count of examples would pad many short sentences to the length of the longest one
     sorted into the same batch; a token budget keeps every batch the same amount of work.
     """
-    budget = config.evaluation.max_tokens or (
-        CUDA_EVAL_TOKENS if runtime.device == "cuda" else CPU_EVAL_TOKENS
-    )
+    return default_evaluation_plan(runtime, config.evaluation.batch_size, config.evaluation.max_tokens)
+
+
+def default_evaluation_plan(
+    runtime: RuntimeChoice, batch_size: int = 256, max_tokens: int | None = None
+) -> BatchPlan:
+    """The evaluation plan without an experiment config: the device's token budget, 256 at most."""
+    budget = max_tokens or (CUDA_EVAL_TOKENS if runtime.device == "cuda" else CPU_EVAL_TOKENS)
     return BatchPlan(
-        batch_size=config.evaluation.batch_size,
-        max_tokens=budget,
-        pad_multiple=default_pad_multiple(runtime.device),
+        batch_size=batch_size, max_tokens=budget, pad_multiple=default_pad_multiple(runtime.device)
     )
 
 

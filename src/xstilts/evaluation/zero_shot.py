@@ -6,10 +6,15 @@ report can be traced back to the decisions behind it). The job that runs an eval
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xstilts.engine.batching import BatchPlan
 from xstilts.engine.features import LabelMap
+from xstilts.engine.predict import predict, references, score
+from xstilts.tasks.readers.validate import is_unlabelled
 from xstilts.tasks.spec import TaskType
 
 EVAL_SEED = 0  # one fixed subsample for every condition: paired comparisons need the same items
@@ -41,3 +46,44 @@ def with_placeholder_labels(
     if spec.task_type is TaskType.SPAN_QA:
         return [{**example, "answers": []} for example in examples]
     return [{**example, "label": first} for example in examples]
+
+
+@dataclass
+class LanguageOutcome:
+    """One language's evaluation: predictions (in the examples' order), gold and scores.
+
+    ``predict_only`` marks a label-withheld test file: predictions are made, gold is ``None`` per
+    example and no metric is computed.
+    """
+
+    predictions: list
+    gold: list
+    scores: dict[str, float]
+    predict_only: bool
+
+
+def evaluate_language(
+    model,
+    head: str,
+    spec,
+    examples: list[dict[str, Any]],
+    featurize: Callable[[list[dict[str, Any]]], Any],
+    labels: LabelMap | None,
+    plan: BatchPlan,
+    runtime,
+    pad_id: int,
+    language: str,
+) -> LanguageOutcome:
+    """Predict one language's examples and score them (unless their labels are withheld).
+
+    ``featurize`` turns examples into model features: the pipeline passes its cached builder,
+    the public API an in-memory one.
+    """
+    predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
+    features = featurize(with_placeholder_labels(spec, examples, labels) if predict_only else examples)
+    predictions = predict(model, head, spec, features, examples, labels, plan, runtime, pad_id)
+    if predict_only:
+        return LanguageOutcome(predictions, [None] * len(examples), {}, True)
+    return LanguageOutcome(
+        predictions, references(spec, examples), score(spec, predictions, examples, language), False
+    )

@@ -17,7 +17,7 @@ import numpy as np
 
 from xstilts.engine.features import LabelMap, cached_features
 from xstilts.engine.precision import cast_for_inference
-from xstilts.engine.predict import evaluation_plan, predict, references, score
+from xstilts.engine.predict import evaluation_plan, predict, score
 from xstilts.evaluation.retrieval import (
     Embedder,
     aligned_records,
@@ -28,7 +28,7 @@ from xstilts.evaluation.retrieval import (
     retrieval_protocol,
     xtreme_sorted_lines,
 )
-from xstilts.evaluation.zero_shot import EVAL_SEED, REFERENCE, with_placeholder_labels, write_predictions
+from xstilts.evaluation.zero_shot import EVAL_SEED, REFERENCE, evaluate_language, write_predictions
 from xstilts.models.assemble import assemble
 from xstilts.models.heads import HeadSpec
 from xstilts.pipeline.context import RunContext
@@ -73,29 +73,19 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     for done, language in enumerate(languages):
         with unlabelled_reading():
             examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
-        predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
         fingerprint = source_fingerprint(spec, root, spec.test_split, language)
-        features = cached_features(
-            spec,
-            spec.test_split,
+        featurize = _cached_featurizer(
+            ctx, spec, language, fingerprint, len(examples), limit, tokenizer, labels
+        )
+        outcome = evaluate_language(
+            model, spec.name, spec, examples, featurize, labels, plan, ctx.runtime, tokenizer.pad_token_id,
             language,
-            with_placeholder_labels(spec, examples, labels) if predict_only else examples,
-            subsample_fingerprint(fingerprint, len(examples), limit, EVAL_SEED),
-            tokenizer,
-            labels,
-            spec.max_length,
-            ctx.feature_cache,
+        )  # fmt: skip
+        predict_only = outcome.predict_only
+        write_predictions(
+            out_dir / "predictions" / f"{language}.jsonl", examples, outcome.predictions, outcome.gold
         )
-        predictions = predict(
-            model, spec.name, spec, features, examples, labels, plan, ctx.runtime, tokenizer.pad_token_id
-        )
-        gold = [None] * len(examples) if predict_only else references(spec, examples)
-        write_predictions(out_dir / "predictions" / f"{language}.jsonl", examples, predictions, gold)
-        results[language] = {
-            "scores": {} if predict_only else score(spec, predictions, examples, language),
-            "n": len(examples),
-            "data": fingerprint,
-        }
+        results[language] = {"scores": outcome.scores, "n": len(examples), "data": fingerprint}
         if predict_only:  # labels withheld (XTREME's test files): predictions only, marked
             results[language]["predict_only"] = True
             results[language]["info"] = {"predict_only": "the test file withholds its labels; no metric"}
@@ -105,6 +95,19 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     if spec.parallel_test and REFERENCE in items:  # English scored (not predict-only)
         _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items, results)
     return results
+
+
+def _cached_featurizer(ctx, spec, language, fingerprint, n_examples, limit, tokenizer, labels):
+    """Features of one language's test examples from the run's feature cache."""
+
+    def featurize(examples):
+        return cached_features(
+            spec, spec.test_split, language, examples,
+            subsample_fingerprint(fingerprint, n_examples, limit, EVAL_SEED),
+            tokenizer, labels, spec.max_length, ctx.feature_cache,
+        )  # fmt: skip
+
+    return featurize
 
 
 def _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items, results) -> None:

@@ -25,7 +25,8 @@ from xstilts.pipeline.fingerprint import source_fingerprint
 from xstilts.tasks.loading import read_examples, subsample_fingerprint
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskSpec, TaskType
-from xstilts.training.optim import configure_embeddings, fused_adamw_available
+from xstilts.training.optim import fused_adamw_available
+from xstilts.training.prepare import prepare_model
 from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
 
@@ -54,16 +55,11 @@ def _embeddings_stay_put(ctx: RunContext) -> bool:
 def prepare_encoder(model, ctx: RunContext) -> dict[str, Any]:
     """Apply the runtime's memory/speed options to the encoder; return what was chosen."""
     runtime = ctx.config.runtime
-    configure_embeddings(model.encoder, runtime.embedding_mode)
-    if runtime.gradient_checkpointing:  # renamed in transformers 5.2x; older 5.x only has the old name
-        enable = getattr(model.encoder, "activation_checkpointing_enable", None)
-        (enable or model.encoder.gradient_checkpointing_enable)()
-    model.to(ctx.runtime.device)
     compiled = runtime.compile == "on"
-    if compiled:
-        import torch
-
-        model.encoder = torch.compile(model.encoder, dynamic=False)
+    prepare_model(
+        model, ctx.runtime.device, runtime.embedding_mode,
+        gradient_checkpointing=runtime.gradient_checkpointing, compile_encoder=compiled,
+    )  # fmt: skip
     return {
         "embedding_mode": runtime.embedding_mode,
         "gradient_checkpointing": runtime.gradient_checkpointing,
