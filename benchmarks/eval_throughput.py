@@ -42,7 +42,10 @@ from benchmarks.common import (
 )
 from benchmarks.hf_baseline import load_classifier
 from benchmarks.workload import resolve_model_folder, resolve_workload
+from xstilts.engine.batching import default_pad_multiple
 from xstilts.pipeline.config import EvaluationConfig
+
+CPU_PAD = default_pad_multiple("cpu")  # xstilts' CPU padding: exact lengths (engine.batching.PAD_MULTIPLE)
 
 NAME = "eval_throughput"
 SPEED_TARGET = 3.0
@@ -59,7 +62,9 @@ def _xstilts_pass(model, tokenizer, spec, by_language, labels, runtime, batch_si
     from xstilts.engine.features import build_features
     from xstilts.engine.predict import CPU_EVAL_TOKENS, predict, score
 
-    plan = BatchPlan(batch_size=batch_size, max_tokens=CPU_EVAL_TOKENS, pad_multiple=8)  # = evaluation_plan
+    plan = BatchPlan(
+        batch_size=batch_size, max_tokens=CPU_EVAL_TOKENS, pad_multiple=CPU_PAD
+    )  # = evaluation_plan
     accuracy = {}
     for language, examples in by_language.items():
         features = datasets.Dataset.from_dict(

@@ -31,6 +31,9 @@ import torch
 
 from benchmarks.common import BenchmarkResult, MachineFacts, Row, add_common_arguments, run_cli
 from benchmarks.workload import resolve_model_folder, resolve_workload
+from xstilts.engine.batching import default_pad_multiple
+
+CPU_PAD = default_pad_multiple("cpu")  # xstilts' CPU padding: exact lengths (engine.batching.PAD_MULTIPLE)
 
 NAME = "mfu"
 MFU_TARGET = 0.40
@@ -93,11 +96,15 @@ def _batches(
     examples = workload.examples(spec, "train", "en", 400 if quick else 4000, seed)
     tokenizer = load_tokenizer(folder)
     ids = tokenizer([e["text"] for e in examples], truncation=True, max_length=spec.max_length)["input_ids"]
-    stream = infinite_batches([len(s) for s in ids], BatchPlan(batch_size=batch_size, pad_multiple=8), seed)
+    stream = infinite_batches(
+        [len(s) for s in ids], BatchPlan(batch_size=batch_size, pad_multiple=CPU_PAD), seed
+    )
     out = []
     for _ in range(steps):
         indices = next(stream)
-        out.append(collate({"input_ids": [ids[i] for i in indices]}, tokenizer.pad_token_id, 8)["input_ids"])
+        out.append(
+            collate({"input_ids": [ids[i] for i in indices]}, tokenizer.pad_token_id, CPU_PAD)["input_ids"]
+        )
     return out
 
 

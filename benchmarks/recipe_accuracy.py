@@ -26,10 +26,12 @@ import time
 from pathlib import Path
 
 from xstilts import api
-from xstilts.engine.batching import BatchPlan
+from xstilts.engine.batching import BatchPlan, default_pad_multiple
 from xstilts.engine.precision import cpu_model
 from xstilts.tasks.loading import read_examples
 from xstilts.tasks.registry import get_task
+
+CPU_PAD = default_pad_multiple("cpu")  # xstilts' CPU padding: exact lengths (engine.batching.PAD_MULTIPLE)
 
 RECIPES = {
     # name: (precision, embedding mode, batching plan factory)
@@ -38,10 +40,14 @@ RECIPES = {
         "full",
         lambda batch, length: BatchPlan(batch_size=batch, pad_multiple=length, pool_factor=1),
     ),
-    "fast": ("auto", "frozen", lambda batch, length: BatchPlan(batch_size=batch, pad_multiple=8)),
+    "fast": ("auto", "frozen", lambda batch, length: BatchPlan(batch_size=batch, pad_multiple=CPU_PAD)),
     # diagnostics (``--recipes``): which of the fast recipe's changes moves accuracy
-    "fast-fp32": ("fp32", "frozen", lambda batch, length: BatchPlan(batch_size=batch, pad_multiple=8)),
-    "fast-sparse": ("auto", "sparse", lambda batch, length: BatchPlan(batch_size=batch, pad_multiple=8)),
+    "fast-fp32": ("fp32", "frozen", lambda batch, length: BatchPlan(batch_size=batch, pad_multiple=CPU_PAD)),
+    "fast-sparse": (
+        "auto",
+        "sparse",
+        lambda batch, length: BatchPlan(batch_size=batch, pad_multiple=CPU_PAD),
+    ),
 }
 
 
@@ -55,7 +61,7 @@ def run_recipe(name: str, model: str, seed: int, args, train_rows, dev_rows, spe
     settings = api.TrainSettings(
         learning_rate=args.learning_rate, head_learning_rate=args.head_learning_rate, max_steps=args.steps,
         eval_every=0, embedding_mode=embedding_mode, plan=plan(args.batch_size, args.max_length),
-        eval_plan=BatchPlan(batch_size=128, pad_multiple=8),
+        eval_plan=BatchPlan(batch_size=128, pad_multiple=CPU_PAD),
     )  # fmt: skip
     train_set = api.featurize(net, spec, train_rows, "en", args.max_length)
     result = api.fit(net, {(spec.name, "en"): train_set}, settings, seed=seed)

@@ -54,7 +54,7 @@ class XstiltsOptions:
     head_learning_rate: float | None
     embedding_mode: str = "frozen"
     precision: str = "auto"
-    pad_multiple: int = 8  # the engine's CPU default
+    pad_multiple: int = 1  # the engine's CPU default (engine.batching.PAD_MULTIPLE)
     threads: int | None = None
 
 
@@ -250,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--embedding-mode", choices=("frozen", "sparse", "full"), default="frozen")
     parser.add_argument(
-        "--pad-multiple", type=int, default=8, help="xstilts' padding multiple (CPU default 8)"
+        "--pad-multiple", type=int, default=1, help="xstilts' padding multiple (CPU default 1: exact)"
     )
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto", help="xstilts side")
     parser.add_argument(
