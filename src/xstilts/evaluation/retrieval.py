@@ -114,6 +114,14 @@ class Embedder:
                 for row, index in enumerate(indices):
                     self.memo[todo[index]] = vectors[:, row]
 
+    def prefetch(self, texts: list[str]) -> None:
+        """Embed ``texts`` now, in one globally length-sorted pass (later calls hit the memo).
+
+        A job's languages embedded one at a time would pad each language's short messages to its
+        longest; one pass over all of them packs messages of equal length together.
+        """
+        self._fill(texts)
+
     def at(self, texts: list[str], layer: int) -> np.ndarray:
         """Unit-length embeddings of ``texts`` at one of the requested layers."""
         self._fill(texts)

@@ -139,6 +139,18 @@ def _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items,
         results[language].setdefault("info", {})["n_same_items"] = len(shared)
 
 
+def _aligned_texts(spec, root: Path, languages: list[str], limit: int | None) -> list[str]:
+    """Both sides of every labelled aligned pair the job scores (mining and hidden-alignment
+    files are embedded where they are scored)."""
+    texts: list[str] = []
+    for language in languages:
+        with unlabelled_reading():
+            examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
+        if examples and "source" in examples[0] and not is_unlabelled(spec.task_type, examples[0]):
+            texts += [e["source"] for e in examples] + [e["target"] for e in examples]
+    return texts
+
+
 def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
     payload = job.payload
     spec = get_task(payload["target"])
@@ -162,6 +174,7 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     (out_dir / "predictions").mkdir(exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
     languages = payload["languages"]
+    embed.prefetch(_aligned_texts(spec, root, languages, payload["max_examples"]))
     for done, language in enumerate(languages):
         with unlabelled_reading():
             examples = read_examples(
