@@ -19,7 +19,7 @@ from xstilts.tasks.spec import TaskSpec
 __all__ = ["file_sha256", "stable_hash"]  # re-exported: the pipeline's callers import them from here
 
 # Bump when training/evaluation code changes what an artifact would contain.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: warm-up from 0 (transformers schedule), exact CPU padding, one retrieval pass
 
 
 def data_fingerprint(data_root: Path, relative: str) -> str:

@@ -9,12 +9,14 @@ store only means the scores are re-read from disk on the next run, never recompu
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
 from xstilts.errors import UnknownNameError
 from xstilts.events import JobStarted
+from xstilts.leases import Owner
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.planner import Job
 from xstilts.pipeline.store import ScoreRow
@@ -215,3 +217,15 @@ def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
                     )
                 )
     return rows
+
+
+def start_run_row(config, ctx: RunContext) -> str:
+    """Record the run (config, code version, host, owner for lease checks); returns its id."""
+    return ctx.store.start_run(
+        config.name,
+        ctx.config_hash,
+        ctx.code_version,
+        config.model_dump(mode="json"),
+        socket.gethostname(),
+        owner=Owner.me().as_dict(),
+    )

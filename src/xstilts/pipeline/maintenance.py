@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xstilts.engine.precision import choose_runtime
 from xstilts.errors import StoreError
-from xstilts.leases import Owner
 from xstilts.paths import cache_dir
 from xstilts.pipeline.cache import ArtifactCache
 from xstilts.pipeline.config import ExperimentConfig
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import code_version
-from xstilts.pipeline.jobs import SCORES, record_done
+from xstilts.pipeline.jobs import SCORES, record_done, start_run_row
 from xstilts.pipeline.planner import Plan, build_plan
 from xstilts.pipeline.store import ResultsStore
 
@@ -125,14 +123,7 @@ def rebuild_store(config: ExperimentConfig) -> RebuildSummary:
     """Re-record every finished, sound job of the config from its artifact into its store."""
     store, aside = _open_or_set_aside(config.store_path, config.command("store rebuild"))
     plan, ctx = _context(config, store)
-    ctx.run_id = store.start_run(
-        config.name,
-        ctx.config_hash,
-        ctx.code_version,
-        config.model_dump(mode="json"),
-        socket.gethostname(),
-        owner=Owner.me().as_dict(),
-    )
+    ctx.run_id = start_run_row(config, ctx)
     summary = RebuildSummary(config.store_path, aside)
     for job in plan.jobs.values():
         if not ctx.cache.is_complete(job.kind, job.key) or ctx.cache.check(job.kind, job.key) is not None:

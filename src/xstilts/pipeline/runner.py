@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import threading
 import time
 from collections import Counter
@@ -29,7 +28,7 @@ from xstilts.pipeline.cache import ArtifactCache
 from xstilts.pipeline.config import ExperimentConfig
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import code_version
-from xstilts.pipeline.jobs import is_done
+from xstilts.pipeline.jobs import is_done, start_run_row
 from xstilts.pipeline.planner import Plan, build_plan
 from xstilts.pipeline.store import ResultsStore
 
@@ -224,7 +223,7 @@ def run_experiment(
         ctx.emit(_finished(config, summary, len(plan.jobs) - len(todo), 0, "dry-run", len(todo)))
         return summary
     if state.is_main_process:
-        ctx.run_id = _start_run_row(config, ctx)
+        ctx.run_id = start_run_row(config, ctx)
     executed: Counter = Counter()
     status = "failed"
 
@@ -277,18 +276,6 @@ def _prepare_every_rank(config: ExperimentConfig, state, dry_run: bool) -> tuple
     if not state.is_main_process:
         plan, ctx = prepare(config)
     return plan, ctx, notes
-
-
-def _start_run_row(config: ExperimentConfig, ctx: RunContext) -> str:
-    """Record the run (config, code version, host, owner for lease checks); returns its id."""
-    return ctx.store.start_run(
-        config.name,
-        ctx.config_hash,
-        ctx.code_version,
-        config.model_dump(mode="json"),
-        socket.gethostname(),
-        owner=Owner.me().as_dict(),
-    )
 
 
 def _finish_run(ctx: RunContext, status: str) -> None:
