@@ -87,3 +87,53 @@ def curve_figures(
                 "a curve still rising at its end means the phase stopped before a plateau.",
             )
     return figures
+
+
+SELECTION_COLUMNS = ["phase", "model", "condition", "target", "seed", "job_id", "learning_rate", "best_dev",
+                     "best_step", "steps", "chosen"]  # fmt: skip
+
+
+def selection_table(jobs: pd.DataFrame, config_hashes: set[str] | None = None) -> pd.DataFrame:
+    """One row per learning-rate candidate of every training job that picked its rate on dev."""
+    rows = []
+    for job in jobs[jobs["kind"].isin(PHASES)].itertuples():
+        provenance = json.loads(job.provenance_json or "{}")
+        if config_hashes is not None and provenance.get("config_hash") not in config_hashes:
+            continue
+        selection = provenance.get("learning_rate_selection")
+        if not selection:
+            continue
+        tags = provenance.get("tags") or {}
+        for candidate in selection["candidates"]:
+            rows.append(
+                {
+                    "phase": job.kind,
+                    "model": tags.get("model", ""),
+                    "condition": tags.get("condition", ""),
+                    "target": tags.get("target", ""),
+                    "seed": tags.get("seed", ""),
+                    "job_id": job.job_id,
+                    "learning_rate": candidate["learning_rate"],
+                    "best_dev": candidate["best_dev_mean"],
+                    "best_step": candidate["best_step"],
+                    "steps": candidate["steps"],
+                    "chosen": candidate["learning_rate"] == selection["chosen_learning_rate"],
+                }
+            )
+    return pd.DataFrame(rows, columns=SELECTION_COLUMNS)
+
+
+def selection_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per phase, condition and target: how often each declared rate won, and its mean best dev score.
+
+    A rate that wins at the edge of the declared set says the set should have been wider.
+    """
+    if table.empty:
+        return pd.DataFrame(columns=["phase", "condition", "target", "learning_rate", "runs", "chosen",
+                                     "mean_best_dev"])  # fmt: skip
+    grouped = table.groupby(["phase", "condition", "target", "learning_rate"], sort=True)
+    summary = grouped.agg(
+        runs=("job_id", "nunique"), chosen=("chosen", "sum"), mean_best_dev=("best_dev", "mean")
+    )
+    summary["chosen"] = summary["chosen"].astype(int)
+    return summary.reset_index()

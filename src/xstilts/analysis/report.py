@@ -150,7 +150,10 @@ def build_report(
     figures, headline_names, heatmap_dropped = _draw_figures(
         results, tables["scores"], provider, languages, out_dir
     )
-    figures.update(_protocol_figures(store_path, experiment, options.get("job_ids"), out_dir))
+    protocol_figures, learning_rate_blocks = _protocol_figures(
+        store_path, experiment, options.get("job_ids"), out_dir
+    )
+    figures.update(protocol_figures)
     answer = compose_answer(results)
 
     headline = {name: figures.pop(name) for name in list(figures) if name in headline_names}
@@ -163,6 +166,7 @@ def build_report(
         *sections.evidence_sections(results, tables),
         *sections.exclusion_section(results, heatmap_dropped),
         *sections.figure_section(figures),
+        *learning_rate_blocks,
         *sections.methods_section(results),
         *_provenance_section(results, out_dir),
     ]
@@ -208,17 +212,40 @@ def _write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, P
 FigureAdder = Callable[..., None]  # add(name, path, caption, headline=False)
 
 
-def _protocol_figures(store_path, experiment: str, job_ids, out_dir: Path) -> dict[str, tuple[str, str]]:
-    """The layer sweep and the dev curves of this config's jobs (training jobs by config hash)."""
+def _protocol_figures(
+    store_path, experiment: str, job_ids, out_dir: Path
+) -> tuple[dict[str, tuple[str, str]], list[document.Block]]:
+    """The layer sweep and the dev curves of this config's jobs (training jobs by config hash),
+    and the learning rates picked on dev (a table and ``learning_rates.csv``) where any were."""
     from xstilts.pipeline.store import ResultsStore
 
     scores, _ = load_scores(store_path, experiment, job_ids)
     hashes = {json.loads(text).get("config_hash") for text in scores["provenance_json"]} - {None}
     jobs = ResultsStore(store_path, readonly=True).jobs_frame(experiment)
-    return {
+    figures = {
         **layer_sweep.sweep_figures(scores, out_dir),
         **dev_curves.curve_figures(jobs, hashes or None, out_dir),
     }
+    return figures, _learning_rate_blocks(dev_curves.selection_table(jobs, hashes or None), out_dir)
+
+
+def _learning_rate_blocks(candidates: pd.DataFrame, out_dir: Path) -> list[document.Block]:
+    """Which declared rate each phase picked on dev, how often, at what dev score."""
+    if candidates.empty:
+        return []
+    candidates.to_csv(out_dir / "learning_rates.csv", index=False)
+    summary = dev_curves.selection_summary(candidates)
+    summary["mean_best_dev"] = summary["mean_best_dev"].round(2)
+    return [
+        document.Heading("Learning rates picked on dev", 2),
+        document.Paragraph(
+            "Each training job trained once per declared learning rate from the same start and kept the "
+            "run with the best dev score (test sets unseen). `chosen` counts the runs each rate won; a "
+            "rate winning at the edge of the set says the set was too narrow. Every candidate of every "
+            "run: learning_rates.csv."
+        ),
+        document.Table(summary, "learning_rates.csv"),
+    ]
 
 
 def _draw_figures(

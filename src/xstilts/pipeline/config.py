@@ -53,8 +53,17 @@ class MLMConfig(Strict):
     max_examples_per_language: int = 2000
 
 
+LATER_PHASE_FIELDS = ("learning_rates",)  # options added after ENGINE_VERSION 2's artifacts
+
+
 class PhaseConfig(Strict):
     learning_rate: float = Field(3e-5, gt=0)
+    learning_rates: list[float] | None = Field(
+        None,
+        min_length=1,
+        description="pick the encoder's learning rate on dev from this declared set: one run per rate "
+        "from the same start, the best dev score wins, every candidate recorded (replaces learning_rate)",
+    )
     head_learning_rate: float | None = Field(None, gt=0, description="learning rate of the fresh heads")
     batch_size: int = Field(32, ge=1)
     max_tokens: int | None = Field(None, ge=16, description="token-budget batches (padded tokens per batch)")
@@ -79,6 +88,31 @@ class PhaseConfig(Strict):
     pooling: Literal["mean", "first"] = "mean"
     dropout: float = Field(0.1, ge=0, lt=1)
     mlm: MLMConfig | None = None
+
+    @field_validator("learning_rates")
+    @classmethod
+    def _positive_rates(cls, rates: list[float] | None) -> list[float] | None:
+        if rates is not None and any(rate <= 0 for rate in rates):
+            raise ValueError("every learning rate must be > 0")
+        return rates
+
+    @model_validator(mode="after")
+    def _selection_needs_dev(self) -> PhaseConfig:
+        if self.learning_rates and not self.eval_every:
+            raise ValueError("learning_rates picks a rate on dev: set eval_every > 0")
+        return self
+
+    def hashed(self) -> dict[str, Any]:
+        """The phase as jobs hash it: fields added after artifacts existed count only when set.
+
+        An experiment that does not use a newer option keeps every job key, so its artifacts stay
+        valid; one that sets it gets new keys.
+        """
+        dumped = self.model_dump(mode="json")
+        for name in LATER_PHASE_FIELDS:
+            if dumped.get(name) is None:
+                dumped.pop(name, None)
+        return dumped
 
 
 class RetrievalConfig(Strict):
@@ -346,7 +380,9 @@ class ExperimentConfig(Strict):
                 ) from None
 
     def config_hash(self) -> str:
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        dumped = {**self.model_dump(mode="json"), "intermediate": self.intermediate.hashed()}
+        dumped["finetune"] = self.finetune.hashed()  # unset newer options keep the hash
+        payload = json.dumps(dumped, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def language_meta(self):

@@ -110,6 +110,9 @@ def record_done(job: Job, ctx: RunContext, started: float) -> None:
     provenance = ctx.provenance(payload=job.payload)
     if job.kind != "evaluate":  # the dev curve goes into the store, so the report can draw it
         provenance.update(tags=job.tags, dev_history=_dev_history(ctx.cache.path(job.kind, job.key)))
+        selection = ctx.cache.meta(job.kind, job.key).get("learning_rate_selection")
+        if selection:  # the rate picked on dev and every candidate's score, for the report
+            provenance["learning_rate_selection"] = selection
     ctx.store.record_job(
         ctx.config.name,
         job.key,

@@ -8,7 +8,8 @@ changed parameters, the head specs and label sets, and a training log with throu
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, replace
 from typing import Any
 
 import torch
@@ -27,6 +28,7 @@ from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskSpec, TaskType
 from xstilts.training.optim import fused_adamw_available
 from xstilts.training.prepare import prepare_model
+from xstilts.training.selection import select_learning_rate
 from xstilts.training.trainer import TrainEntry, TrainSettings, train
 
 
@@ -210,30 +212,28 @@ def _progress(ctx: RunContext, key: str):
 def _train_and_save(
     job,
     ctx: RunContext,
-    model,
+    build_model: Callable[[], tuple[Any, set[str]]],
     entries: list[TrainEntry],
     phase: PhaseConfig,
     tokenizer,
     head_specs: dict[str, HeadSpec],
     labels: dict[str, LabelMap | None],
-    inherited: set[str],
     meta_extra: dict[str, Any],
 ) -> None:
-    """Train, then write the artifact: changed parameters, heads, labels, settings, log."""
-    seed = job.payload["seed"]
-    chosen = prepare_encoder(model, ctx)
+    """Train (once, or once per declared learning rate), then write the artifact: changed
+    parameters, heads, labels, settings, log, and the learning-rate choice when one was made."""
     settings = settings_from(phase, ctx)
-    runnable = torch.compile(model, dynamic=False) if chosen["compile"] else model
     from xstilts.engine.precision import process_state
     from xstilts.training.tracking import Tracker
 
     target = ctx.tracking_target(job, job.payload) if process_state().is_main_process else None
     with Tracker(target) as tracker:
-        result = train(
-            runnable, entries, settings, ctx.runtime, seed, tokenizer,
-            on_step=_progress(ctx, job.key), tracker=tracker,
-        )  # fmt: skip
+        model, inherited, chosen, result, selection = _train_phase(
+            job, ctx, build_model, entries, phase, settings, tokenizer, tracker
+        )
         tracker.log(result.steps, _final_metrics(result))
+    if selection is not None:
+        settings = replace(settings, learning_rate=selection.chosen)
     save_keys = {k for k in trainable_keys(model) | inherited if not k.startswith(f"heads.{MLM_HEAD}")}
     meta = {
         "kind": job.kind,
@@ -246,11 +246,55 @@ def _train_and_save(
         "padding_efficiency": result.real_tokens / max(1, result.padded_tokens),
         "provenance": ctx.provenance(**meta_extra),
     }
+    if selection is not None:
+        meta["learning_rate_selection"] = selection.record()
     if not process_state().is_main_process:  # DDP: one writer
         return
     with ctx.cache.build(job.kind, job.key, meta) as tmp:
         meta["saved_parameters"] = save_delta(model, tmp / WEIGHTS, save_keys)
         (tmp / "train_log.json").write_text(json.dumps(result.dev_history, indent=2))
+
+
+def _train_phase(job, ctx, build_model, entries, phase, settings, tokenizer, tracker):
+    """One training run at ``phase.learning_rate``, or one per ``phase.learning_rates`` (the best
+    on dev kept); returns the model, its inherited keys, runtime options, result and selection."""
+    seed = job.payload["seed"]
+    built: dict[int, tuple[set[str], dict[str, Any]]] = {}
+
+    def fresh_model():
+        model, inherited = build_model()
+        built[id(model)] = (inherited, prepare_encoder(model, ctx))
+        return model
+
+    def run(model, run_settings: TrainSettings, on_tracker=tracker):
+        runnable = torch.compile(model, dynamic=False) if built[id(model)][1]["compile"] else model
+        return train(
+            runnable, entries, run_settings, ctx.runtime, seed, tokenizer,
+            on_step=_progress(ctx, job.key), tracker=on_tracker,
+        )  # fmt: skip
+
+    if not phase.learning_rates:
+        model = fresh_model()
+        result = run(model, settings)
+        return model, *built[id(model)], result, None
+    selection = select_learning_rate(
+        fresh_model,
+        lambda model, run_settings: run(model, run_settings, _RatePrefixed(tracker, run_settings)),
+        settings,
+        phase.learning_rates,
+    )
+    inherited, chosen = built[id(selection.model)]
+    return selection.model, inherited, chosen, selection.result, selection
+
+
+class _RatePrefixed:
+    """A tracker view that files one candidate's curves under ``lr=<rate>/`` (runs share steps)."""
+
+    def __init__(self, tracker, settings: TrainSettings) -> None:
+        self.tracker, self.prefix = tracker, f"lr={settings.learning_rate:g}/"
+
+    def log(self, step: int, metrics) -> None:
+        self.tracker.log(step, {self.prefix + name: value for name, value in metrics.items()})
 
 
 def _final_metrics(result) -> dict[str, float]:
@@ -298,13 +342,17 @@ def run_intermediate(job, ctx: RunContext) -> None:
     ]  # fmt: skip
     entries += _mlm_entries(ctx, phase, seed, tokenizer)
     head_specs = {spec.name: _head_spec(spec, labels[spec.name], phase) for spec, _ in members}
-    seed_everything(seed)  # fresh heads must not depend on what ran earlier in this process
     with_mlm = phase.mlm is not None or bool(masked)
-    model, _ = assemble(
-        payload["model"], head_specs, with_mlm=with_mlm, share_input_embeddings=_embeddings_stay_put(ctx)
-    )
+
+    def build_model():
+        seed_everything(seed)  # fresh heads must not depend on what ran earlier in this process
+        model, _ = assemble(
+            payload["model"], head_specs, with_mlm=with_mlm, share_input_embeddings=_embeddings_stay_put(ctx)
+        )
+        return model, set()
+
     meta = {"model": payload["model"], "members": payload["members"], "seed": seed}
-    _train_and_save(job, ctx, model, entries, phase, tokenizer, head_specs, labels, set(), meta)
+    _train_and_save(job, ctx, build_model, entries, phase, tokenizer, head_specs, labels, meta)
 
 
 def run_finetune(job, ctx: RunContext) -> None:
@@ -320,10 +368,13 @@ def run_finetune(job, ctx: RunContext) -> None:
     head_specs = {spec.name: _head_spec(spec, labels, phase)}
     parent = payload["parent"]
     parent_dir = ctx.cache.path(parent["kind"], parent["key"]) if parent else None
-    seed_everything(seed)
-    model, inherited = assemble(
-        payload["model"], head_specs, parent_dir, share_input_embeddings=_embeddings_stay_put(ctx)
-    )
+
+    def build_model():
+        seed_everything(seed)
+        return assemble(
+            payload["model"], head_specs, parent_dir, share_input_embeddings=_embeddings_stay_put(ctx)
+        )
+
     meta = {
         "model": payload["model"],
         "target": spec.name,
@@ -331,6 +382,4 @@ def run_finetune(job, ctx: RunContext) -> None:
         "seed": seed,
         "train_task": spec.name,
     }
-    _train_and_save(
-        job, ctx, model, [entry], phase, tokenizer, head_specs, {spec.name: labels}, inherited, meta
-    )
+    _train_and_save(job, ctx, build_model, [entry], phase, tokenizer, head_specs, {spec.name: labels}, meta)

@@ -232,7 +232,7 @@ class _Grid:
             splits = ["train"] + ([spec.dev_split] if spec.dev_split in spec.files else [])
             fps = {s: _fingerprints(spec, config, s, [m.language])[m.language] for s in splits}
             member_data.append({"task": m.task, "version": spec.version, "language": m.language, "data": fps})
-        phase = config.phase_at("intermediate", point).model_dump(mode="json")
+        phase = config.phase_at("intermediate", point).hashed()
         key = stable_hash(["intermediate", ENGINE_VERSION, base, member_data, phase, seed, self.runtime])
         label = point.only("intermediate").model_label(model)
         payload = {
@@ -257,7 +257,7 @@ class _Grid:
             for split in ("train", spec.dev_split)
             if split in spec.files
         }
-        phase = config.phase_at("finetune", point).model_dump(mode="json")
+        phase = config.phase_at("finetune", point).hashed()
         key = stable_hash(
             [
                 "finetune",

@@ -16,7 +16,7 @@ from typing import Any
 
 PHASES = ("intermediate", "finetune")
 # Fields that hold a nested section, not a scalar hyperparameter: a list there is not an axis.
-NOT_SWEEPABLE = {"mlm"}
+NOT_SWEEPABLE = {"mlm", "learning_rates"}  # list-valued fields: a list there is the value, not an axis
 
 
 @dataclass(frozen=True)
