@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from xstilts.analysis import plots
+from xstilts.pipeline.kinds import TRAINING_KINDS, JobKind
 
-PHASES = ("intermediate", "finetune")
+PHASES = TRAINING_KINDS  # the job kinds with a dev curve
 COLUMNS = ["phase", "model", "condition", "target", "seed", "job_id", "step", "loss", "dev"]
 
 
@@ -61,7 +62,7 @@ def curve_figure(table: pd.DataFrame, phase: str, path: Path) -> Path | None:
         axes.plot(mean.index, mean.values, color=color, marker="o", markersize=3, label=str(condition))
     axes.set_xlabel("training step")
     axes.set_ylabel("dev score (mean over the phase's dev sets)")
-    what = "intermediate task(s)" if phase == "intermediate" else "target task (English)"
+    what = "intermediate task(s)" if phase == JobKind.INTERMEDIATE else "target task (English)"
     axes.set_title(f"{phase}: dev curves on the {what}; thin lines are single runs", fontsize=9)
     axes.legend(fontsize=7, ncol=2)
     return plots.save(figure, path)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from xstilts.errors import ConfigError, MissingResourceError
 from xstilts.pipeline.config import ExperimentConfig
+from xstilts.pipeline.kinds import JobKind
 from xstilts.pipeline.planner import Job, Plan
 
-EXPORTABLE = ("finetune", "intermediate")
+EXPORTABLE = (JobKind.FINETUNE, JobKind.INTERMEDIATE)
 
 
 def find_job(
@@ -33,7 +34,7 @@ def find_job(
     else:
         if condition is None:
             raise ConfigError("name a job", fix="--job KEY, or --condition C [--seed S] [--target T]")
-        kind = "finetune" if target else "intermediate"
+        kind = JobKind.FINETUNE if target else JobKind.INTERMEDIATE
         matches = [
             job
             for job in trained

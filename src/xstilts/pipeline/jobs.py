@@ -18,6 +18,7 @@ from xstilts.errors import UnknownNameError
 from xstilts.events import JobStarted
 from xstilts.leases import Owner
 from xstilts.pipeline.context import RunContext
+from xstilts.pipeline.kinds import JobKind
 from xstilts.pipeline.planner import Job
 from xstilts.pipeline.store import ScoreRow
 from xstilts.tasks.metrics import get_metric
@@ -32,7 +33,7 @@ PREDICT_ONLY = "predict_only"
 def is_done(job: Job, ctx: RunContext) -> bool:
     if not ctx.cache.is_complete(job.kind, job.key):
         return False
-    if job.kind != "evaluate":
+    if job.kind != JobKind.EVALUATE:
         return True
     recorded = ctx.store.recorded_cells(ctx.config.name, job.key)
     return all((cell.condition, cell.seed) in recorded for cell in job.cells)
@@ -96,9 +97,9 @@ def _build(job: Job, ctx: RunContext, state, started: float) -> None:
         ctx.store.record_job(
             ctx.config.name, job.key, job.kind, job.label, "running", run_id=ctx.run_id, started_at=started
         )
-    if job.kind == "intermediate":
+    if job.kind == JobKind.INTERMEDIATE:
         run_intermediate(job, ctx)
-    elif job.kind == "finetune":
+    elif job.kind == JobKind.FINETUNE:
         run_finetune(job, ctx)
     elif state.is_main_process:
         _evaluate(job, ctx)
@@ -106,9 +107,9 @@ def _build(job: Job, ctx: RunContext, state, started: float) -> None:
 
 
 def record_done(job: Job, ctx: RunContext, started: float) -> None:
-    scores = _score_rows(job, ctx) if job.kind == "evaluate" else []
+    scores = _score_rows(job, ctx) if job.kind == JobKind.EVALUATE else []
     provenance = ctx.provenance(payload=job.payload)
-    if job.kind != "evaluate":  # the dev curve goes into the store, so the report can draw it
+    if job.kind != JobKind.EVALUATE:  # the dev curve goes into the store, so the report can draw it
         provenance.update(tags=job.tags, dev_history=_dev_history(ctx.cache.path(job.kind, job.key)))
         selection = ctx.cache.meta(job.kind, job.key).get("learning_rate_selection")
         if selection:  # the rate picked on dev and every candidate's score, for the report
@@ -139,7 +140,7 @@ def _evaluate(job: Job, ctx: RunContext) -> None:
 
     spec = get_task(job.payload["target"])
     meta = {
-        "kind": "evaluate",
+        "kind": JobKind.EVALUATE,
         "key": job.key,
         "provenance": ctx.provenance(parent=job.payload["parent"], payload=job.payload),
     }
@@ -147,7 +148,7 @@ def _evaluate(job: Job, ctx: RunContext) -> None:
 
     with (
         Tracker(ctx.tracking_target(job, job.payload)) as tracker,
-        ctx.cache.build("evaluate", job.key, meta) as tmp,
+        ctx.cache.build(JobKind.EVALUATE, job.key, meta) as tmp,
     ):
         evaluate = evaluate_retrieval if spec.task_type is TaskType.RETRIEVAL else evaluate_finetuned
         results = evaluate(job, ctx, tmp)
@@ -174,10 +175,10 @@ def _higher_is_better(metric: str) -> bool:
 
 def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
     spec = get_task(job.payload["target"])
-    folder = ctx.cache.path("evaluate", job.key)
+    folder = ctx.cache.path(JobKind.EVALUATE, job.key)
     results: dict[str, dict[str, Any]] = json.loads((folder / SCORES).read_text(encoding="utf-8"))
     chain = lineage(ctx, job.payload["parent"])
-    model_revision = ctx.cache.meta("evaluate", job.key)["provenance"].get("runtime", {})
+    model_revision = ctx.cache.meta(JobKind.EVALUATE, job.key)["provenance"].get("runtime", {})
     rows = []
     target = ctx.config.targets.get(job.payload["target"])
     primary = (target.primary_metric if target is not None else None) or spec.main_metric

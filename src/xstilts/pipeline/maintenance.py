@@ -22,6 +22,7 @@ from xstilts.pipeline.config import ExperimentConfig
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import code_version
 from xstilts.pipeline.jobs import SCORES, record_done, start_run_row
+from xstilts.pipeline.kinds import JobKind
 from xstilts.pipeline.planner import Plan, build_plan
 from xstilts.pipeline.store import ResultsStore
 
@@ -75,7 +76,7 @@ def verify(config: ExperimentConfig, *, repair: bool = False) -> list[ArtifactCh
                 problem += f"; moved aside to {aside.name if aside else '(already moved)'}"
             checks.append(ArtifactCheck(job.kind, job.label, job.key, "corrupt", problem))
             continue
-        differs = _store_differs(job, ctx) if job.kind == "evaluate" else ""
+        differs = _store_differs(job, ctx) if job.kind == JobKind.EVALUATE else ""
         status = "store-differs" if differs else "ok"
         checks.append(ArtifactCheck(job.kind, job.label, job.key, status, differs))
     return checks
@@ -83,7 +84,7 @@ def verify(config: ExperimentConfig, *, repair: bool = False) -> list[ArtifactCh
 
 def _store_differs(job, ctx: RunContext) -> str:
     """How the store's rows of an evaluate job differ from its artifact's scores ('' when equal)."""
-    results = json.loads((ctx.cache.path("evaluate", job.key) / SCORES).read_text(encoding="utf-8"))
+    results = json.loads((ctx.cache.path(JobKind.EVALUATE, job.key) / SCORES).read_text(encoding="utf-8"))
     frame = ctx.store.scores_frame(ctx.config.name)
     rows = frame[frame["job_id"] == job.key]
     if rows.empty:

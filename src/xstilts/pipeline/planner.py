@@ -22,6 +22,7 @@ from xstilts.errors import ConfigError, MissingResourceError, UnknownNameError
 from xstilts.models.loading import resolve_model
 from xstilts.pipeline.config import ExperimentConfig, StratifiedLanguages
 from xstilts.pipeline.fingerprint import ENGINE_VERSION, source_fingerprint, stable_hash
+from xstilts.pipeline.kinds import RUN_ORDER, JobKind
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import Role, TaskSpec, TaskType
 
@@ -41,7 +42,7 @@ class Cell:
 @dataclass
 class Job:
     key: str
-    kind: str  # intermediate | finetune | evaluate
+    kind: JobKind
     label: str
     deps: list[str]
     payload: dict[str, Any]
@@ -53,7 +54,7 @@ class Job:
 class Plan:
     jobs: dict[str, Job]  # topological order (dependencies first)
 
-    def by_kind(self, kind: str) -> list[Job]:
+    def by_kind(self, kind: JobKind) -> list[Job]:
         return [job for job in self.jobs.values() if job.kind == kind]
 
 
@@ -220,7 +221,7 @@ class _Grid:
                 eval_parent, deps = parent, ([parent["key"]] if parent else [])
             else:
                 ft_key = self._finetune(model, base, point, seed, condition, target, parent)
-                eval_parent, deps = {"kind": "finetune", "key": ft_key}, [ft_key]
+                eval_parent, deps = {"kind": JobKind.FINETUNE, "key": ft_key}, [ft_key]
             self._evaluate(model, base, point, condition, target, inputs, eval_parent, deps, cell)
 
     def _intermediate(self, model, base, point, seed, condition, members) -> dict[str, str]:
@@ -233,7 +234,9 @@ class _Grid:
             fps = {s: _fingerprints(spec, config, s, [m.language])[m.language] for s in splits}
             member_data.append({"task": m.task, "version": spec.version, "language": m.language, "data": fps})
         phase = config.phase_at("intermediate", point).hashed()
-        key = stable_hash(["intermediate", ENGINE_VERSION, base, member_data, phase, seed, self.runtime])
+        key = stable_hash(
+            [JobKind.INTERMEDIATE, ENGINE_VERSION, base, member_data, phase, seed, self.runtime]
+        )
         label = point.only("intermediate").model_label(model)
         payload = {
             "model": model,
@@ -244,10 +247,10 @@ class _Grid:
             "mlm": phase.get("mlm"),
         }
         self.add(
-            Job(key, "intermediate", f"{label} · {condition} · seed {seed}", [], payload,
+            Job(key, JobKind.INTERMEDIATE, f"{label} · {condition} · seed {seed}", [], payload,
                 tags=_tags(label, condition, seed))
         )  # fmt: skip
-        return {"kind": "intermediate", "key": key}
+        return {"kind": JobKind.INTERMEDIATE, "key": key}
 
     def _finetune(self, model, base, point, seed, condition, target, parent) -> str:
         """Plan the English fine-tuning job of one target from ``parent``; returns its key."""
@@ -260,7 +263,7 @@ class _Grid:
         phase = config.phase_at("finetune", point).hashed()
         key = stable_hash(
             [
-                "finetune",
+                JobKind.FINETUNE,
                 ENGINE_VERSION,
                 base,
                 parent,
@@ -282,7 +285,7 @@ class _Grid:
             "runtime": self.runtime,
         }
         self.add(
-            Job(key, "finetune", f"{shown} · {condition} · {target} · seed {seed}",
+            Job(key, JobKind.FINETUNE, f"{shown} · {condition} · {target} · seed {seed}",
                 [parent["key"]] if parent else [], payload, tags=_tags(shown, condition, seed, target))
         )  # fmt: skip
         return key
@@ -303,7 +306,7 @@ class _Grid:
         spec = self.targets[target]
         languages, test_fps, limit, evaluation = inputs
         key = stable_hash(
-            ["evaluate", ENGINE_VERSION, base, eval_parent, target, spec.version, test_fps, limit, evaluation,
+            [JobKind.EVALUATE, ENGINE_VERSION, base, eval_parent, target, spec.version, test_fps, limit, evaluation,
              self.runtime, *([point.values] if point.values else [])]
         )  # fmt: skip
         shown = point.model_label(model)
@@ -317,7 +320,7 @@ class _Grid:
             "runtime": self.runtime,
         }
         self.add(
-            Job(key, "evaluate", f"{shown} · {condition} · {target} → {len(languages)} languages", deps, payload,
+            Job(key, JobKind.EVALUATE, f"{shown} · {condition} · {target} → {len(languages)} languages", deps, payload,
                 cells=[cell], tags=_tags(shown, condition, seed=cell.seed, target=target))
         )  # fmt: skip
 
@@ -328,5 +331,4 @@ def _tags(model: str, condition: str, seed: int, target: str | None = None) -> d
 
 
 def _topological(jobs: dict[str, Job]) -> dict[str, Job]:
-    order = {"intermediate": 0, "finetune": 1, "evaluate": 2}
-    return dict(sorted(jobs.items(), key=lambda item: order[item[1].kind]))
+    return dict(sorted(jobs.items(), key=lambda item: RUN_ORDER[item[1].kind]))

@@ -29,6 +29,7 @@ from xstilts.pipeline.config import ExperimentConfig
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import code_version
 from xstilts.pipeline.jobs import is_done, start_run_row
+from xstilts.pipeline.kinds import JobKind
 from xstilts.pipeline.planner import Plan, build_plan
 from xstilts.pipeline.store import ResultsStore
 
@@ -177,7 +178,7 @@ def _run_heartbeat(store: ResultsStore, run_id: str, interval_s: float = HEARTBE
 def plan_rows(plan: Plan, ctx: RunContext) -> list[PlanRow]:
     """Planned and finished jobs per kind (the "plan" table of ``run`` and ``status``)."""
     rows = []
-    for kind in ("intermediate", "finetune", "evaluate"):
+    for kind in JobKind:
         jobs = plan.by_kind(kind)
         rows.append(PlanRow(kind, len(jobs), sum(is_done(job, ctx) for job in jobs)))
     return rows

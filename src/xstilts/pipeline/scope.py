@@ -16,6 +16,7 @@ import pandas as pd
 
 from xstilts.errors import ConfigError, MissingResourceError
 from xstilts.pipeline.config import ExperimentConfig
+from xstilts.pipeline.kinds import JobKind
 
 
 @dataclass
@@ -94,7 +95,7 @@ def scope_for(config: ExperimentConfig) -> Scope:
             ],
         )
     done = sum(is_done(job, ctx) for job in plan.jobs.values())
-    keys = [job.key for job in plan.by_kind("evaluate")]
+    keys = [job.key for job in plan.by_kind(JobKind.EVALUATE)]
     return Scope(ctx.config_hash, keys, len(plan.jobs), done)
 
 
