@@ -145,7 +145,18 @@ def test_sigkill_mid_grid_then_resume_equals_uninterrupted_run(tiny_world, tmp_p
     run_experiment(clean, console=QUIET)
     assert _scores(killed) == _scores(clean)
     frame = ResultsStore(killed.store_path).scores_frame("killed")
-    keys = ["job_id", "condition", "seed", "target_task", "language", "split", "metric"]
+    keys = [
+        "job_id",
+        "condition",
+        "seed",
+        "target_task",
+        "language",
+        "split",
+        "metric",
+        "variant",
+        "direction",
+        "reference",
+    ]
     assert not frame.duplicated(keys).any()
     assert partial is None or len(partial) <= len(frame)
 
@@ -212,6 +223,6 @@ def test_ddp_with_two_processes_trains_once_and_records_once(tiny_world, tmp_pat
     trained = [m for m in metas if m["kind"] in ("intermediate", "finetune")]
     assert len(trained) == 3 and all(m["settings"]["runtime_options"]["processes"] == 2 for m in trained)
     frame = ResultsStore(config.store_path).scores_frame("ddp")
-    assert not frame.duplicated(["job_id", "condition", "seed", "language", "metric"]).any()
+    assert not frame.duplicated(["job_id", "condition", "seed", "language", "metric", "reference"]).any()
     assert len(frame[frame.is_main == 1]) == 2 * 3  # 2 conditions x 3 languages
     assert done.stdout.count("jobs run:") == 1  # only the main process reports (the closing summary)

@@ -126,7 +126,10 @@ def select_scores(
         raise ConfigError(f"no scores on split {split!r}", fix=f"choose one of: {', '.join(splits)}")
     if metric is None:
         if variant or direction:
-            raise ConfigError("a variant or direction is of a metric", fix="name the metric too (--metric)")
+            raise ConfigError(
+                "--variant and --direction qualify a metric, and none is named",
+                fix="name the metric too, e.g. --metric retrieval_accuracy --variant last-layer",
+            )
         chosen = on_split[on_split["is_main"] == 1]
         if chosen.empty:
             raise ConfigError(
@@ -161,9 +164,10 @@ def _rows_of(on_split: pd.DataFrame, key: MetricKey, notes: list[str]) -> pd.Dat
     chosen = with_key(on_split, key)
     if chosen.empty:
         stored = on_split.loc[on_split["metric"] == key.metric, ["variant", "direction"]].drop_duplicates()
-        known = sorted(f"--variant '{v}' --direction '{d}'" for v, d in stored.itertuples(index=False))
+        known = sorted(MetricKey(key.metric, v, d).label for v, d in stored.itertuples(index=False))
         raise ConfigError(
-            f"no {key.label} scores on this split", fix=f"{key.metric} is stored with: {'; '.join(known)}"
+            f"no {key.label} scores on this split",
+            fix=f"choose one of {', '.join(known)} (the parentheses: --variant, --direction)",
         )
     missing = sorted(set(on_split["target_task"]) - set(chosen["target_task"]))
     if missing:
