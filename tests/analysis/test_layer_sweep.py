@@ -24,15 +24,44 @@ def _scores() -> pd.DataFrame:
                             condition,
                             seed,
                             language,
-                            f"retrieval_accuracy@layer{layer:02d}",
+                            "retrieval_accuracy",
+                            f"layer{layer:02d}",
+                            "",
                             value,
                         )
                     )
-                rows.append(("m", "msgretrieval", condition, seed, language, "retrieval_accuracy", 0.6))
-                rows.append(("m", "msgretrieval", condition, seed, language, "mrr@last-layer", 0.7))
+                rows.append(
+                    ("m", "msgretrieval", condition, seed, language, "retrieval_accuracy", "", "", 0.6)
+                )
+                # one direction at one layer is not the sweep (it scores the mean of both)
+                rows.append(
+                    (
+                        "m",
+                        "msgretrieval",
+                        condition,
+                        seed,
+                        language,
+                        "retrieval_accuracy",
+                        "layer01",
+                        "en->xx",
+                        9.9,
+                    )
+                )
+                rows.append(("m", "msgretrieval", condition, seed, language, "mrr", "last-layer", "", 0.7))
     return pd.DataFrame(
-        rows, columns=["model", "target_task", "condition", "seed", "language", "metric", "value"]
-    )
+        rows,
+        columns=[
+            "model",
+            "target_task",
+            "condition",
+            "seed",
+            "language",
+            "metric",
+            "variant",
+            "direction",
+            "value",
+        ],
+    ).assign(reference="")
 
 
 def test_table_averages_each_layer_over_languages_and_seeds() -> None:
@@ -50,4 +79,4 @@ def test_figures_and_csv_are_written(tmp_path: Path) -> None:
     relative, caption = figures["layer_sweep_m_msgretrieval"]
     assert (tmp_path / relative).stat().st_size > 1000 and "layer" in caption
     assert len(pd.read_csv(tmp_path / "layer_sweep.csv")) == 6
-    assert sweep_figures(_scores().query("metric == 'retrieval_accuracy'"), tmp_path / "none") == {}
+    assert sweep_figures(_scores().query("variant == ''"), tmp_path / "none") == {}

@@ -26,7 +26,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _scores(config) -> list[tuple]:
     frame = ResultsStore(config.store_path).scores_frame(config.name)
-    cols = ["condition", "seed", "target_task", "language", "metric", "value"]
+    cols = [
+        "condition",
+        "seed",
+        "target_task",
+        "language",
+        "metric",
+        "variant",
+        "direction",
+        "reference",
+        "value",
+    ]
     return sorted(tuple(row) for row in frame[cols].itertuples(index=False))
 
 
@@ -42,7 +52,7 @@ def test_grid_trains_each_intermediate_once_and_second_run_trains_nothing(tiny_w
     for (condition, task), rows in main.groupby(["condition", "target_task"]):
         assert sorted(rows.language) == ["de", "en", "fr"], (condition, task)
     assert set(main.condition) == {"none", "kind-en", "kind-de"}
-    same = frame[frame.metric == "accuracy@en-same-items"]
+    same = frame[(frame.metric == "accuracy") & (frame.reference == "en")]
     assert set(same.language) == {"de", "fr"}  # English scored on exactly each language's items
     provenance = json.loads(main.provenance_json.iloc[0])
     assert provenance["config_hash"] == config.config_hash() and provenance["lineage"]
@@ -70,9 +80,9 @@ def test_retrieval_on_the_pretrained_encoder_is_one_job_for_all_seeds(tiny_world
     frame = ResultsStore(config.store_path).scores_frame("retr")
     none = frame[(frame.condition == "none") & (frame.metric == "retrieval_accuracy")]
     assert sorted(none.seed.unique()) == [1, 2]
-    assert {"retrieval_accuracy@en->xx", "retrieval_accuracy@xx->en", "mrr", "retrieval_margin"} <= set(
-        frame.metric
-    )
+    assert {"retrieval_accuracy", "mrr", "retrieval_margin"} <= set(frame.metric)
+    directions = frame[frame.metric == "retrieval_accuracy"].direction
+    assert {"en->xx", "xx->en"} <= set(directions)
 
 
 def test_same_seed_gives_identical_scores(tiny_world, tmp_path):
@@ -135,7 +145,18 @@ def test_sigkill_mid_grid_then_resume_equals_uninterrupted_run(tiny_world, tmp_p
     run_experiment(clean, console=QUIET)
     assert _scores(killed) == _scores(clean)
     frame = ResultsStore(killed.store_path).scores_frame("killed")
-    keys = ["job_id", "condition", "seed", "target_task", "language", "split", "metric"]
+    keys = [
+        "job_id",
+        "condition",
+        "seed",
+        "target_task",
+        "language",
+        "split",
+        "metric",
+        "variant",
+        "direction",
+        "reference",
+    ]
     assert not frame.duplicated(keys).any()
     assert partial is None or len(partial) <= len(frame)
 
@@ -202,6 +223,6 @@ def test_ddp_with_two_processes_trains_once_and_records_once(tiny_world, tmp_pat
     trained = [m for m in metas if m["kind"] in ("intermediate", "finetune")]
     assert len(trained) == 3 and all(m["settings"]["runtime_options"]["processes"] == 2 for m in trained)
     frame = ResultsStore(config.store_path).scores_frame("ddp")
-    assert not frame.duplicated(["job_id", "condition", "seed", "language", "metric"]).any()
+    assert not frame.duplicated(["job_id", "condition", "seed", "language", "metric", "reference"]).any()
     assert len(frame[frame.is_main == 1]) == 2 * 3  # 2 conditions x 3 languages
     assert done.stdout.count("jobs run:") == 1  # only the main process reports (the closing summary)

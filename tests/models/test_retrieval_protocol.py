@@ -65,20 +65,26 @@ def test_retrieval_scores_by_layer_and_records_the_protocol(tiny_world, tmp_path
     config = load_experiment(path)
     run_experiment(config, console=QUIET)
     frame = ResultsStore(config.store_path).scores_frame("sweep")
-    metrics = set(frame.metric)
+    keys = set(zip(frame.metric, frame.variant, strict=True))
     assert {
-        "retrieval_accuracy@layer00",
-        "retrieval_accuracy@layer01",
-        "retrieval_accuracy@layer02",
-    } <= metrics
-    assert {"retrieval_accuracy@last-layer", "mrr@last-layer"} <= metrics
-    assert set(frame[frame.is_main == 1].metric) == {"mrr"}  # declared in the experiment
-    row = frame[frame.metric == "retrieval_accuracy"].iloc[0]
+        ("retrieval_accuracy", "layer00"),
+        ("retrieval_accuracy", "layer01"),
+        ("retrieval_accuracy", "layer02"),
+    } <= keys
+    assert {("retrieval_accuracy", "last-layer"), ("mrr", "last-layer")} <= keys
+    main = frame[frame.is_main == 1]
+    assert set(main.metric) == {"mrr"} and set(main.variant) == {""}  # declared in the experiment
+    plain = frame[(frame.metric == "retrieval_accuracy") & (frame.variant == "") & (frame.direction == "")]
+    row = plain.iloc[0]
     protocol = json.loads(row.provenance_json)["details"]["retrieval_protocol"]
     assert protocol["layer"] == 1 and protocol["n_layers"] == 2 and protocol["layer_sweep"]
     # the primary score is the paper layer's: it equals the sweep's value at that layer
-    by_metric = frame[frame.language == row.language].set_index("metric").value
-    assert by_metric["retrieval_accuracy"] == pytest.approx(by_metric["retrieval_accuracy@layer01"])
+    layer = frame[
+        (frame.language == row.language)
+        & (frame.metric == "retrieval_accuracy")
+        & (frame.variant == "layer01")
+    ]
+    assert row.value == pytest.approx(layer.value.item())
 
 
 def test_an_unknown_primary_metric_is_a_config_error(tiny_world, tmp_path) -> None:
@@ -87,3 +93,15 @@ def test_an_unknown_primary_metric_is_a_config_error(tiny_world, tmp_path) -> No
     )
     with pytest.raises(ConfigError, match=r"targets\.tinyretrieval\.primary_metric: 'bleu'"):
         build_plan(load_experiment(path), "fp32")
+
+
+def test_a_primary_metric_with_a_variant_in_its_name_says_how_to_name_it(tiny_world, tmp_path) -> None:
+    path = write_experiment(
+        tmp_path / "exp.yaml",
+        tiny_world,
+        "at",
+        targets={"tinyretrieval": {"primary_metric": "mrr@last-layer"}},
+    )
+    with pytest.raises(ConfigError, match=r"no longer part of metric names.*--variant") as raised:
+        build_plan(load_experiment(path), "fp32")
+    assert "\n" not in str(raised.value) and "retrieval_accuracy" in str(raised.value)

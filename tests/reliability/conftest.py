@@ -40,7 +40,17 @@ def small_experiment(folder: Path, world: dict[str, Path], name: str, **override
 
 
 def score_tuples(frame) -> list[tuple]:
-    cols = ["condition", "seed", "target_task", "language", "metric", "value"]
+    cols = [
+        "condition",
+        "seed",
+        "target_task",
+        "language",
+        "metric",
+        "variant",
+        "direction",
+        "reference",
+        "value",
+    ]
     return sorted(tuple(row) for row in frame[cols].itertuples(index=False))
 
 

@@ -60,6 +60,7 @@ def experiment(tmp_path_factory):
 def stored(loaded, task: str, metric: str, language: str | None = None) -> float:
     frame = ResultsStore(loaded.store_path).scores_frame(loaded.name)
     rows = frame[(frame.target_task == task) & (frame.metric == metric)]
+    rows = rows[(rows.variant == "") & (rows.direction == "") & (rows.reference == "")]  # the plain score
     rows = rows[rows.language == (language or TARGETS[task])]
     assert len(rows) == 1, (task, metric)
     return float(rows.value.iloc[0])

@@ -8,6 +8,7 @@ import pytest
 from xstilts.evaluation.mining import margin_mine, top_k
 from xstilts.evaluation.retrieval import direction_scores
 from xstilts.tasks import get_task
+from xstilts.tasks.metrics.keys import MetricKey
 
 
 def literal_mine(x: np.ndarray, y: np.ndarray, k: int = 4) -> list[tuple[int, int, float]]:
@@ -84,9 +85,9 @@ def test_tatoeba_main_score_is_xx_to_en() -> None:
     # foreign 1 is nearer to English 0 than to its own translation
     similarity = np.array([[0.9, 0.8], [0.1, 0.7]])
     scores = direction_scores(get_task("tatoeba"), similarity, np.arange(2), "de")
-    assert scores["retrieval_accuracy@en->xx"] == 100.0
-    assert scores["retrieval_accuracy@xx->en"] == 50.0
-    assert scores["retrieval_accuracy"] == 50.0  # XTREME's published direction
+    assert scores[MetricKey("retrieval_accuracy", direction="en->xx")] == 100.0
+    assert scores[MetricKey("retrieval_accuracy", direction="xx->en")] == 50.0
+    assert scores[MetricKey("retrieval_accuracy")] == 50.0  # XTREME's published direction
     assert "xx->en" in get_task("tatoeba").description
 
 

@@ -5,9 +5,10 @@ The dependent variable is named explicitly per task, because two kinds of task r
 - tasks evaluated in English too (XNLI, PAWS-X, PAN-X, ...): the dependent variable is the **gap**,
   ``score(language) - score(reference)`` for the same model, condition, task and seed. Pairing by
   seed keeps run-to-run noise of the English fine-tuning out of the gap. Where the evaluation also
-  scored the reference language on exactly that language's items (parallel test sets: metric
-  ``<main>@en-same-items``), that score is the reference: languages covering different parts of
-  a parallel pool then differ only in language, not in which items (and class mix) they got.
+  scored the reference language on exactly that language's items (parallel test sets: the main
+  metric's rows with ``reference`` = en), that score is the reference: languages covering
+  different parts of a parallel pool then differ only in language, not in which items (and
+  class mix) they got.
 - tasks without an English evaluation row (retrieval en<->X such as Tatoeba or UDHR): there is no
   English score to subtract, so the **score** itself is the dependent variable.
 
@@ -17,7 +18,7 @@ its gap is 0 by definition and would pin every regression line to the origin.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ import pandas as pd
 
 from xstilts.errors import ConfigError, MissingResourceError, UnknownNameError, XstiltsError
 from xstilts.pipeline.store import ResultsStore
+from xstilts.tasks.metrics.keys import QUALIFIERS, MetricKey
 
 BASELINE = "none"
 KEY = ["model", "condition", "target_task", "language", "seed"]
@@ -41,9 +43,11 @@ class ScoreSelection:
     higher_is_better: dict[str, bool]
     runs: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-    same_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # "<metric>@<ref>-same-items" rows
+    same_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # rows with a ``reference``
     # QA tasks: the rows of the chosen metric's EM/F1 partner, for XTREME's (EM + F1) / 2 average
     qa_partners: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the full key of each task's chosen rows (metric_by_task holds its registered metric name)
+    key_by_task: dict[str, MetricKey] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,55 +109,93 @@ def load_scores(
 
 
 def select_scores(
-    scores: pd.DataFrame, runs: pd.DataFrame, *, metric: str | None = None, split: str = "test"
+    scores: pd.DataFrame,
+    runs: pd.DataFrame,
+    *,
+    metric: str | None = None,
+    split: str = "test",
+    variant: str = "",
+    direction: str = "",
 ) -> ScoreSelection:
-    """Keep one metric per task (its main metric unless ``metric`` is named) on ``split``."""
+    """Keep one metric per task on ``split``: its main metric, or ``metric`` (its plain score, or
+    the ``variant``/``direction`` named; see :mod:`xstilts.tasks.metrics.keys`)."""
     notes: list[str] = []
     on_split = scores[scores["split"] == split]
     if on_split.empty:
         splits = sorted(scores["split"].unique())
         raise ConfigError(f"no scores on split {split!r}", fix=f"choose one of: {', '.join(splits)}")
     if metric is None:
+        if variant or direction:
+            raise ConfigError(
+                "--variant and --direction qualify a metric, and none is named",
+                fix="name the metric too, e.g. --metric retrieval_accuracy --variant last-layer",
+            )
         chosen = on_split[on_split["is_main"] == 1]
         if chosen.empty:
             raise ConfigError(
                 "no score is marked as a task's main metric", fix="name one with --metric"
             )  # pragma: no cover - the pipeline always marks one
     else:
-        chosen = on_split[on_split["metric"] == metric]
-        if chosen.empty:
-            raise UnknownNameError("metric", metric, sorted(on_split["metric"].unique()))
-        missing = sorted(set(on_split["target_task"]) - set(chosen["target_task"]))
-        if missing:
-            notes.append(f"tasks without metric {metric!r} are left out: {', '.join(missing)}")
-    chosen, metric_by_task = _one_metric_per_task(chosen, notes)
+        chosen = _rows_of(on_split, MetricKey(metric, variant, direction), notes)
+    chosen, key_by_task = _one_metric_per_task(chosen, notes)
     chosen = _drop_duplicates(chosen, notes)
     higher = chosen.groupby("target_task")["higher_is_better"].first().astype(bool).to_dict()
-    same_items = on_split[on_split["metric"].str.endswith("-same-items")]
-    partners = _qa_partners(on_split, chosen, metric_by_task, notes)
+    same_items = on_split[on_split["reference"] != ""]
+    partners = _qa_partners(on_split, chosen, key_by_task, notes)
+    metric_by_task = {task: key.metric for task, key in key_by_task.items()}
     return ScoreSelection(
-        chosen.reset_index(drop=True), split, metric_by_task, higher, runs, notes, same_items, partners
-    )
+        chosen.reset_index(drop=True), split, metric_by_task, higher, runs, notes, same_items, partners,
+        key_by_task,
+    )  # fmt: skip
+
+
+def with_key(rows: pd.DataFrame, key: MetricKey) -> pd.DataFrame:
+    """The rows of exactly ``key``: its metric, with its variant, direction and reference."""
+    mask = rows["metric"] == key.metric
+    for column in QUALIFIERS:
+        mask &= rows[column] == getattr(key, column)
+    return rows[mask]
+
+
+def _rows_of(on_split: pd.DataFrame, key: MetricKey, notes: list[str]) -> pd.DataFrame:
+    """The rows of a named metric (and qualifiers); one line naming what exists when none match."""
+    if not (on_split["metric"] == key.metric).any():
+        raise UnknownNameError("metric", key.metric, sorted(on_split["metric"].unique()))
+    chosen = with_key(on_split, key)
+    if chosen.empty:
+        stored = on_split.loc[on_split["metric"] == key.metric, ["variant", "direction"]].drop_duplicates()
+        known = sorted(MetricKey(key.metric, v, d).label for v, d in stored.itertuples(index=False))
+        raise ConfigError(
+            f"no {key.label} scores on this split",
+            fix=f"choose one of {', '.join(known)} (the parentheses: --variant, --direction)",
+        )
+    missing = sorted(set(on_split["target_task"]) - set(chosen["target_task"]))
+    if missing:
+        notes.append(f"tasks without metric {key.label!r} are left out: {', '.join(missing)}")
+    if not key.is_plain:
+        notes.append(f"the scores analysed are {key.label}, not the plain {key.metric}")
+    return chosen
 
 
 def _qa_partners(
-    on_split: pd.DataFrame, chosen: pd.DataFrame, metric_by_task: dict[str, str], notes: list[str]
+    on_split: pd.DataFrame, chosen: pd.DataFrame, key_by_task: dict[str, MetricKey], notes: list[str]
 ) -> pd.DataFrame:
     """For each QA task, its other metric (EM for F1 and back) on exactly the chosen rows' cells.
 
     XTREME reports a QA task by (mean EM + mean F1) / 2; a task whose partner metric does not
     cover every chosen cell (a store written before both were recorded) falls back to its chosen
-    metric alone, and a note says so.
+    metric alone, and a note says so. The partner is read with the chosen rows' qualifiers.
     """
     from xstilts.tasks.metrics.aggregate import qa_metric_pair
 
     parts = []
-    for task, metric in sorted(metric_by_task.items()):
+    for task, key in sorted(key_by_task.items()):
+        metric = key.metric
         pair = qa_metric_pair(metric)
         if pair is None:
             continue
         partner = pair[0] if metric == pair[1] else pair[1]
-        rows = on_split[(on_split["target_task"] == task) & (on_split["metric"] == partner)]
+        rows = with_key(on_split[on_split["target_task"] == task], replace(key, metric=partner))
         rows = rows.sort_values("created_at").drop_duplicates(subset=KEY, keep="last")
         cells = chosen.loc[chosen["target_task"] == task, KEY]
         covered = cells.merge(rows[KEY], on=KEY, how="left", indicator=True)["_merge"].eq("both")
@@ -165,16 +207,19 @@ def _qa_partners(
     return pd.concat(parts, ignore_index=True) if parts else on_split.iloc[0:0]
 
 
-def _one_metric_per_task(chosen: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
-    metric_by_task: dict[str, str] = {}
+def _one_metric_per_task(chosen: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, dict[str, MetricKey]]:
+    key_by_task: dict[str, MetricKey] = {}
     keep = []
     for task, rows in chosen.groupby("target_task", sort=True):
-        metrics = sorted(rows["metric"].unique())
-        if len(metrics) > 1:
-            notes.append(f"task {task} marks several main metrics ({', '.join(metrics)}); using {metrics[0]}")
-        metric_by_task[str(task)] = metrics[0]
-        keep.append(rows[rows["metric"] == metrics[0]])
-    return pd.concat(keep), metric_by_task
+        keys = sorted(
+            {MetricKey(*(str(v) for v in k)) for k in rows[["metric", *QUALIFIERS]].itertuples(index=False)}
+        )
+        if len(keys) > 1:
+            notes.append(f"task {task} marks several main metrics ({', '.join(k.label for k in keys)}); "
+                         f"using {keys[0].label}")  # fmt: skip
+        key_by_task[str(task)] = keys[0]
+        keep.append(with_key(rows, keys[0]))
+    return pd.concat(keep), key_by_task
 
 
 def _drop_duplicates(chosen: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
@@ -245,15 +290,17 @@ def _same_item_references(selection: ScoreSelection, task: str, reference: str) 
     """Per (model, condition, seed, language): the reference language's score on the same items."""
     from xstilts.languages import canonical
 
-    if selection.same_items.empty or task not in selection.metric_by_task:
+    if selection.same_items.empty or task not in selection.key_by_task:
         return pd.DataFrame(columns=[*KEY, "paired_reference"])
-    prefix = f"{selection.metric_by_task[task]}@"
+    key = selection.key_by_task[task]
     same = canonical_codes(selection.same_items)
-    metric = same["metric"]
-    named = metric.str.startswith(prefix) & metric.str.endswith("-same-items")
-    # The evaluation names the reference as the task writes it (accuracy@en-same-items).
-    spelled = metric.str.removeprefix(prefix).str.removesuffix("-same-items").map(canonical)
-    rows = same[(same["target_task"] == task) & named & (spelled == reference)]
+    measured = (
+        (same["metric"] == key.metric)
+        & (same["variant"] == key.variant)
+        & (same["direction"] == key.direction)
+    )
+    # The evaluation names the reference as the task writes it (en); the analysis's is canonical.
+    rows = same[(same["target_task"] == task) & measured & (same["reference"].map(canonical) == reference)]
     rows = rows.sort_values("created_at").drop_duplicates(subset=KEY, keep="last")
     out = rows[[*KEY, "value"]].rename(columns={"value": "paired_reference"})
     out["seed"] = out["seed"].astype(int)

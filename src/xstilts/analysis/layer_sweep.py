@@ -1,7 +1,7 @@
 """The retrieval layer sweep: score by encoder layer per condition (issue 17's protocol figure).
 
 Retrieval jobs with ``layer_sweep`` store the main metric at every hidden state of one forward pass
-(``retrieval_accuracy@layer07``, ...). The paper read retrieval from mean-pooled layer 14 of XLM-R
+(rows with variant ``layer07``, ...; :func:`xstilts.tasks.metrics.keys.layer_variant`). The paper read retrieval from mean-pooled layer 14 of XLM-R
 Large's 24; the sweep shows whether intermediate training changes the top layers (what the heads
 are trained on) more than the middle ones, and how far the chosen layer is from the best.
 """
@@ -14,21 +14,22 @@ import pandas as pd
 
 from xstilts.analysis import plots
 
-_LAYER_METRIC = r"^(?P<base>[^@]+)@layer(?P<layer>\d+)$"
+_LAYER_VARIANT = r"^layer(?P<layer>\d+)$"
 PAPER_FRACTION = 14 / 24  # layer 14 of XLM-R Large's 24
 
 
 def sweep_table(scores: pd.DataFrame) -> pd.DataFrame:
     """Mean over languages and seeds of each layer's score per (model, task, condition, layer)."""
-    parts = scores["metric"].str.extract(_LAYER_METRIC)
-    rows = scores.assign(base=parts["base"], layer=pd.to_numeric(parts["layer"])).dropna(subset=["layer"])
+    layers = pd.to_numeric(scores["variant"].str.extract(_LAYER_VARIANT)["layer"])
+    plain = (scores["direction"] == "") & (scores["reference"] == "")
+    rows = scores.assign(layer=layers)[plain].dropna(subset=["layer"])
     if rows.empty:
         return pd.DataFrame(
             columns=["model", "target_task", "condition", "metric", "layer", "mean", "languages", "seeds"]
         )
-    grouped = rows.groupby(["model", "target_task", "condition", "base", "layer"], sort=True)
+    grouped = rows.groupby(["model", "target_task", "condition", "metric", "layer"], sort=True)
     table = grouped.agg(mean=("value", "mean"), languages=("language", "nunique"), seeds=("seed", "nunique"))
-    return table.reset_index().rename(columns={"base": "metric"}).astype({"layer": int})
+    return table.reset_index().astype({"layer": int})
 
 
 def sweep_figure(table: pd.DataFrame, model: str, task: str, path: Path) -> Path | None:

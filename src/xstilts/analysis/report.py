@@ -62,6 +62,8 @@ def analyse_store(
     distance_provider: DistanceProvider | None = None,
     language_meta: pd.DataFrame | None = None,
     metric: str | None = None,
+    variant: str = "",
+    direction: str = "",
     n_boot: int = 1000,
     seed: int = 0,
     cluster: str | dict[str, str] = "language",
@@ -89,7 +91,8 @@ def analyse_store(
         raise ConfigError(f"n_boot must be at least 1, got {n_boot}", fix="use e.g. 1000")
     provider = distance_provider or default_provider
     scores, runs = load_scores(store_path, experiment, job_ids)
-    frame = build_frame(select_scores(scores, runs, metric=metric, split=split), reference)
+    selection = select_scores(scores, runs, metric=metric, split=split, variant=variant, direction=direction)
+    frame = build_frame(selection, reference)
     languages = sorted(frame.rows["language"].unique())
     sources = {s.strip() for text in frame.rows["sources"] for s in str(text).split(",") if s.strip()}
     distances = fetch_distances(provider, languages, reference, sources)
@@ -136,7 +139,7 @@ def build_report(
 ) -> ReportSummary:
     """Analyse ``experiment`` in the store and write the report into ``out_dir``.
 
-    ``options`` are :func:`analyse_store`'s (reference, language_meta, metric, n_boot, seed,
+    ``options`` are :func:`analyse_store`'s (reference, language_meta, metric, variant, direction, n_boot, seed,
     cluster, split, job_ids, dependent, chance, primary, sesoi, correction, covariates,
     fertility): the report shows exactly what the notebook API computes. ``notices`` come first
     in the document (e.g. "12 of 46 jobs done; estimates are partial", the config hash).

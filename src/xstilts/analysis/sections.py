@@ -70,7 +70,7 @@ def setup_section(results: AnalysisResults, experiment: str, store: str) -> list
         .reset_index().itertuples()
     ]  # fmt: skip
     tasks = [
-        f"{task}: metric {selection.metric_by_task[task]} ({'higher' if selection.higher_is_better[task] else 'lower'}"
+        f"{task}: metric {selection.key_by_task[task].label} ({'higher' if selection.higher_is_better[task] else 'lower'}"
         f" is better); dependent variable: {results.frame.dependent_by_task[task]}"
         for task in results.frame.tasks
     ]

@@ -148,7 +148,7 @@ def _score_tables(frame, *, by_config: bool) -> None:
     for keys, rows in main.groupby(groups):
         suffix = f", config {keys[2]}" if by_config else ""
         console.print(
-            f"[bold]{escape(keys[0])} · {keys[1]}[/]: {rows.metric.iloc[0]} "
+            f"[bold]{escape(keys[0])} · {keys[1]}[/]: {escape(_key_label(rows.iloc[0]))} "
             f"(mean over {rows.seed.nunique()} seed(s){suffix})",
             highlight=False,
             soft_wrap=True,
@@ -161,6 +161,13 @@ def _score_tables(frame, *, by_config: bool) -> None:
         for language, values in pivot.iterrows():
             table.add_row(str(language), *(f"{v:.1f}" for v in values))
         console.print(table)
+
+
+def _key_label(row) -> str:
+    """The stored score's metric and its qualifiers, as every table names them."""
+    from xstilts.tasks.metrics.keys import MetricKey
+
+    return MetricKey(row.metric, row.variant, row.direction, row.reference).label
 
 
 def _history_table(history, current: str) -> Table:

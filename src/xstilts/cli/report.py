@@ -149,6 +149,10 @@ def report_command(
         None, help="Transfer source language (default: the config's report.reference_language, else en)."
     ),
     metric: str | None = typer.Option(None, help="Metric to analyse (default: each task's main metric)."),
+    variant: str = typer.Option(
+        "", help="With --metric: a variant of it, e.g. last-layer or layer07 (default: the plain score)."
+    ),
+    direction: str = typer.Option("", help="With --metric: a retrieval direction, en->xx or xx->en."),
     split: str = typer.Option("test", help="Evaluation split to analyse."),
     n_boot: int | None = typer.Option(
         None, "--n-boot", help="Bootstrap replicates (default: config, else 1000)."
@@ -191,7 +195,7 @@ def report_command(
     with console.status(f"analysing {name} ..."):
         summary = build_report(
             store_path, name, out_dir, reference=reference, language_meta=meta, metric=metric,
-            n_boot=n_boot, seed=seed, cluster=cluster, split=split, job_ids=job_ids, notices=notices,
+            variant=variant, direction=direction, n_boot=n_boot, seed=seed, cluster=cluster, split=split, job_ids=job_ids, notices=notices,
             **(defaults.study_design() if defaults else {}),
         )  # fmt: skip
     console.print(f"[bold]Report:[/] {summary.index_html}", highlight=False, soft_wrap=True)

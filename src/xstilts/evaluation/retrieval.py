@@ -4,13 +4,13 @@ Sentences are embedded by mean (or first-token) pooling over a chosen encoder la
 by cosine similarity. The default layer is the paper's protocol at the model's relative depth
 (:func:`paper_layer`: layer 14 of XLM-R Large's 24 -> 7 of e5-small's 12), with the model
 registry's query prefix (e5: ``query: ``); the resolved protocol is stored with every score.
-With ``layer_sweep`` every hidden state of the same forward pass is scored too (``@layerNN``
-keys, and ``@last-layer`` for the layer the classification heads are trained on). Each language
-is scored in both directions (English -> language and language -> English), each stored as a
-labelled variant (``metric@en->xx``, ``metric@xx->en``); the unlabelled metric is the task's
-``retrieval_direction`` (Tatoeba: xx->en, as XTREME) or the mean of both. Mining tasks (BUCC)
-mine with LASER's ratio margin (:mod:`.mining`). English sentences shared across languages are
-embedded once per job.
+With ``layer_sweep`` every hidden state of the same forward pass is scored too (variants
+``layerNN``, and ``last-layer`` for the layer the classification heads are trained on). Each
+language is scored in both directions (English -> language and language -> English), each stored
+under its ``direction`` (``en->xx``, ``xx->en``); the plain metric is the task's
+``retrieval_direction`` (Tatoeba: xx->en, as XTREME) or the mean of both; every score is keyed by
+a :class:`~xstilts.tasks.metrics.keys.MetricKey`. Mining tasks (BUCC) mine with LASER's ratio
+margin (:mod:`.mining`). English sentences shared across languages are embedded once per job.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from xstilts.errors import MissingResourceError
 from xstilts.evaluation.mining import margin_mine
 from xstilts.tasks.loading import read_examples
 from xstilts.tasks.metrics import compute
+from xstilts.tasks.metrics.keys import DEV, LAST_LAYER, MetricKey, layer_variant
 
 PAPER_LAYER, PAPER_DEPTH = 14, 24  # Phang et al. 2020 / jiant: mean-pooled layer 14 of XLM-R Large's 24
 
@@ -132,16 +133,19 @@ class Embedder:
         return self.at(texts, self.layers[0])
 
 
-def layer_scores(spec, embed: Embedder, examples: list[dict[str, Any]], language: str) -> dict[str, float]:
+def layer_scores(
+    spec, embed: Embedder, examples: list[dict[str, Any]], language: str
+) -> dict[MetricKey, float]:
     """The layer sweep of aligned retrieval: the main metric at every layer, every metric at the last.
 
-    Keys ``{main}@layer07`` (mean of both directions) and ``{metric}@last-layer``: the last layer is
-    what the classification heads are trained on, the variant the paper's protocol avoids.
+    Variants ``layer07`` (of the main metric, mean of both directions) and ``last-layer`` (every
+    metric): the last layer is what the classification heads are trained on, the variant the
+    paper's protocol avoids.
     """
     sources, targets = [e["source"] for e in examples], [e["target"] for e in examples]
     gold = np.arange(len(examples))
     last = max(embed.layers)
-    scores: dict[str, float] = {}
+    scores: dict[MetricKey, float] = {}
     for layer in sorted(embed.layers):
         similarity = embed.at(sources, layer) @ embed.at(targets, layer).T
         metrics = spec.metrics if layer == last else (spec.main_metric,)
@@ -151,9 +155,9 @@ def layer_scores(spec, embed: Embedder, examples: list[dict[str, Any]], language
                 + compute(metric, similarity.T, gold, language=language)
             ) / 2
             if metric == spec.main_metric:
-                scores[f"{metric}@layer{layer:02d}"] = value
+                scores[MetricKey(metric, variant=layer_variant(layer))] = value
             if layer == last:
-                scores[f"{metric}@last-layer"] = value
+                scores[MetricKey(metric, variant=LAST_LAYER)] = value
     return scores
 
 
@@ -199,10 +203,10 @@ def mining_scores(
         return {}, test_pairs, info
     result = bucc_f1_at_threshold(test_pairs, test_gold, threshold)
     scores = {
-        "bucc_f1": result["f1"],
-        "bucc_precision": result["precision"],
-        "bucc_recall": result["recall"],
-        "bucc_f1@dev": dev_f1,
+        MetricKey("bucc_f1"): result["f1"],
+        MetricKey("bucc_precision"): result["precision"],
+        MetricKey("bucc_recall"): result["recall"],
+        MetricKey("bucc_f1", variant=DEV): dev_f1,
     }
     return scores, test_pairs, info
 
@@ -217,22 +221,22 @@ def xtreme_sorted_lines(english: list[str]) -> list[int]:
     return lines
 
 
-def direction_scores(spec, similarity: np.ndarray, gold: np.ndarray, language: str) -> dict[str, float]:
-    """Each metric in both directions (labelled) and the task's main direction unlabelled.
+def direction_scores(spec, similarity: np.ndarray, gold: np.ndarray, language: str) -> dict[MetricKey, float]:
+    """Each metric in both directions (keyed by direction) and the task's main direction plain.
 
     ``similarity`` has English rows and the language's columns: its rows retrieve en->xx, its
     transpose xx->en (XTREME's Tatoeba direction).
     """
-    scores: dict[str, float] = {}
+    scores: dict[MetricKey, float] = {}
     for metric in spec.metrics:
         directions = {
             "en->xx": compute(metric, similarity, gold, language=language),
             "xx->en": compute(metric, similarity.T, gold, language=language),
         }
         for direction, value in directions.items():
-            scores[f"{metric}@{direction}"] = value
+            scores[MetricKey(metric, direction=direction)] = value
         main = spec.retrieval_direction
-        scores[metric] = sum(directions.values()) / 2 if main == "mean" else directions[main]
+        scores[MetricKey(metric)] = sum(directions.values()) / 2 if main == "mean" else directions[main]
     return scores
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from xstilts.errors import MissingResourceError
 from xstilts.pipeline.store import ResultsStore
+from xstilts.tasks.metrics.keys import KEY_FIELDS, MetricKey
 
 CELL = ["job_id", "model", "condition", "seed", "target_task", "language"]
 
@@ -30,7 +31,7 @@ class PredictionSet:
     language: str
     path: Path  # predictions/<language>.jsonl
     info: dict[str, Any] = field(default_factory=dict)  # scores.json "info" (BUCC threshold, ...)
-    scores: dict[str, float] = field(default_factory=dict)  # the stored scores, metric -> value
+    scores: dict[MetricKey, float] = field(default_factory=dict)  # the stored scores, by metric key
     predict_only: bool = False
 
     def records(self) -> list[dict[str, Any]]:
@@ -69,7 +70,8 @@ def collect(store_path: Path, experiment: str, job_ids: list[str] | None = None)
                 fix="re-run the experiment to rebuild the artifact (xstilts run EXP.yaml)",
             )
         details = _results(folder).get(language, {})
-        metrics = dict(zip(rows.metric, rows.value.astype(float), strict=True))
+        keys = [MetricKey(*key) for key in rows[list(KEY_FIELDS)].itertuples(index=False)]
+        metrics = dict(zip(keys, rows.value.astype(float), strict=True))
         sets.append(
             PredictionSet(
                 job, model, condition, int(seed), task, language, path,

@@ -132,7 +132,7 @@ class RetrievalConfig(Strict):
     layer_sweep: bool = Field(
         True,
         description="also score the main metric at every layer (same forward pass) and every metric at the "
-        "last layer (the '@last-layer' variant)",
+        "last layer (stored with variant 'last-layer')",
     )
     max_length: int | None = Field(
         None, ge=8, description="truncate sentences (default: the task's max_length)"
@@ -171,7 +171,9 @@ class TargetConfig(Strict):
 
     max_examples_per_language: int | None = Field(None, ge=1)
     primary_metric: str | None = Field(
-        None, description="the score the analysis uses for this target (default: the task's first metric)"
+        None,
+        description="the score the analysis uses for this target: one of the task's registered metrics, "
+        "its plain score (default: the task's first metric)",
     )
 
 

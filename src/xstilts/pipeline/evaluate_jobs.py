@@ -4,7 +4,8 @@ The job payload and the run context (config, cache, tokenizer, runtime, progress
 :mod:`xstilts.evaluation` and :mod:`xstilts.engine` below take plain arguments. Zero-shot
 evaluation of a fine-tuned model and retrieval on an encoder both score every language of the
 target with one loaded model (loading dominates otherwise) and write each language's predictions
-next to the scores.
+next to the scores. Scores are keyed by :class:`~xstilts.tasks.metrics.keys.MetricKey`
+(metric, variant, direction, reference), never by names with qualifiers spelled in.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from xstilts.models.heads import HeadSpec
 from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import source_fingerprint
 from xstilts.tasks.loading import read_examples, subsample_fingerprint
+from xstilts.tasks.metrics.keys import MetricKey
 from xstilts.tasks.readers.sources import unlabelled_reading
 from xstilts.tasks.readers.validate import is_unlabelled
 from xstilts.tasks.registry import get_task
@@ -45,7 +47,7 @@ def _cpu(ctx: RunContext) -> bool:
 
 
 def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[str, Any]]:
-    """Return {language: {"scores": {metric: value}, "n": count, "data": fingerprint}}.
+    """Return {language: {"scores": {MetricKey: value}, "n": count, "data": fingerprint}}.
 
     A language whose test file withholds its labels (XTREME's official test sets) is predicted
     only: its predictions are written (gold null), its scores are empty and it is marked
@@ -85,7 +87,8 @@ def evaluate_finetuned(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         write_predictions(
             out_dir / "predictions" / f"{language}.jsonl", examples, outcome.predictions, outcome.gold
         )
-        results[language] = {"scores": outcome.scores, "n": len(examples), "data": fingerprint}
+        scores = {MetricKey(metric): value for metric, value in outcome.scores.items()}
+        results[language] = {"scores": scores, "n": len(examples), "data": fingerprint}
         if predict_only:  # labels withheld (XTREME's test files): predictions only, marked
             results[language]["predict_only"] = True
             results[language]["info"] = {"predict_only": "the test file withholds its labels; no metric"}
@@ -135,7 +138,7 @@ def _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items,
         value = score(spec, [by_id[i] for i in shared], [english[i] for i in shared], REFERENCE)[
             spec.main_metric
         ]
-        results[language]["scores"][f"{spec.main_metric}@{REFERENCE}-same-items"] = value
+        results[language]["scores"][MetricKey(spec.main_metric, reference=REFERENCE)] = value
         results[language].setdefault("info", {})["n_same_items"] = len(shared)
 
 

@@ -4,6 +4,8 @@ A job is done when its artifact is complete; an evaluate job is done when, in ad
 experiment's store holds its scores. Scores are written from the artifact's ``scores.json`` in
 one transaction together with the job's "done" mark, so a crash between the artifact and the
 store only means the scores are re-read from disk on the next run, never recomputed or doubled.
+``scores.json`` holds one record per :class:`~xstilts.tasks.metrics.keys.MetricKey`; artifacts
+written before keys (name -> value) are still read (:func:`~xstilts.tasks.metrics.keys.read_scores`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from xstilts.pipeline.kinds import JobKind
 from xstilts.pipeline.planner import Job
 from xstilts.pipeline.store import ScoreRow
 from xstilts.tasks.metrics import get_metric
+from xstilts.tasks.metrics.keys import MetricKey, read_scores, score_records
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskType
 
@@ -152,16 +155,20 @@ def _evaluate(job: Job, ctx: RunContext) -> None:
     ):
         evaluate = evaluate_retrieval if spec.task_type is TaskType.RETRIEVAL else evaluate_finetuned
         results = evaluate(job, ctx, tmp)
-        (tmp / SCORES).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
+        stored = {
+            language: {**result, "scores": score_records(result["scores"])}
+            for language, result in results.items()
+        }
+        (tmp / SCORES).write_text(json.dumps(stored, indent=2, sort_keys=True), encoding="utf-8")
         tracker.log(0, _test_metrics(spec.test_split, results))
 
 
 def _test_metrics(split: str, results: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """Every score of an evaluation as ``<split>/<language>/<metric>`` scalars for the trackers."""
+    """Every score of an evaluation as ``<split>/<language>/<key label>`` scalars for the trackers."""
     return {
-        f"{split}/{language}/{metric}": float(value)
+        f"{split}/{language}/{key.label}": float(value)
         for language, result in results.items()
-        for metric, value in result["scores"].items()
+        for key, value in result["scores"].items()
     }
 
 
@@ -182,14 +189,13 @@ def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
     rows = []
     target = ctx.config.targets.get(job.payload["target"])
     primary = (target.primary_metric if target is not None else None) or spec.main_metric
+    main = MetricKey(primary)  # declared in the experiment (targets.*.primary_metric), no qualifier
     for cell in job.cells:
         for language, result in sorted(results.items()):
-            scores = result["scores"]
+            scores = read_scores(result["scores"])
             if result.get("predict_only"):  # labels withheld: one marker row, never a main metric
-                scores = {PREDICT_ONLY: float(result["n"])}
-            for metric, value in sorted(scores.items()):
-                base_metric = metric.split("@", 1)[0]
-                direction = _higher_is_better(base_metric)
+                scores = {MetricKey(PREDICT_ONLY): float(result["n"])}
+            for key, value in sorted(scores.items()):
                 rows.append(
                     ScoreRow(
                         model=cell.model,
@@ -199,11 +205,14 @@ def _score_rows(job: Job, ctx: RunContext) -> list[ScoreRow]:
                         target_task=cell.target,
                         language=language,
                         split=spec.test_split,
-                        metric=metric,
+                        metric=key.metric,
+                        variant=key.variant,
+                        direction=key.direction,
+                        reference=key.reference,
                         value=float(value),
                         seed=cell.seed,
-                        is_main=metric == primary,  # declared in the experiment (targets.*.primary_metric)
-                        higher_is_better=direction,
+                        is_main=key == main,
+                        higher_is_better=_higher_is_better(key.metric),
                         n_examples=int(result["n"]),
                         provenance={
                             "job": job.key,

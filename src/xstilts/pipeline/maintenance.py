@@ -25,6 +25,7 @@ from xstilts.pipeline.jobs import SCORES, record_done, start_run_row
 from xstilts.pipeline.kinds import JobKind
 from xstilts.pipeline.planner import Plan, build_plan
 from xstilts.pipeline.store import ResultsStore
+from xstilts.tasks.metrics.keys import MetricKey, read_scores
 
 
 @dataclass
@@ -89,12 +90,15 @@ def _store_differs(job, ctx: RunContext) -> str:
     rows = frame[frame["job_id"] == job.key]
     if rows.empty:
         return ""  # not recorded yet: the next run records it from the artifact
-    stored = {(r.language, r.metric): r.value for r in rows.itertuples()}
+    stored = {
+        (r.language, MetricKey(r.metric, r.variant, r.direction, r.reference)): r.value
+        for r in rows.itertuples()
+    }
     wrong = [
-        f"{language}/{metric}"
+        f"{language}/{key.label}"
         for language, result in results.items()
-        for metric, value in result["scores"].items()
-        if (language, metric) in stored and abs(stored[(language, metric)] - float(value)) > 1e-12
+        for key, value in read_scores(result["scores"]).items()
+        if (language, key) in stored and abs(stored[(language, key)] - float(value)) > 1e-12
     ]
     return f"{len(wrong)} stored value(s) differ from the artifact: {', '.join(wrong[:5])}" if wrong else ""
 

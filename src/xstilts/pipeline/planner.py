@@ -158,13 +158,26 @@ def _target_specs(config: ExperimentConfig) -> dict[str, TaskSpec]:
             raise ConfigError(
                 f"targets.{name}: task {name!r} is not a target task", fix="use a target-role task"
             )
-        primary = config.targets[name].primary_metric
-        if primary is not None and primary.split("@", 1)[0] not in spec.metrics:
-            raise ConfigError(
-                f"targets.{name}.primary_metric: {primary!r} is not a metric of {name!r}",
-                fix=f"one of {', '.join(spec.metrics)} (or a variant such as {spec.main_metric}@last-layer)",
-            )
+        _check_primary_metric(name, config.targets[name].primary_metric, spec)
     return targets
+
+
+def _check_primary_metric(name: str, primary: str | None, spec: TaskSpec) -> None:
+    """The primary metric is one of the task's registered metrics, as a plain score.
+
+    Variants (a layer of the sweep, one retrieval direction, the same-items reference) are
+    stored beside it in their own columns; the analysis reads one with ``--metric``/``--variant``.
+    """
+    if primary is None or primary in spec.metrics:
+        return
+    hint = ""
+    if "@" in primary:
+        hint = (" (variants are no longer part of metric names: keep the name and analyse a variant with "
+                "`xstilts report EXP.yaml --metric NAME --variant VARIANT`)")  # fmt: skip
+    raise ConfigError(
+        f"targets.{name}.primary_metric: {primary!r} is not a metric of {name!r}{hint}",
+        fix=f"one of {', '.join(spec.metrics)}",
+    )
 
 
 def _member_specs(config: ExperimentConfig) -> dict[str, TaskSpec]:

@@ -4,10 +4,14 @@ Why SQLite: one file next to the experiment, safe under concurrent writers (WAL)
 anyone with pandas, and transactional, so that a job's scores and its "done" mark land together
 or not at all: a run killed at any instant leaves either the whole job or nothing.
 
-Scores are keyed by (experiment, job, condition, seed, task, language, split, metric): recording
-the same job twice replaces its rows instead of duplicating them. One job can serve several
-(condition, seed) cells when their inputs are identical (e.g. retrieval on the untouched
-pretrained encoder is the same for every seed), and then writes one row set per cell.
+Scores are keyed by (experiment, job, condition, seed, task, language, split, metric, variant,
+direction, reference): recording the same job twice replaces its rows instead of duplicating them.
+``metric`` is always a registered metric name; how that metric was measured (a layer of the
+sweep, a retrieval direction, the reference language on the same items) is in the three
+qualifier columns, empty for the plain score (:mod:`xstilts.tasks.metrics.keys`); stores written
+before those columns are migrated when opened for writing. One job can serve several (condition,
+seed) cells when their inputs are identical (e.g. retrieval on the untouched pretrained encoder
+is the same for every seed), and then writes one row set per cell.
 """
 
 from __future__ import annotations
@@ -25,8 +29,40 @@ from typing import Any
 import pandas as pd
 
 from xstilts.errors import StoreError
+from xstilts.tasks.metrics.keys import QUALIFIERS, MetricKey, legacy_key
 
-SCHEMA = """
+SCORES_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
+    experiment TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    intermediate TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    target_task TEXT NOT NULL,
+    language TEXT NOT NULL,
+    split TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    variant TEXT NOT NULL DEFAULT '',
+    direction TEXT NOT NULL DEFAULT '',
+    reference TEXT NOT NULL DEFAULT '',
+    value REAL NOT NULL,
+    seed INTEGER NOT NULL,
+    is_main INTEGER NOT NULL,
+    higher_is_better INTEGER NOT NULL,
+    n_examples INTEGER,
+    provenance_json TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (experiment, job_id, condition, seed, target_task, language, split, metric,
+                 variant, direction, reference)
+);
+"""
+SCORES_INDEX = (
+    "CREATE INDEX IF NOT EXISTS scores_by_condition ON scores (experiment, condition, target_task);"
+)
+
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     experiment TEXT NOT NULL,
@@ -52,28 +88,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     provenance_json TEXT,
     PRIMARY KEY (experiment, job_id)
 );
-CREATE TABLE IF NOT EXISTS scores (
-    experiment TEXT NOT NULL,
-    job_id TEXT NOT NULL,
-    model TEXT NOT NULL,
-    condition TEXT NOT NULL,
-    intermediate TEXT NOT NULL,
-    sources TEXT NOT NULL,
-    target_task TEXT NOT NULL,
-    language TEXT NOT NULL,
-    split TEXT NOT NULL,
-    metric TEXT NOT NULL,
-    value REAL NOT NULL,
-    seed INTEGER NOT NULL,
-    is_main INTEGER NOT NULL,
-    higher_is_better INTEGER NOT NULL,
-    n_examples INTEGER,
-    provenance_json TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (experiment, job_id, condition, seed, target_task, language, split, metric)
-);
-CREATE INDEX IF NOT EXISTS scores_by_condition ON scores (experiment, condition, target_task);
 """
+    + SCORES_TABLE.format(name="scores")
+    + SCORES_INDEX
+)
 
 SCORE_COLUMNS = [
     "experiment",
@@ -86,6 +104,9 @@ SCORE_COLUMNS = [
     "language",
     "split",
     "metric",
+    "variant",
+    "direction",
+    "reference",
     "value",
     "seed",
     "is_main",
@@ -103,6 +124,8 @@ class ScoreRow:
     ``condition`` names the intermediate-task set ("none" for no intermediate training);
     ``intermediate`` lists its (task:language) members and ``sources`` its source languages,
     both comma-joined, so analysis can compute the distance to each intermediate source.
+    ``metric`` is a registered metric name, ``variant``/``direction``/``reference`` its
+    qualifiers (a :class:`~xstilts.tasks.metrics.keys.MetricKey`; empty: the plain score).
     """
 
     model: str
@@ -119,11 +142,33 @@ class ScoreRow:
     higher_is_better: bool = True
     n_examples: int | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    variant: str = ""
+    direction: str = ""
+    reference: str = ""
+
+    @property
+    def key(self) -> MetricKey:
+        return MetricKey(self.metric, self.variant, self.direction, self.reference)
 
 
 REBUILD_HINT = "xstilts store rebuild EXPERIMENT.yaml"
 # Columns added after the first schema; old stores get them on open (ALTER TABLE ... ADD COLUMN).
 _ADDED_COLUMNS = {"runs": {"owner_json": "TEXT", "heartbeat_at": "REAL"}}
+
+
+def _keyed_row(legacy: dict[str, Any]) -> tuple:
+    """A score row of the old schema in the columns of the new one (:data:`SCORE_COLUMNS`)."""
+    key = legacy_key(legacy["metric"])
+    return tuple({**legacy, **key.fields()}[column] for column in SCORE_COLUMNS)
+
+
+def keyed_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scores read from a store of the old schema (read-only, not migrated) with the key columns."""
+    if "variant" in frame.columns:
+        return frame
+    keys = [legacy_key(str(name)) for name in frame["metric"]]
+    frame = frame.assign(**{column: [getattr(k, column) for k in keys] for column in ("metric", *QUALIFIERS)})
+    return frame[SCORE_COLUMNS]
 
 
 def _classify(error: sqlite3.Error) -> str:
@@ -160,6 +205,7 @@ class ResultsStore:
             raise self._error(error) from None
         self._create_schema()
         self._add_columns()
+        self._key_scores()
 
     def _readonly_uri(self) -> str | None:
         """How to open the file without writing anything next to it.
@@ -229,6 +275,34 @@ class ResultsStore:
                 for name, sql_type in columns.items():
                     if name not in present:
                         con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
+
+    def _scores_have_keys(self, con: sqlite3.Connection) -> bool:
+        return "variant" in {row[1] for row in con.execute("PRAGMA table_info(scores)")}
+
+    def _key_scores(self) -> None:
+        """Migrate a store written before metric keys: ``metric@qualifier`` names become columns.
+
+        SQLite cannot change a primary key in place, so the scores are copied into a table with
+        the new schema (each name split by :func:`~xstilts.tasks.metrics.keys.legacy_key`), the
+        old table dropped and the new one renamed, in one transaction: a crash leaves the old
+        store or the migrated one, never a mix. A migrated store is left alone (idempotent).
+        """
+        with self._connect() as con:
+            if self._scores_have_keys(con):
+                return
+        with self.transaction() as con:
+            if self._scores_have_keys(con):  # another process migrated it meanwhile
+                return
+            legacy = [c for c in SCORE_COLUMNS if c not in QUALIFIERS]
+            rows = con.execute(f"SELECT {', '.join(legacy)} FROM scores").fetchall()
+            con.execute(SCORES_TABLE.format(name="scores_keyed"))
+            con.executemany(
+                f"INSERT INTO scores_keyed ({', '.join(SCORE_COLUMNS)}) VALUES ({','.join('?' * len(SCORE_COLUMNS))})",
+                [_keyed_row(dict(zip(legacy, row, strict=True))) for row in rows],
+            )
+            con.execute("DROP TABLE scores")
+            con.execute("ALTER TABLE scores_keyed RENAME TO scores")
+            con.execute(SCORES_INDEX)
 
     def _create_schema(self, patience_s: float = 60.0) -> None:
         """Create the tables and switch the file to WAL, tolerating other processes doing the same.
@@ -417,7 +491,7 @@ class ResultsStore:
             if rows:
                 con.execute("DELETE FROM scores WHERE experiment=? AND job_id=?", (experiment, job_id))
                 con.executemany(
-                    f"INSERT INTO scores VALUES ({','.join('?' * len(SCORE_COLUMNS))})",
+                    f"INSERT INTO scores ({', '.join(SCORE_COLUMNS)}) VALUES ({','.join('?' * len(SCORE_COLUMNS))})",
                     [self._score_tuple(experiment, job_id, row, now) for row in rows],
                 )
 
@@ -436,6 +510,9 @@ class ResultsStore:
             data["language"],
             data["split"],
             data["metric"],
+            data["variant"],
+            data["direction"],
+            data["reference"],
             float(data["value"]),
             int(data["seed"]),
             int(bool(data["is_main"])),
@@ -462,8 +539,12 @@ class ResultsStore:
 
     # -- scores ---------------------------------------------------------------------------
     def scores_frame(self, experiment: str | None = None) -> pd.DataFrame:
-        """All scores (of one experiment) as a DataFrame with the :data:`SCORE_COLUMNS`."""
-        return self._frame("scores", experiment)
+        """All scores (of one experiment) as a DataFrame with the :data:`SCORE_COLUMNS`.
+
+        A read-only store of the old schema is not migrated (nothing is written): its rows get
+        the key columns as they are read.
+        """
+        return keyed_frame(self._frame("scores", experiment))
 
     def _frame(self, table: str, experiment: str | None) -> pd.DataFrame:
         query = f"SELECT * FROM {table}"

@@ -122,7 +122,7 @@ class TaskSpec(BaseModel):
     test_split: str = "test"
     # Aligned retrieval: which direction is the main score. "xx->en": each sentence of the language
     # retrieves among the English ones (XTREME's Tatoeba); "en->xx" the reverse; "mean" both
-    # averaged. Both directions are always stored as labelled variants (metric@en->xx, @xx->en).
+    # averaged. Both directions are always stored too, keyed by direction (MetricKey.direction).
     retrieval_direction: Literal["xx->en", "en->xx", "mean"] = "mean"
 
     @field_validator("metrics")

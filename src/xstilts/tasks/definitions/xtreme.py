@@ -277,7 +277,7 @@ register(
         roles=(Role.TARGET,),
         description="Tatoeba: each sentence of a language retrieves its translation among the English "
         "sentences (xx->en, as XTREME's run_retrieval.py scores it; 1000 pairs per language, LASER v1 "
-        "test sets); top-1 accuracy. The en->xx direction is stored as retrieval_accuracy@en->xx.",
+        "test sets); top-1 accuracy. The en->xx direction is stored beside it (direction en->xx).",
         languages=TATOEBA_LANGUAGES,
         metrics=("retrieval_accuracy",),
         retrieval_direction="xx->en",

@@ -50,13 +50,13 @@ def xtreme_qa_score(
 def qa_metric_pair(metric: str) -> tuple[str, str] | None:
     """The (exact match, F1) pair XTREME averages for a QA task scored by ``metric``; None if not QA.
 
-    Either member of a pair names it, and a variant suffix (``squad_f1@dev``) carries over to both,
-    so a variant is averaged with the same variant of its partner.
+    Either member of a pair names it. ``metric`` is a registered name: a variant of a score
+    (:class:`~xstilts.tasks.metrics.keys.MetricKey`) is averaged with the same variant of its
+    partner, which the caller reads with the same qualifiers.
     """
-    base, at, variant = metric.partition("@")
     for exact_match, f1 in QA_METRIC_PAIRS:
-        if base in (exact_match, f1):
-            return exact_match + at + variant, f1 + at + variant
+        if metric in (exact_match, f1):
+            return exact_match, f1
     return None
 
 
