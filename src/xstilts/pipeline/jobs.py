@@ -22,7 +22,7 @@ from xstilts.pipeline.planner import Job
 from xstilts.pipeline.store import ScoreRow
 from xstilts.tasks.metrics import get_metric
 from xstilts.tasks.registry import get_task
-from xstilts.tasks.spec import TaskType
+from xstilts.tasks.types import get_task_type
 
 SCORES = "scores.json"
 # The metric of the one row a predict-only language gets: its value is the number of predictions.
@@ -146,7 +146,8 @@ def _evaluate(job: Job, ctx: RunContext) -> None:
         Tracker(ctx.tracking_target(job, job.payload)) as tracker,
         ctx.cache.build("evaluate", job.key, meta) as tmp,
     ):
-        evaluate = evaluate_retrieval if spec.task_type is TaskType.RETRIEVAL else evaluate_finetuned
+        head_scored = get_task_type(spec.task_type).evaluation == "head"
+        evaluate = evaluate_finetuned if head_scored else evaluate_retrieval  # embeddings: aligned, mining
         results = evaluate(job, ctx, tmp)
         (tmp / SCORES).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
         tracker.log(0, _test_metrics(spec.test_split, results))

@@ -22,6 +22,7 @@ from xstilts.engine.features import LabelMap
 from xstilts.engine.precision import RuntimeChoice, autocast
 from xstilts.models.multitask import MLM_HEAD, MultiTaskModel
 from xstilts.tasks.spec import TaskSpec
+from xstilts.tasks.types import Column, get_task_type
 from xstilts.training.mlm import mask_tokens
 from xstilts.training.optim import build_optimizers, linear_schedule
 from xstilts.training.sampling import TaskSampler, task_probabilities
@@ -42,6 +43,11 @@ class TrainEntry:
     dev_examples: list[dict] | None = None
     labels: LabelMap | None = None
     language: str = "en"
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The gold columns a batch of this entry carries to its head (MLM text: none)."""
+        return get_task_type(self.spec.task_type).columns if self.spec is not None else ()
 
 
 @dataclass
@@ -231,7 +237,7 @@ class _Loop:
         indices = global_indices
         if self.world > 1:  # every process takes its share of the same global batch
             indices = global_indices[self.rank :: self.world] or global_indices[:1]
-        batch = collate(entry.train[indices], self.pad_id, self.settings.plan.pad_multiple)
+        batch = collate(entry.train[indices], self.pad_id, self.settings.plan.pad_multiple, entry.columns)
         if entry.head == MLM_HEAD:
             batch["input_ids"], batch["mlm_labels"] = mask_tokens(
                 batch["input_ids"],
