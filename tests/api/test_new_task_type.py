@@ -23,18 +23,15 @@ from tests.support.tiny import N_CONCEPTS, _word
 from xstilts import api
 from xstilts.errors import DataFormatError, UnknownNameError
 from xstilts.models.heads import pool
+from xstilts.tasks import metrics
 from xstilts.tasks.metrics import register_metric
 from xstilts.tasks.readers.validate import check_examples
 from xstilts.tasks.spec import Role, TaskSpec
 from xstilts.tasks.types import Column, TaskTypeDef, get_task_type, register_task_type, unregister_task_type
 
 
-@register_metric(
-    "toy_r2",
-    description="Coefficient of determination x 100 (predicting the gold mean scores 0); the toy "
-    "regression type's metric.",
-)
 def r_squared(predictions: list[float], references: list[float], *, language: str | None = None) -> float:
+    """Coefficient of determination x 100 (predicting the gold mean scores 0): the type's metric."""
     gold = np.asarray(references, dtype=float)
     residual = ((np.asarray(predictions, dtype=float) - gold) ** 2).sum()
     return 100.0 * (1.0 - residual / ((gold - gold.mean()) ** 2).sum())
@@ -104,7 +101,13 @@ def scored_sentences(language: str, n: int, seed: int) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def share_task():
-    """The type registered in the table, and a task of that type (removed again afterwards)."""
+    """The type (and its metric) registered, and a task of that type; both removed afterwards.
+
+    The metric goes into a copy of the metric table, so that other tests see only xstilts' own.
+    """
+    patch = pytest.MonkeyPatch()
+    patch.setattr(metrics, "_METRICS", dict(metrics.all_metrics()))
+    register_metric("toy_r2")(r_squared)
     register_task_type(REGRESSION)
     spec = TaskSpec(
         name="tinyshare", task_type="toy_regression", roles=(Role.TARGET,), description="toy regression",
@@ -113,6 +116,7 @@ def share_task():
     )  # fmt: skip
     yield spec
     unregister_task_type(REGRESSION.name)
+    patch.undo()
 
 
 def test_a_new_task_type_trains_and_evaluates_through_the_public_api(tiny_world, share_task):
