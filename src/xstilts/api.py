@@ -142,7 +142,7 @@ def load_model(
     label_maps = {spec.name: _label_map(spec, (labels or {}).get(spec.name)) for spec in specs}
     head_specs = {
         spec.name: HeadSpec(
-            spec.task_type.value,
+            str(spec.task_type),
             len(label_maps[spec.name].names) if label_maps[spec.name] else 0,
             pooling,
             dropout,

@@ -11,7 +11,8 @@ from xstilts.data.manifest import BuildResult
 from xstilts.data.udhr import language_meta, stratified_subset
 from xstilts.errors import ConfigError, DataFormatError, MissingResourceError
 from xstilts.tasks.registry import get_task
-from xstilts.tasks.spec import EXAMPLE_FIELDS, TaskType
+from xstilts.tasks.spec import TaskType
+from xstilts.tasks.types import get_task_type
 
 
 def test_spec_discovers_languages_on_disk_and_reads_examples(built: BuildResult) -> None:
@@ -22,7 +23,7 @@ def test_spec_discovers_languages_on_disk_and_reads_examples(built: BuildResult)
     on_disk = spec.languages_on_disk(built.path)["test"]
     assert on_disk == built.manifest.languages
     examples = spec.read(built.path, "test", "ara")
-    assert len(examples) == 50 and set(examples[0]) == set(EXAMPLE_FIELDS[TaskType.RETRIEVAL])
+    assert len(examples) == 50 and set(examples[0]) == set(get_task_type(TaskType.RETRIEVAL).fields)
     assert examples[0]["id"] == "a1.1"
 
 

@@ -14,6 +14,7 @@ from xstilts.engine.precision import choose_runtime
 from xstilts.leases import Owner
 from xstilts.pipeline.cache import ArtifactCache
 from xstilts.tasks.spec import Role, TaskSpec, TaskType
+from xstilts.tasks.types import get_task_type
 from xstilts.training.mlm import mask_tokens
 from xstilts.training.sampling import TaskSampler, task_probabilities
 
@@ -140,7 +141,7 @@ def test_multiple_choice_features_group_choices(tokenizer):
     }
     features = build_features(spec, [example], tokenizer, None, 32)
     assert len(features["input_ids"][0]) == 3
-    batch = collate(features, pad_id=1, multiple=8)
+    batch = collate(features, pad_id=1, multiple=8, columns=get_task_type(spec.task_type).columns)
     assert batch["input_ids"].shape[:2] == (1, 3) and batch["labels"].tolist() == [0]
 
 

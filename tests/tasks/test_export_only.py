@@ -20,7 +20,8 @@ from xstilts.tasks import get_task
 from xstilts.tasks.loading import read_examples
 from xstilts.tasks.readers.sources import ReleaseTaskSpec
 from xstilts.tasks.registry import all_tasks
-from xstilts.tasks.spec import EXAMPLE_FIELDS, TaskSpec, TaskType
+from xstilts.tasks.spec import TaskSpec, TaskType
+from xstilts.tasks.types import get_task_type
 
 
 def _export_pattern(spec: TaskSpec, split: str) -> str:
@@ -118,7 +119,7 @@ def test_a_task_locates_fingerprints_and_reads_its_export_alone(tmp_path: Path, 
     before = source_fingerprint(spec, tmp_path, split, lang)
     examples = read_examples(spec, tmp_path, split, lang)
     assert len(examples) == 3
-    assert all(field in examples[0] for field in EXAMPLE_FIELDS[spec.task_type])
+    assert all(field in examples[0] for field in get_task_type(spec.task_type).fields)
     write_export(tmp_path, spec, split, lang, n=2)  # an edited export is other data
     assert source_fingerprint(spec, tmp_path, split, lang) != before
 

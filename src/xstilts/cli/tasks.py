@@ -64,7 +64,7 @@ def list_tasks(
     for name, spec in all_tasks().items():
         table.add_row(
             name,
-            spec.task_type.value,
+            str(spec.task_type),
             ",".join(role.value for role in spec.roles),
             spec.main_metric,
             str(len(spec.languages)),

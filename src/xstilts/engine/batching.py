@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import torch
 
+from xstilts.tasks.types import Column
+
 # Padded lengths are rounded up to a multiple of this, per device. On an H200 exact per-batch padding
 # (a new shape every step) ran at 0.6-0.7x the speed of rounding to 8 (benchmarks/results/gpu-h200-*);
 # on CPUs a new shape costs nothing measurable and rounding to 8 pads ~16% more tokens at gettext's
@@ -99,8 +101,14 @@ def pad(sequences: Sequence[Sequence[int]], pad_value: int, multiple: int) -> to
     return out
 
 
-def collate(rows: dict[str, list], pad_id: int, multiple: int) -> dict[str, torch.Tensor]:
-    """Pad a column dict (as sliced from an Arrow dataset) into tensors."""
+def collate(
+    rows: dict[str, list], pad_id: int, multiple: int, columns: Sequence[Column] = ()
+) -> dict[str, torch.Tensor]:
+    """Pad a column dict (as sliced from an Arrow dataset) into tensors.
+
+    ``input_ids`` (and their attention mask) always; the gold columns only as the task type's
+    ``columns`` name them (prediction collates inputs alone).
+    """
     batch: dict[str, torch.Tensor] = {}
     ids = rows["input_ids"]
     if ids and isinstance(ids[0][0], list):  # multiple choice: (batch, choices, length)
@@ -114,17 +122,22 @@ def collate(rows: dict[str, list], pad_id: int, multiple: int) -> dict[str, torc
         batch["attention_mask"] = (
             torch.arange(batch["input_ids"].shape[1])[None, :] < lengths[:, None]
         ).long()
-    if "label" in rows:
-        batch["labels"] = torch.as_tensor(rows["label"], dtype=torch.long)
-    if "labels" in rows:
-        batch["labels"] = pad(rows["labels"], -100, multiple)[:, : batch["input_ids"].shape[-1]]
-        if batch["labels"].shape[1] < batch["input_ids"].shape[1]:
-            extra = batch["input_ids"].shape[1] - batch["labels"].shape[1]
-            batch["labels"] = torch.nn.functional.pad(batch["labels"], (0, extra), value=-100)
-    if "start_position" in rows:
-        batch["start_positions"] = torch.as_tensor(rows["start_position"], dtype=torch.long)
-        batch["end_positions"] = torch.as_tensor(rows["end_position"], dtype=torch.long)
+    for column in columns:
+        batch[column.key] = _column_tensor(
+            rows[column.source], column, batch["input_ids"].shape[-1], multiple
+        )
     return batch
+
+
+def _column_tensor(values: list, column: Column, width: int, multiple: int) -> torch.Tensor:
+    """One feature column as a tensor: per-piece columns padded or cut to the inputs' ``width``."""
+    dtype = getattr(torch, column.dtype)
+    if column.pad is None:
+        return torch.as_tensor(values, dtype=dtype)
+    tensor = pad(values, column.pad, multiple)[:, :width]
+    if tensor.shape[1] < width:
+        tensor = torch.nn.functional.pad(tensor, (0, width - tensor.shape[1]), value=column.pad)
+    return tensor.to(dtype)
 
 
 def feature_lengths(input_ids: Sequence) -> list[int]:

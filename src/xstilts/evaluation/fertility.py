@@ -21,22 +21,15 @@ from typing import Any
 import pandas as pd
 
 from xstilts.tasks.loading import read_examples
-from xstilts.tasks.spec import TaskSpec, TaskType
+from xstilts.tasks.spec import TaskSpec
+from xstilts.tasks.types import get_task_type
 
-TEXT_FIELDS: dict[TaskType, tuple[str, ...]] = {
-    TaskType.CLASSIFICATION: ("text",),
-    TaskType.PAIR_CLASSIFICATION: ("text_a", "text_b"),
-    TaskType.MULTIPLE_CHOICE: ("context", "question"),
-    TaskType.SPAN_QA: ("context", "question"),
-    TaskType.TAGGING: ("tokens",),
-    TaskType.RETRIEVAL: ("target",),  # the language's side; "source" is the English pivot
-}
 COLUMNS = ["model", "target_task", "language", "fertility", "n_words", "n_pieces"]
 
 
 def example_texts(spec: TaskSpec, examples: list[dict[str, Any]]) -> list[str]:
-    """The strings of each example the model reads (mining records: their ``text``)."""
-    fields = ("text",) if examples and "side" in examples[0] else TEXT_FIELDS[spec.task_type]
+    """The strings of each example the model reads (its task type's ``text_fields``)."""
+    fields = get_task_type(spec.task_type).text_fields
     texts = []
     for example in examples:
         for name in fields:

@@ -15,7 +15,7 @@ from xstilts.engine.batching import BatchPlan
 from xstilts.engine.features import LabelMap
 from xstilts.engine.predict import predict, references, score
 from xstilts.tasks.readers.validate import is_unlabelled
-from xstilts.tasks.spec import TaskType
+from xstilts.tasks.types import get_task_type
 
 EVAL_SEED = 0  # one fixed subsample for every condition: paired comparisons need the same items
 REFERENCE = "en"
@@ -41,11 +41,8 @@ def with_placeholder_labels(
     scored and never written as gold.
     """
     first = labels.names[0] if labels else "O"
-    if spec.task_type is TaskType.TAGGING:
-        return [{**example, "tags": [first] * len(example["tokens"])} for example in examples]
-    if spec.task_type is TaskType.SPAN_QA:
-        return [{**example, "answers": []} for example in examples]
-    return [{**example, "label": first} for example in examples]
+    kind = get_task_type(spec.task_type)
+    return [kind.with_placeholder(example, first) for example in examples]
 
 
 @dataclass

@@ -29,12 +29,12 @@ from typing import Any
 import torch
 
 from xstilts.models.assemble import assemble
-from xstilts.models.heads import HeadSpec
-from xstilts.tasks.spec import TaskType
+from xstilts.models.heads import HeadSpec, head_class
+from xstilts.tasks.types import all_task_types
 
 EXPORT_META = "xstilts_export.json"
 HEAD_WEIGHTS = "xstilts_heads.safetensors"
-# encoder families whose stock heads are laid out as mapped below
+# encoder families whose stock heads are laid out as the heads' StockHead names say
 BERT_LIKE = {"bert"}
 ROBERTA_LIKE = {"xlm-roberta", "roberta", "camembert", "xlm-roberta-xl"}
 
@@ -47,32 +47,31 @@ class ExportResult:
 
 
 def stock_class(spec: HeadSpec, model_type: str) -> str | None:
-    """The ``AutoModelFor...`` class that computes exactly this head, or None."""
+    """The ``AutoModelFor...`` class that computes exactly this head, or None (the head says)."""
     if model_type not in BERT_LIKE | ROBERTA_LIKE:
         return None
-    kind = TaskType(spec.task_type)
-    if kind is TaskType.TAGGING:
-        return "AutoModelForTokenClassification"
-    if kind is TaskType.SPAN_QA:
-        return "AutoModelForQuestionAnswering"
-    if kind in (TaskType.CLASSIFICATION, TaskType.PAIR_CLASSIFICATION) and spec.pooling == "first":
-        return "AutoModelForSequenceClassification"
-    return None
+    stock = getattr(head_class(spec), "stock", None)
+    if stock is None:
+        return None
+    if stock.pooling is not None and spec.pooling != stock.pooling:
+        return None
+    return stock.auto_class
 
 
-def _head_state(head: torch.nn.Module, kind: TaskType, model_type: str) -> dict[str, torch.Tensor]:
+def _head_state(head: torch.nn.Module, model_type: str) -> dict[str, torch.Tensor]:
     """xstilts head parameters under the names of the stock class's head."""
-    state = head.state_dict()
-    if kind is TaskType.SPAN_QA:
-        return {f"qa_outputs.{k.split('.', 1)[1]}": v for k, v in state.items()}
-    if kind is TaskType.TAGGING:
-        return {f"classifier.{k.split('.', 1)[1]}": v for k, v in state.items()}
-    names = (
-        {"dense": "bert.pooler.dense", "out": "classifier"}
-        if model_type in BERT_LIKE
-        else {"dense": "classifier.dense", "out": "classifier.out_proj"}
-    )
-    return {f"{names[k.split('.', 1)[0]]}.{k.split('.', 1)[1]}": v for k, v in state.items()}
+    names = type(head).stock.names(model_type in BERT_LIKE)
+    return {f"{names[k.split('.', 1)[0]]}.{k.split('.', 1)[1]}": v for k, v in head.state_dict().items()}
+
+
+def head_formulas() -> dict[str, str]:
+    """What each task type's head computes, for the export's note."""
+    formulas = {}
+    for name, kind in all_task_types().items():
+        formula = getattr(head_class(HeadSpec(name)), "formula", None) if kind.head else None
+        if formula:
+            formulas[str(name)] = formula
+    return formulas
 
 
 def _stock_model(encoder, head, spec: HeadSpec, auto_class: str, labels: list[str] | None):
@@ -91,9 +90,7 @@ def _stock_model(encoder, head, spec: HeadSpec, auto_class: str, labels: list[st
         raise RuntimeError(
             f"encoder does not fit {auto_class}: missing {missing[:3]}, unexpected {unexpected[:3]}"
         )
-    _, unexpected = model.load_state_dict(
-        _head_state(head, TaskType(spec.task_type), config.model_type), strict=False
-    )
+    _, unexpected = model.load_state_dict(_head_state(head, config.model_type), strict=False)
     if unexpected:
         raise RuntimeError(f"head parameters the {auto_class} lacks: {unexpected}")
     return model.eval()
@@ -136,13 +133,7 @@ def export_checkpoint(
         "heads": {name: spec.as_dict() for name, spec in head_specs.items()},
         "labels": labels,
         "head_weights": None if auto_class != "AutoModel" else HEAD_WEIGHTS,
-        "head_formula": {
-            "classification": "logits = out(tanh(dense(pool(last_hidden_state))))",
-            "pair_classification": "logits = out(tanh(dense(pool(last_hidden_state))))",
-            "multiple_choice": "score = score(pool(last_hidden_state)) per (stem, choice) pair",
-            "tagging": "logits = out(last_hidden_state)",
-            "span_qa": "start, end = out(last_hidden_state).unbind(-1)",
-        },
+        "head_formula": head_formulas(),
         "pooling": "mean: average of last_hidden_state over attention_mask; first: position 0",
         "provenance": provenance,
     }

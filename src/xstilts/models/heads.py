@@ -9,13 +9,15 @@ is what XLM-R fine-tuning recipes use.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 import torch
 from torch import nn
 
-from xstilts.tasks.spec import TaskType
+from xstilts.tasks.types import get_task_type
 
 Pooling = Literal["mean", "first"]
 
@@ -31,6 +33,26 @@ class HeadSpec:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class StockHead:
+    """The ``transformers`` class that computes exactly what an xstilts head computes (export).
+
+    ``names(bert_like)`` maps the head's top-level modules to that class's parameter prefixes;
+    ``pooling`` is the one pooling under which the two agree (None: any).
+    """
+
+    auto_class: str
+    names: Callable[[bool], dict[str, str]]
+    pooling: str | None = None
+
+
+def _sequence_names(bert_like: bool) -> dict[str, str]:
+    """BERT: pooler dense+tanh on [CLS] then the classifier; XLM-R/RoBERTa: classifier.dense + out_proj."""
+    if bert_like:
+        return {"dense": "bert.pooler.dense", "out": "classifier"}
+    return {"dense": "classifier.dense", "out": "classifier.out_proj"}
+
+
 def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: Pooling) -> torch.Tensor:
     if pooling == "first":
         return hidden[:, 0]
@@ -40,6 +62,9 @@ def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: Pooling) -
 
 class SequenceHead(nn.Module):
     """Classification and sentence-pair classification (pair = one joint encoding)."""
+
+    stock = StockHead("AutoModelForSequenceClassification", _sequence_names, pooling="first")
+    formula = "logits = out(tanh(dense(pool(last_hidden_state))))"
 
     def __init__(self, hidden: int, spec: HeadSpec) -> None:
         super().__init__()
@@ -62,6 +87,9 @@ class SequenceHead(nn.Module):
 class MultipleChoiceHead(nn.Module):
     """Scores each (stem, choice) encoding; softmax over the choices of an example."""
 
+    stock: StockHead | None = None
+    formula = "score = score(pool(last_hidden_state)) per (stem, choice) pair"
+
     def __init__(self, hidden: int, spec: HeadSpec) -> None:
         super().__init__()
         self.spec = spec
@@ -78,6 +106,9 @@ class MultipleChoiceHead(nn.Module):
 
 class TaggingHead(nn.Module):
     """A label per piece; only each word's first piece carries a gold label (others are -100)."""
+
+    stock = StockHead("AutoModelForTokenClassification", lambda _bert_like: {"out": "classifier"})
+    formula = "logits = out(last_hidden_state)"
 
     def __init__(self, hidden: int, spec: HeadSpec) -> None:
         super().__init__()
@@ -97,6 +128,9 @@ class TaggingHead(nn.Module):
 
 class SpanQAHead(nn.Module):
     """Start/end logits per piece (index 0 = <s> = "no answer in this window")."""
+
+    stock = StockHead("AutoModelForQuestionAnswering", lambda _bert_like: {"out": "qa_outputs"})
+    formula = "start, end = out(last_hidden_state).unbind(-1)"
 
     def __init__(self, hidden: int, spec: HeadSpec) -> None:
         super().__init__()
@@ -142,14 +176,14 @@ class MLMHead(nn.Module):
         return logits, loss
 
 
+def head_class(spec: HeadSpec) -> type[nn.Module]:
+    """The head class the task type names (its ``head`` target), built as ``cls(hidden, spec)``."""
+    kind = get_task_type(spec.task_type)
+    if not kind.head:
+        raise ValueError(f"no trainable head for task type {spec.task_type!r}")
+    module, _, attr = kind.head.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 def build_head(hidden: int, spec: HeadSpec) -> nn.Module:
-    kind = TaskType(spec.task_type)
-    if kind in (TaskType.CLASSIFICATION, TaskType.PAIR_CLASSIFICATION):
-        return SequenceHead(hidden, spec)
-    if kind is TaskType.MULTIPLE_CHOICE:
-        return MultipleChoiceHead(hidden, spec)
-    if kind is TaskType.TAGGING:
-        return TaggingHead(hidden, spec)
-    if kind is TaskType.SPAN_QA:
-        return SpanQAHead(hidden, spec)
-    raise ValueError(f"no trainable head for task type {spec.task_type!r}")
+    return head_class(spec)(hidden, spec)

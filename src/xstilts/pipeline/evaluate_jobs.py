@@ -39,6 +39,7 @@ from xstilts.tasks.metrics.keys import MetricKey
 from xstilts.tasks.readers.sources import unlabelled_reading
 from xstilts.tasks.readers.validate import is_unlabelled
 from xstilts.tasks.registry import get_task
+from xstilts.tasks.types import get_task_type
 
 
 def _cpu(ctx: RunContext) -> bool:
@@ -146,10 +147,12 @@ def _aligned_texts(spec, root: Path, languages: list[str], limit: int | None) ->
     """Both sides of every labelled aligned pair the job scores (mining and hidden-alignment
     files are embedded where they are scored)."""
     texts: list[str] = []
+    if get_task_type(spec.task_type).evaluation != "aligned":
+        return texts
     for language in languages:
         with unlabelled_reading():
             examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
-        if examples and "source" in examples[0] and not is_unlabelled(spec.task_type, examples[0]):
+        if examples and not is_unlabelled(spec.task_type, examples[0]):
             texts += [e["source"] for e in examples] + [e["target"] for e in examples]
     return texts
 
@@ -177,6 +180,7 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     (out_dir / "predictions").mkdir(exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
     languages = payload["languages"]
+    mining = get_task_type(spec.task_type).evaluation == "mining"
     embed.prefetch(_aligned_texts(spec, root, languages, payload["max_examples"]))
     for done, language in enumerate(languages):
         with unlabelled_reading():
@@ -187,7 +191,7 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
         if predict_only and payload["max_examples"]:  # unaligned sides: every English line is a candidate
             with unlabelled_reading():
                 examples = read_examples(spec, root, spec.test_split, language)
-        if examples and "side" in examples[0]:  # mining (BUCC): no aligned pairs, gold pairs on the side
+        if mining:  # (BUCC): no aligned pairs, gold pairs read on the side
             scores, pairs, info = mining_scores(spec, root, language, embed, examples)
             with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
                 for source_id, target_id, value in pairs:

@@ -17,8 +17,8 @@ import os
 import time
 from collections.abc import Callable
 
+from xstilts.pipeline import jobs as job_runs  # not `import run_job`: every run_<name> here is an executor
 from xstilts.pipeline.context import RunContext
-from xstilts.pipeline.jobs import run_job
 from xstilts.pipeline.planner import Job
 
 OnDone = Callable[[Job, bool], None]  # (job, built by this process)
@@ -29,7 +29,7 @@ def run_local(jobs: list[Job], ctx: RunContext, on_done: OnDone, poll_s: float =
 
     if process_state().num_processes > 1:  # DDP: every rank runs the same jobs in the same order
         for job in jobs:
-            on_done(job, run_job(job, ctx, use_claims=False))
+            on_done(job, job_runs.run_job(job, ctx, use_claims=False))
         return
     pending = {job.key: job for job in jobs}  # topological order
     while pending:
@@ -38,7 +38,7 @@ def run_local(jobs: list[Job], ctx: RunContext, on_done: OnDone, poll_s: float =
             time.sleep(poll_s)  # every runnable job is being built by another process
             continue
         del pending[job.key]
-        on_done(job, run_job(job, ctx, claim=claim, use_claims=False))
+        on_done(job, job_runs.run_job(job, ctx, claim=claim, use_claims=False))
 
 
 def _next_job(pending: dict[str, Job], ctx: RunContext):
@@ -61,7 +61,7 @@ def _remote_body(job: Job, ctx: RunContext, threads: int, *_parents: str) -> tup
     ctx.config.import_task_modules()
     cfg = ctx.config.runtime
     runtime = choose_runtime(cfg.precision, cfg.device, threads)
-    built = run_job(job, dataclasses.replace(ctx, runtime=runtime, on_progress=None, _tokenizers={}))
+    built = job_runs.run_job(job, dataclasses.replace(ctx, runtime=runtime, on_progress=None, _tokenizers={}))
     return job.key, built
 
 

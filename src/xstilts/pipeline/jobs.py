@@ -26,7 +26,7 @@ from xstilts.pipeline.store import ScoreRow
 from xstilts.tasks.metrics import get_metric
 from xstilts.tasks.metrics.keys import MetricKey, read_scores, score_records
 from xstilts.tasks.registry import get_task
-from xstilts.tasks.spec import TaskType
+from xstilts.tasks.types import get_task_type
 
 SCORES = "scores.json"
 # The metric of the one row a predict-only language gets: its value is the number of predictions.
@@ -153,7 +153,8 @@ def _evaluate(job: Job, ctx: RunContext) -> None:
         Tracker(ctx.tracking_target(job, job.payload)) as tracker,
         ctx.cache.build(JobKind.EVALUATE, job.key, meta) as tmp,
     ):
-        evaluate = evaluate_retrieval if spec.task_type is TaskType.RETRIEVAL else evaluate_finetuned
+        head_scored = get_task_type(spec.task_type).evaluation == "head"
+        evaluate = evaluate_finetuned if head_scored else evaluate_retrieval  # embeddings: aligned, mining
         results = evaluate(job, ctx, tmp)
         stored = {
             language: {**result, "scores": score_records(result["scores"])}

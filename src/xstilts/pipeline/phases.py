@@ -25,7 +25,8 @@ from xstilts.pipeline.context import RunContext
 from xstilts.pipeline.fingerprint import source_fingerprint
 from xstilts.tasks.loading import read_examples, subsample_fingerprint
 from xstilts.tasks.registry import get_task
-from xstilts.tasks.spec import TaskSpec, TaskType
+from xstilts.tasks.spec import TaskSpec
+from xstilts.tasks.types import get_task_type
 from xstilts.training.optim import fused_adamw_available
 from xstilts.training.prepare import prepare_model
 from xstilts.training.selection import select_learning_rate
@@ -173,7 +174,7 @@ def _entry(
 
 
 def _head_spec(spec: TaskSpec, labels: LabelMap | None, phase: PhaseConfig) -> HeadSpec:
-    return HeadSpec(spec.task_type.value, len(labels.names) if labels else 0, phase.pooling, phase.dropout)
+    return HeadSpec(str(spec.task_type), len(labels.names) if labels else 0, phase.pooling, phase.dropout)
 
 
 def _mlm_entry(name: str, texts: list[str], language: str, max_length: int, tokenizer) -> TrainEntry:
@@ -188,9 +189,7 @@ def _mlm_entries(ctx: RunContext, phase: PhaseConfig, seed: int, tokenizer) -> l
     if phase.mlm is None:
         return []
     spec = get_task(phase.mlm.task)
-    text_field = {"classification": "text", "pair_classification": "text_a", "masked_lm": "text"}.get(
-        spec.task_type.value
-    )
+    text_field = get_task_type(spec.task_type).corpus_field  # the type says which text it trains on
     if text_field is None:
         raise ValueError(f"MLM corpus task {spec.name!r} must be a (pair) classification task with text")
     root = spec.data_root(ctx.config.data_dir)
@@ -315,8 +314,8 @@ def run_intermediate(job, ctx: RunContext) -> None:
     tokenizer = ctx.tokenizer(payload["model"])
     every = [(get_task(m["task"]), m["language"]) for m in payload["members"]]
     # A masked-LM member (the MLM control) trains the MLM head on its texts; the rest train heads.
-    members = [(spec, lang) for spec, lang in every if spec.task_type is not TaskType.MASKED_LM]
-    masked = [(spec, lang) for spec, lang in every if spec.task_type is TaskType.MASKED_LM]
+    members = [(spec, lang) for spec, lang in every if get_task_type(spec.task_type).training == "head"]
+    masked = [(spec, lang) for spec, lang in every if get_task_type(spec.task_type).training == "mlm"]
     # Read all training data first: an open label set is the union over every member's data.
     train_data = {
         (spec.name, lang): read_examples(

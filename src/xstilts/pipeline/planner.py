@@ -24,7 +24,8 @@ from xstilts.pipeline.config import ExperimentConfig, StratifiedLanguages
 from xstilts.pipeline.fingerprint import ENGINE_VERSION, source_fingerprint, stable_hash
 from xstilts.pipeline.kinds import RUN_ORDER, JobKind
 from xstilts.tasks.registry import get_task
-from xstilts.tasks.spec import Role, TaskSpec, TaskType
+from xstilts.tasks.spec import Role, TaskSpec
+from xstilts.tasks.types import get_task_type
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def _member_specs(config: ExperimentConfig) -> dict[str, TaskSpec]:
             spec = _spec(member.task, config, f"conditions.{condition}.{i}")
             if not spec.trainable:
                 raise ConfigError(
-                    f"conditions.{condition}: task {member.task!r} cannot be trained (retrieval)"
+                    f"conditions.{condition}: task {member.task!r} cannot be trained ({spec.task_type})"
                 )
             if member.language not in spec.train_languages:
                 raise ConfigError(
@@ -229,8 +230,8 @@ class _Grid:
             cell = Cell(shown, condition, seed, target, member_keys, sources)
             spec = self.targets[target]
             inputs = self._evaluation_inputs(target, target_config)  # checked before the fine-tuning data
-            if spec.task_type is TaskType.RETRIEVAL:
-                # as in the paper, retrieval evaluates the intermediate-trained encoder directly
+            if get_task_type(spec.task_type).evaluation != "head":
+                # as in the paper, retrieval and mining evaluate the intermediate-trained encoder directly
                 eval_parent, deps = parent, ([parent["key"]] if parent else [])
             else:
                 ft_key = self._finetune(model, base, point, seed, condition, target, parent)

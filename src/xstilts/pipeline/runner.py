@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xstilts.engine.precision import choose_runtime
+from xstilts.errors import UnknownNameError
 from xstilts.events import EventSink, JobFinished, JobRow, PlanRow, RunFinished, RunStarted
 from xstilts.leases import HEARTBEAT_S, Owner, dead_tempdirs
 from xstilts.paths import cache_dir
@@ -208,6 +209,7 @@ def run_experiment(
     from xstilts.engine.precision import process_state
 
     del console
+    _executor(executor)  # an unknown name fails before anything is planned
     state = process_state()  # several processes under `accelerate launch`: only the main one reports
     if not state.is_main_process:
         on_event = None
@@ -290,15 +292,27 @@ def _finish_run(ctx: RunContext, status: str) -> None:
             raise
 
 
+def _executor(name: str):
+    """``run_<name>`` of :mod:`xstilts.pipeline.executors`: adding an executor is adding that function."""
+    from xstilts.pipeline import executors
+
+    run = getattr(executors, f"run_{name}", None)
+    if not callable(run):
+        known = [
+            attr[4:]
+            for attr in dir(executors)
+            if attr.startswith("run_") and callable(getattr(executors, attr))
+        ]
+        raise UnknownNameError("executor", name, known)
+    return run
+
+
 def _execute(executor, todo, ctx, on_done, ray_address, cpus_per_job, gpus_per_job) -> None:
-    if executor == "ray":
-        from xstilts.pipeline.executors import run_ray
-
-        run_ray(todo, ctx, on_done, address=ray_address, cpus_per_job=cpus_per_job, gpus_per_job=gpus_per_job)
+    run = _executor(executor)
+    if executor == "ray":  # Ray places each job in its own slot
+        run(todo, ctx, on_done, address=ray_address, cpus_per_job=cpus_per_job, gpus_per_job=gpus_per_job)
     else:
-        from xstilts.pipeline.executors import run_local
-
-        run_local(todo, ctx, on_done)
+        run(todo, ctx, on_done)
 
 
 def _started(

@@ -15,7 +15,8 @@ from typing import Any
 
 from xstilts.errors import DataFormatError, decode_error
 from xstilts.hashing import stable_hash
-from xstilts.tasks.spec import EXAMPLE_FIELDS, MINING_FIELDS, TaskSpec, TaskType
+from xstilts.tasks.spec import TaskSpec
+from xstilts.tasks.types import get_task_type
 
 
 def read_examples(
@@ -25,9 +26,7 @@ def read_examples(
         examples = spec.read(data_root, split, language)
     except UnicodeDecodeError as error:  # readers decode UTF-8: name the file and the bad byte
         raise decode_error(error, _read_file(spec, data_root, split, language), "data file") from None
-    required = EXAMPLE_FIELDS[spec.task_type]
-    if examples and spec.task_type is TaskType.RETRIEVAL and "side" in examples[0]:
-        required = MINING_FIELDS
+    required = get_task_type(spec.task_type).fields
     if examples:
         missing = [f for f in required if f not in examples[0]]
         if missing:

@@ -1,9 +1,10 @@
 """What a task is: one small, validated, declarative :class:`TaskSpec`.
 
-Behaviour lives in the task-type code (readers per format, heads per type, metrics per name);
-a task itself is data. Every example a reader returns is a plain ``dict`` with the fields of its
-task type (:data:`EXAMPLE_FIELDS`), so the engine, caches (Arrow) and metrics never special-case a
-task by name.
+Behaviour lives in code per format (readers), per task type (one object per type in
+:mod:`xstilts.tasks.types`: fields, validation, features, head, decoding, references) and per
+name (metrics); a task itself is data. Every example a reader returns is a plain ``dict`` with
+the fields of its task type, so the engine, caches (Arrow) and metrics never special-case a task
+by name.
 """
 
 from __future__ import annotations
@@ -19,44 +20,29 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from xstilts.errors import MissingResourceError
+from xstilts.errors import MissingResourceError, UnknownNameError
 
 
 class TaskType(StrEnum):
+    """The built-in task types' names; each has one object in :mod:`xstilts.tasks.types`.
+
+    The values are part of stored artifacts (head specs) and must not change. A type defined
+    outside xstilts is named by the string it registers under.
+    """
+
     CLASSIFICATION = "classification"  # text -> label
     PAIR_CLASSIFICATION = "pair_classification"  # (text_a, text_b) -> label
     MULTIPLE_CHOICE = "multiple_choice"  # (context, question, choices) -> index
     SPAN_QA = "span_qa"  # SQuAD-style extractive QA
     TAGGING = "tagging"  # tokens -> one tag per token
-    RETRIEVAL = "retrieval"  # parallel sentences, no training
+    RETRIEVAL = "retrieval"  # aligned parallel sentences, no training
+    BITEXT_MINING = "bitext_mining"  # two monolingual corpora, gold pairs read separately (BUCC)
     MASKED_LM = "masked_lm"  # plain text, trained by masked language modelling (the MLM control)
 
 
 class Role(StrEnum):
     TARGET = "target"
     INTERMEDIATE = "intermediate"
-
-
-# The fields every example of a task type carries (readers must produce exactly these; extra
-# fields are allowed and ignored by the engine). ``label`` is the label *name* (str) for
-# classification types and the gold choice index (int) for multiple choice. Read inside
-# ``readers.sources.unlabelled_reading`` from a label-withheld file, ``label``/``tags``/``answers``
-# are ``None`` (aligned retrieval: ``"aligned": False``): such examples are predicted, never scored.
-EXAMPLE_FIELDS: dict[TaskType, tuple[str, ...]] = {
-    TaskType.CLASSIFICATION: ("id", "text", "label"),
-    TaskType.PAIR_CLASSIFICATION: ("id", "text_a", "text_b", "label"),
-    TaskType.MULTIPLE_CHOICE: ("id", "context", "question", "choices", "label"),
-    # answers: list of {"text": str, "answer_start": int}; [] means "no answer" (SQuAD v2).
-    TaskType.SPAN_QA: ("id", "context", "question", "answers"),
-    TaskType.TAGGING: ("id", "tokens", "tags"),
-    # aligned retrieval: source (English/pivot side) and target (the language's side) are
-    # translations of each other. Mining-style retrieval (BUCC) adds "side" records; see the
-    # task's reader.
-    TaskType.RETRIEVAL: ("id", "source", "target"),
-    TaskType.MASKED_LM: ("id", "text"),
-}
-# Mining-style retrieval (BUCC): one record per sentence, gold pairs read separately.
-MINING_FIELDS: tuple[str, ...] = ("id", "side", "text")
 
 
 @dataclass(frozen=True)
@@ -97,7 +83,7 @@ class TaskSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
-    task_type: TaskType
+    task_type: str  # a TaskType, or the name of a type registered in xstilts.tasks.types
     roles: tuple[Role, ...]
     description: str
     version: int = 1
@@ -125,6 +111,17 @@ class TaskSpec(BaseModel):
     # averaged. Both directions are always stored too, keyed by direction (MetricKey.direction).
     retrieval_direction: Literal["xx->en", "en->xx", "mean"] = "mean"
 
+    @field_validator("task_type")
+    @classmethod
+    def _registered_type(cls, value: str) -> str:
+        """A name in the type table (built-in names come back as their ``TaskType`` member)."""
+        from xstilts.tasks.types import get_task_type  # the type modules import this one
+
+        try:
+            return get_task_type(value).name
+        except UnknownNameError as error:
+            raise ValueError(error.one_line()) from None
+
     @field_validator("metrics")
     @classmethod
     def _metrics_not_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -149,7 +146,9 @@ class TaskSpec(BaseModel):
 
     @property
     def trainable(self) -> bool:
-        return self.task_type is not TaskType.RETRIEVAL
+        from xstilts.tasks.types import get_task_type
+
+        return get_task_type(self.task_type).trainable
 
     def resolve_reader(self) -> Reader:
         module, _, attr = self.reader.partition(":")

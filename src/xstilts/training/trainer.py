@@ -22,6 +22,7 @@ from xstilts.engine.features import LabelMap
 from xstilts.engine.precision import RuntimeChoice, autocast
 from xstilts.models.multitask import MLM_HEAD, MultiTaskModel
 from xstilts.tasks.spec import TaskSpec
+from xstilts.tasks.types import Column, get_task_type
 from xstilts.training.mlm import mask_tokens
 from xstilts.training.optim import build_optimizers, linear_schedule
 from xstilts.training.sampling import TaskSampler, task_probabilities
@@ -181,6 +182,13 @@ def _default_accelerator(runtime: RuntimeChoice, n_entries: int):
     )
 
 
+def _batch_columns(core, head: str) -> tuple[Column, ...]:
+    """The gold columns a head reads: its task type's (the MLM head, which has no spec: none)."""
+    head_specs = getattr(getattr(core, "_orig_mod", core), "head_specs", {})
+    spec = head_specs.get(head)
+    return get_task_type(spec.task_type).columns if spec is not None else ()
+
+
 class _Loop:
     """The state one training phase carries between steps: counters, last loss, best weights.
 
@@ -200,6 +208,7 @@ class _Loop:
         )
         self.sampler, self.streams = sampler, streams
         self.by_name = {e.name: e for e in entries}
+        self.columns = {e.name: _batch_columns(core, e.head) for e in entries}
         self.rank, self.world = accelerator.process_index, accelerator.num_processes
         self.pad_id = tokenizer.pad_token_id
         self.generator = torch.Generator().manual_seed(seed)
@@ -231,7 +240,9 @@ class _Loop:
         indices = global_indices
         if self.world > 1:  # every process takes its share of the same global batch
             indices = global_indices[self.rank :: self.world] or global_indices[:1]
-        batch = collate(entry.train[indices], self.pad_id, self.settings.plan.pad_multiple)
+        batch = collate(
+            entry.train[indices], self.pad_id, self.settings.plan.pad_multiple, self.columns[entry.name]
+        )
         if entry.head == MLM_HEAD:
             batch["input_ids"], batch["mlm_labels"] = mask_tokens(
                 batch["input_ids"],

@@ -1,7 +1,7 @@
 """Reading ``retrieval/<lang>.jsonl``: the ``udhr-retrieval`` task's examples.
 
 Each line is ``{"id": "a<article>.<position>", "source": English, "target": <lang>}``: aligned
-retrieval examples exactly as :data:`xstilts.tasks.spec.EXAMPLE_FIELDS` defines them. Any line
+retrieval examples with exactly the fields of :mod:`xstilts.tasks.types.retrieval`. Any line
 that is not such an object stops the read with one line naming the file, the line and the fix,
 because a silently skipped pair would shift every gold index after it.
 """

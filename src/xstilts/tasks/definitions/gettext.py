@@ -36,7 +36,8 @@ from xstilts.data.gettext.locales import CANDIDATE_LANGUAGES
 from xstilts.errors import DataFormatError, MissingResourceError
 from xstilts.tasks.readers.textfile import read_built_jsonl
 from xstilts.tasks.registry import register
-from xstilts.tasks.spec import EXAMPLE_FIELDS, ReadRequest, Role, TaskSpec, TaskType, jsonl_files
+from xstilts.tasks.spec import ReadRequest, Role, TaskSpec, TaskType, jsonl_files
+from xstilts.tasks.types import get_task_type
 
 DATA_SUBDIR = "gettext/v1"
 BUILD_COMMAND = "xstilts data build gettext"
@@ -157,7 +158,7 @@ def _read_jsonl(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
             else f"run `xstilts data build {spec.builder}`"
         )
         raise MissingResourceError(f"no {spec.name} {split} file for language {lang!r}", file=path, fix=fix)
-    required = EXAMPLE_FIELDS[spec.task_type]
+    required = get_task_type(spec.task_type).fields
     rebuild = f"rebuild with `xstilts data build {spec.builder} --force`"
     rows: list[dict[str, Any]] = []
     for number, row in read_built_jsonl(path, required, rebuild):

@@ -249,7 +249,7 @@ register(
     ReleaseTaskSpec(
         version=XTREME_EXACT_VERSION,
         name="bucc2018",
-        task_type=TaskType.RETRIEVAL,
+        task_type=TaskType.BITEXT_MINING,
         roles=(Role.TARGET,),
         description="BUCC 2018: mine translation pairs between a {de,fr,ru,zh} and an English corpus "
         "with LASER's ratio margin (k=4, max retrieval, as XTREME's third_party/utils_retrieve.py); "

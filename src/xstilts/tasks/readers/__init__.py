@@ -5,7 +5,7 @@ holds the data root, split and language) and is named by a task spec as ``"modul
 it is handed its spec, so one reader serves every task of its format. It tries the task's
 release file first and its fallbacks next (:mod:`.sources`, the files :meth:`TaskSpec.locate`
 walks), parses with the module's format parser, and returns plain example dicts with
-the fields of the task type (:data:`xstilts.tasks.spec.EXAMPLE_FIELDS`). Malformed input raises a
+the fields of the task type (its object in :mod:`xstilts.tasks.types`). Malformed input raises a
 one-line :class:`~xstilts.errors.DataFormatError` (file, line, fix); a missing file a
 :class:`~xstilts.errors.MissingResourceError` naming where it was expected and how to get it.
 

@@ -8,7 +8,7 @@ Files, as XTREME's ``download_bucc18`` leaves them in ``bucc2018/`` (it renames 
     {lang}-en.{split}.gold     gold pairs:            "<lang>-000000081<TAB>en-000000034"
 
 Representation. Mining needs the whole corpora, not aligned pairs, so the reader returns one
-record per *sentence*: ``{"id", "side", "text"}`` (:data:`MINING_FIELDS`), where ``side`` is
+record per *sentence*: ``{"id", "side", "text"}`` (the ``bitext_mining`` task type), where ``side`` is
 ``"src"`` for the non-English corpus and ``"trg"`` for English, BUCC's own naming (its gold file is
 ``src_id<TAB>trg_id``); source records come first, each corpus in file order. The gold pairs are
 read separately by :func:`read_bucc_gold` as ``{(src_id, trg_id), ...}``, which is what the
@@ -30,7 +30,6 @@ from xstilts.tasks.readers.sources import Example, ReadContext, read_task
 from xstilts.tasks.readers.textfile import iter_lines
 from xstilts.tasks.spec import ReadRequest, TaskSpec
 
-MINING_FIELDS = ("id", "side", "text")
 _ORIGINAL_NAME = {"dev": "sample", "test": "training"}
 _FIX = "each BUCC line is '<id><TAB><text>' (gold: '<src id><TAB><en id>')"
 
