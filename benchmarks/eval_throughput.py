@@ -48,6 +48,7 @@ from xstilts.pipeline.config import EvaluationConfig
 CPU_PAD = default_pad_multiple("cpu")  # xstilts' CPU padding: exact lengths (engine.batching.PAD_MULTIPLE)
 
 NAME = "eval_throughput"
+DEVICES = ("cpu",)  # measured on the CPU only (run_all selects it for --device cpu)
 SPEED_TARGET = 3.0
 BASELINES = {
     "pipeline": "transformers pipeline('text-classification'), batch_size 32, file order, fp32",

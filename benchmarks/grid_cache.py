@@ -40,6 +40,7 @@ from benchmarks.common import (
 from benchmarks.workload import Workload, resolve_model_folder, resolve_workload
 
 NAME = "grid_cache"
+DEVICES = ("cpu",)  # measured on the CPU only (run_all selects it for --device cpu)
 # Evaluation languages (both targets must have them): a handful is enough to weigh evaluation
 # against training; all 26-37 would make evaluation, identical in both plans, dominate the time.
 PREFERRED_LANGUAGES = ("de", "fi", "ja", "ru", "zh")
