@@ -25,7 +25,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from benchmarks import eval_throughput, gpu_recipes, grid_cache, mfu, profile_step, train_throughput
+from benchmarks import (
+    eval_throughput,
+    gpu_recipes,
+    grid_cache,
+    mfu,
+    profile_step,
+    recipe_accuracy,
+    train_throughput,
+)
 from benchmarks.common import (
     RESULTS_DIR,
     BenchmarkFailed,
@@ -43,17 +51,24 @@ from benchmarks.common import (
 )
 
 # The registry: every benchmark, CPU and GPU. Each module has NAME, DEVICES (the device it is
-# meant for first), build_parser() and run(args, facts) -> BenchmarkResult.
+# meant for first), build_parser() and run(args, facts) -> BenchmarkResult; SELECTED_BY_DEFAULT =
+# False keeps a long one out of a plain run (pick it with --only).
 BENCHMARKS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (train_throughput, eval_throughput, mfu, grid_cache, profile_step, gpu_recipes)
-}
+    for module in (
+        train_throughput, eval_throughput, mfu, grid_cache, profile_step, recipe_accuracy, gpu_recipes,
+    )
+}  # fmt: skip
 DEVICES = ("cpu", "cuda")
 
 
 def meant_for(device: str) -> list[str]:
-    """The benchmarks a plain run on ``device`` selects: those meant for it."""
-    return [name for name, module in BENCHMARKS.items() if module.DEVICES[0] == device]
+    """The benchmarks a plain run on ``device`` selects: those meant for it (unless opted out)."""
+    return [
+        name
+        for name, module in BENCHMARKS.items()
+        if module.DEVICES[0] == device and getattr(module, "SELECTED_BY_DEFAULT", True)
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
