@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xstilts.errors import XstiltsError
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -344,7 +346,8 @@ def run_cli(
     run: Callable[[argparse.Namespace, MachineFacts], BenchmarkResult],
     argv: list[str] | None,
 ) -> int:
-    """Parse, detect the machine, run, print the table; exit 1 only if the run itself fails.
+    """Parse, detect the machine, run, print the table; exit 1 only if the run itself fails
+    (2 for bad input: an ``XstiltsError`` is one line naming the problem and the fix).
 
     ``--json PATH`` writes the same record as ``run_all`` (with this one benchmark), and keeps it
     up to date while a benchmark that checkpoints (``args.checkpoint``) is still running.
@@ -363,11 +366,13 @@ def run_cli(
     quick = bool(getattr(args, "quick", False))
     started = time.perf_counter()
 
-    def save(result: BenchmarkResult | None, failed: bool = False) -> None:
+    def save(result: BenchmarkResult | None, failed: bool = False, error: str = "") -> None:
         if not args.json:
             return
         name = parser.prog.rsplit(".", 1)[-1]  # "python -m benchmarks.mfu" -> "mfu"
-        entry = result.as_dict() if result else {"name": name, "error": "failed (see the traceback)"}
+        entry = result.as_dict() if result else {"name": name}
+        if failed:
+            entry["error"] = error or "failed (see the traceback)"
         record = build_record(
             facts, warning, quick, time.perf_counter() - started, [entry["name"]] if failed else [],
             {entry["name"]: entry},
@@ -379,15 +384,19 @@ def run_cli(
         with stopwatch() as clock:
             result = run(args, facts)
         result.wall_s = clock["s"]
+    except XstiltsError as error:  # bad input (a missing model, a wrong option): one line, no traceback
+        print(f"{parser.prog}: {error}", file=sys.stderr)
+        save(None, failed=True, error=f"{type(error).__name__}: {error}")
+        return 2
     except BenchmarkFailed as failure:
         print(record_markdown(facts, [failure.result]))
         print(f"{parser.prog}: FAILED: {failure}", file=sys.stderr)
-        save(failure.result, failed=True)
+        save(failure.result, failed=True, error=str(failure))
         return 1
-    except Exception:
+    except Exception as error:
         traceback.print_exc()
         print(f"{parser.prog}: FAILED", file=sys.stderr)
-        save(None, failed=True)
+        save(None, failed=True, error=f"{type(error).__name__}: {error}")
         return 1
     print(record_markdown(facts, [result]))
     print(f"{result.name}: {result.wall_s:.0f} s")

@@ -248,3 +248,28 @@ def test_no_benchmark_touches_sys_path():
     ]
     assert offenders == []
     assert changes.search("sys.path[:1] = [str(ROOT)]") and changes.search("sys.path.insert(0, x)")
+
+
+def test_the_record_keeps_a_running_benchmark_as_partial(tmp_path):
+    """A GPU run cut short (a lent machine's time limit) still leaves a record named after the GPU."""
+    import argparse
+
+    from benchmarks import run_all
+    from benchmarks.common import BenchmarkResult, MachineFacts, Row
+
+    facts = MachineFacts(
+        "2026-01-02 10:00 UTC", "AMD EPYC 7B13", 16, 16, "2.11", "5.17", True, "bf16", "", 0.1,
+        device="cuda", device_name="NVIDIA H200", cuda_version="13.0",
+    )  # fmt: skip
+    run = run_all.Run(argparse.Namespace(results_dir=tmp_path, quick=False), facts, None)
+    running = BenchmarkResult(
+        "gpu_recipes", {}, {"runs": []}, [Row("gpu_recipes", "pair examples/s, xstilts", 3.0, 1.0, "trainer", 3.0)],
+        details="#### Targets",
+    )  # fmt: skip
+    path = run.save(running)
+    assert path == tmp_path / "2026-01-02-nvidia-h200.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert record["benchmarks"]["gpu_recipes"]["partial"] is True and record["failed"] == []
+    assert record["machine"]["device_name"] == "NVIDIA H200" and "NVIDIA H200 (CUDA 13.0)" in facts.one_line()
+    markdown = path.with_suffix(".md").read_text(encoding="utf-8")
+    assert "| gpu_recipes | pair examples/s, xstilts |" in markdown and "#### Targets" in markdown
