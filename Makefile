@@ -49,4 +49,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run_all
 
 bench-gpu: $(STAMP)
-	$(PY) benchmarks/gpu.py
+	$(PY) -m benchmarks.run_all --device cuda

@@ -4,7 +4,8 @@ Every path classifies the same test examples of every language on disk (msgdomai
 languages; ``--examples-per-language`` caps each) with the same encoder, and is timed from the raw
 texts to per-language accuracy (tokenisation included, file reading excluded).
 
-- xstilts: :func:`xstilts.engine.predict.predict` per language, as the evaluate job runs it:
+- xstilts: :func:`xstilts.api.featurize`, :func:`~xstilts.api.predict` and
+  :func:`~xstilts.api.score` per language (the engine the evaluate job runs):
   tokenise once, length-sorted batches under the evaluate job's CPU token budget
   (``CPU_EVAL_TOKENS``, capped at the experiment config's default batch size, 256), padding to
   the longest in the batch (multiple of 8), ``inference_mode``, precision by detection. Also
@@ -22,6 +23,7 @@ predictions are compared with each other as a sanity check of the timing harness
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ from xstilts.pipeline.config import EvaluationConfig
 CPU_PAD = default_pad_multiple("cpu")  # xstilts' CPU padding: exact lengths (engine.batching.PAD_MULTIPLE)
 
 NAME = "eval_throughput"
+DEVICES = ("cpu",)  # measured on the CPU only (run_all selects it for --device cpu)
 SPEED_TARGET = 3.0
 BASELINES = {
     "pipeline": "transformers pipeline('text-classification'), batch_size 32, file order, fp32",
@@ -55,48 +58,39 @@ BASELINES = {
 }
 
 
-def _xstilts_pass(model, tokenizer, spec, by_language, labels, runtime, batch_size) -> dict[str, float]:
-    import datasets
+def _xstilts_pass(model, spec, by_language, batch_size) -> dict[str, float]:
+    """Featurise, predict and score every language through the public API (as the evaluate job)."""
+    from xstilts import api
+    from xstilts.engine.predict import CPU_EVAL_TOKENS
 
-    from xstilts.engine.batching import BatchPlan
-    from xstilts.engine.features import build_features
-    from xstilts.engine.predict import CPU_EVAL_TOKENS, predict, score
-
-    plan = BatchPlan(
-        batch_size=batch_size, max_tokens=CPU_EVAL_TOKENS, pad_multiple=CPU_PAD
-    )  # = evaluation_plan
+    plan = api.BatchPlan(batch_size=batch_size, max_tokens=CPU_EVAL_TOKENS, pad_multiple=CPU_PAD)
     accuracy = {}
     for language, examples in by_language.items():
-        features = datasets.Dataset.from_dict(
-            build_features(spec, examples, tokenizer, labels, spec.max_length)
-        )
-        predictions = predict(
-            model, spec.name, spec, features, examples, labels, plan, runtime, tokenizer.pad_token_id
-        )
-        accuracy[language] = score(spec, predictions, examples, language)[spec.main_metric]
+        features = api.featurize(model, spec, examples, language)
+        predictions = api.predict(model, spec, features, language=language, plan=plan)
+        accuracy[language] = api.score(spec, predictions, examples, language)[spec.main_metric]
     return accuracy
 
 
-def load_xstilts(folder: str, spec, seed: int):
-    from xstilts.models.assemble import assemble
-    from xstilts.models.heads import HeadSpec
-    from xstilts.models.loading import load_tokenizer
+def load_xstilts(folder: str, spec, seed: int, threads: int | None):
+    """The encoder with a fresh mean-pooling head (``api.load_model``), in evaluation mode."""
+    from xstilts import api
 
-    torch.manual_seed(seed)
-    model, _ = assemble(folder, {spec.name: HeadSpec("classification", len(spec.labels), "mean", 0.1)})
-    return model.eval(), load_tokenizer(folder)
+    runtime = api.choose_runtime("fp32", "cpu", threads)
+    model = api.load_model(folder, heads=[spec], runtime=runtime, pooling="mean", dropout=0.1, seed=seed)
+    model.network.eval()
+    return model
 
 
-def run_xstilts(model, tokenizer, spec, by_language, precision, threads, batch_size) -> dict[str, Any]:
-    from xstilts.engine.features import LabelMap
-    from xstilts.engine.precision import choose_runtime
+def run_xstilts(model, spec, by_language, precision, threads, batch_size) -> dict[str, Any]:
+    from xstilts import api
 
-    runtime = choose_runtime(precision, "cpu", threads)
-    labels = LabelMap(spec.labels)
+    runtime = api.choose_runtime(precision, "cpu", threads)
+    model = dataclasses.replace(model, runtime=runtime)  # the same network, evaluated at this precision
     warm = {language: examples[:8] for language, examples in list(by_language.items())[:1]}
-    _xstilts_pass(model, tokenizer, spec, warm, labels, runtime, batch_size)
+    _xstilts_pass(model, spec, warm, batch_size)
     with stopwatch() as clock:
-        accuracy = _xstilts_pass(model, tokenizer, spec, by_language, labels, runtime, batch_size)
+        accuracy = _xstilts_pass(model, spec, by_language, batch_size)
     return {
         "precision": runtime.precision,
         "batch_size": batch_size,
@@ -176,18 +170,14 @@ def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
     )
 
     runs: dict[str, dict[str, Any]] = {}
-    model, tokenizer = load_xstilts(folder, spec, args.seed)
-    runs["xstilts"] = run_xstilts(
-        model, tokenizer, spec, by_language, args.precision, args.threads, args.batch_size
-    )
+    model = load_xstilts(folder, spec, args.seed, args.threads)
+    runs["xstilts"] = run_xstilts(model, spec, by_language, args.precision, args.threads, args.batch_size)
     if args.tuned_batch_size and args.tuned_batch_size != args.batch_size:
         runs[f"xstilts_batch_{args.tuned_batch_size}"] = run_xstilts(
-            model, tokenizer, spec, by_language, args.precision, args.threads, args.tuned_batch_size
+            model, spec, by_language, args.precision, args.threads, args.tuned_batch_size
         )
     if runs["xstilts"]["precision"] != "fp32":
-        runs["xstilts_fp32"] = run_xstilts(
-            model, tokenizer, spec, by_language, "fp32", args.threads, args.batch_size
-        )
+        runs["xstilts_fp32"] = run_xstilts(model, spec, by_language, "fp32", args.threads, args.batch_size)
     del model
     model, tokenizer = load_classifier(folder, list(spec.labels), args.seed)
     for variant in args.baselines:

@@ -40,6 +40,7 @@ from benchmarks.common import (
 from benchmarks.workload import Workload, resolve_model_folder, resolve_workload
 
 NAME = "grid_cache"
+DEVICES = ("cpu",)  # measured on the CPU only (run_all selects it for --device cpu)
 # Evaluation languages (both targets must have them): a handful is enough to weigh evaluation
 # against training; all 26-37 would make evaluation, identical in both plans, dominate the time.
 PREFERRED_LANGUAGES = ("de", "fi", "ja", "ru", "zh")
@@ -47,7 +48,7 @@ PREFERRED_LANGUAGES = ("de", "fi", "ja", "ru", "zh")
 
 def default_languages(workload: Workload, quick: bool) -> list[str]:
     common = sorted(
-        set(workload.test_languages(workload.target)) & set(workload.test_languages(workload.retrieval))
+        set(workload.test_languages(workload.target)) & set(workload.test_languages(workload.grid_tasks()[1]))
     )
     chosen = [language for language in PREFERRED_LANGUAGES if language in common] or common[:5]
     return chosen[:2] if quick else chosen
@@ -58,7 +59,12 @@ def warm_up(workload: Workload, folder: str, workdir: Path, args: argparse.Names
     loading) would otherwise be charged to whichever plan runs first."""
     warm_args = argparse.Namespace(**{**vars(args), "steps": 2, "languages": args.languages[:1]})
     config = grid_config(
-        workload, folder, [workload.target.name, workload.retrieval.name], workdir, "bench-warm-up", warm_args
+        workload,
+        folder,
+        [workload.target.name, workload.grid_tasks()[1].name],
+        workdir,
+        "bench-warm-up",
+        warm_args,
     )
     config = config.model_copy(update={"conditions": dict(list(config.conditions.items())[:2])})
     return run_grid(config, workdir / "home")["wall_s"]
@@ -91,8 +97,9 @@ def grid_config(
         "max_train_examples": args.train_examples,
     }
     conditions: dict[str, list[str]] = {"none": []}
+    intermediate = workload.grid_tasks()[0].name
     for language in workload.sources:
-        conditions[f"{workload.intermediate.name}-{language}"] = [f"{workload.intermediate.name}:{language}"]
+        conditions[f"{intermediate}-{language}"] = [f"{intermediate}:{language}"]
     languages: Any = args.languages
     return ExperimentConfig.model_validate(
         {
@@ -141,7 +148,7 @@ def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
     quick_precision(args)
     workload = resolve_workload(args.data, workdir, args.quick)
     folder = resolve_model_folder(args.model, workload, workdir, args.quick)
-    targets = [workload.target.name, workload.retrieval.name]
+    targets = [workload.target.name, workload.grid_tasks()[1].name]
     n_conditions = len(workload.sources)
     print(
         f"{NAME}: {n_conditions} intermediate conditions (+ none) x {len(targets)} targets ({workload.kind})",

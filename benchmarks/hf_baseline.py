@@ -35,7 +35,10 @@ VARIANTS = {
 
 
 @dataclass(frozen=True)
-class Recipe:
+class SharedSettings:
+    """What every compared recipe shares (a *recipe* is one named way to train: xstilts' or a
+    baseline's; these are the settings they must not differ in)."""
+
     steps: int
     batch_size: int
     learning_rate: float
@@ -109,7 +112,7 @@ def train_with_trainer(
     texts: list[str],
     label_ids: list[int],
     label_names: list[str],
-    recipe: Recipe,
+    shared: SharedSettings,
     output_dir: Path,
 ) -> TrainerRun:
     import datasets
@@ -120,14 +123,14 @@ def train_with_trainer(
 
     if variant not in VARIANTS:
         raise ValueError(f"unknown baseline {variant!r}; known: {', '.join(VARIANTS)}")
-    model, tokenizer = load_classifier(folder, label_names, recipe.seed)
+    model, tokenizer = load_classifier(folder, label_names, shared.seed)
     padded = variant == "plain"
 
     def preprocess(batch: dict[str, list]) -> dict[str, list]:
         return tokenizer(
             batch["text"],
             padding="max_length" if padded else False,
-            max_length=recipe.max_length,
+            max_length=shared.max_length,
             truncation=True,
         )
 
@@ -139,17 +142,17 @@ def train_with_trainer(
     hook = model.register_forward_pre_hook(counter, with_kwargs=True)
     args = TrainingArguments(
         output_dir=str(output_dir),
-        max_steps=recipe.steps,
-        per_device_train_batch_size=recipe.batch_size,
-        learning_rate=recipe.learning_rate,
-        weight_decay=recipe.weight_decay,
-        warmup_steps=recipe.warmup_ratio,  # a float below 1 is a ratio of the steps
+        max_steps=shared.steps,
+        per_device_train_batch_size=shared.batch_size,
+        learning_rate=shared.learning_rate,
+        weight_decay=shared.weight_decay,
+        warmup_steps=shared.warmup_ratio,  # a float below 1 is a ratio of the steps
         lr_scheduler_type="linear",
-        max_grad_norm=recipe.max_grad_norm,
+        max_grad_norm=shared.max_grad_norm,
         train_sampling_strategy="random" if padded else "group_by_length",
         use_cpu=True,
         bf16=False,
-        seed=recipe.seed,
+        seed=shared.seed,
         report_to="none",
         save_strategy="no",
         eval_strategy="no",

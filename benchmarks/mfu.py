@@ -36,6 +36,7 @@ from xstilts.engine.batching import default_pad_multiple
 CPU_PAD = default_pad_multiple("cpu")  # xstilts' CPU padding: exact lengths (engine.batching.PAD_MULTIPLE)
 
 NAME = "mfu"
+DEVICES = ("cpu",)  # measured on the CPU only (run_all selects it for --device cpu)
 MFU_TARGET = 0.40
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 

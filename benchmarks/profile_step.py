@@ -30,6 +30,7 @@ from benchmarks.mfu import _batches, classification_batch
 from benchmarks.workload import resolve_model_folder, resolve_workload
 
 NAME = "profile_step"
+DEVICES = ("cpu",)  # measured on the CPU only (run_all selects it for --device cpu)
 
 # (category, regex on the aten op name); first match wins. Ordered from the most specific.
 CATEGORIES: list[tuple[str, re.Pattern[str]]] = [

@@ -10,7 +10,8 @@ are scored on the same English dev set:
   bf16, fp32 elsewhere), embedding matrix frozen, length-bucketed batches padded to a multiple of 8.
 
 The claim checked: |dev accuracy(fast) - dev accuracy(fp32)| <= 1 point (mean over seeds), while
-the fast recipe is several times quicker. Run: ``python -m benchmarks.recipe_accuracy``.
+the fast recipe is several times quicker. Run: ``python -m benchmarks.recipe_accuracy`` (or
+``python -m benchmarks.run_all --only recipe_accuracy``: the same record as every benchmark).
 Diagnostic recipes (``--recipes fast-fp32,fast-sparse``) change one thing of ``fast`` at a time:
 fp32 instead of detected precision, or sparse row-wise embedding updates instead of a frozen
 matrix. Runs are per seed in the JSON, so several invocations (e.g. more seeds) can be pooled.
@@ -22,15 +23,23 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+from benchmarks.common import BenchmarkResult, MachineFacts, Row, add_common_arguments, ratio, run_cli
+from benchmarks.workload import resolve_model_folder, resolve_workload
 from xstilts import api
 from xstilts.engine.batching import BatchPlan, default_pad_multiple
 from xstilts.engine.precision import cpu_model
 from xstilts.tasks.loading import read_examples
 from xstilts.tasks.registry import get_task
 
+NAME = "recipe_accuracy"
+DEVICES = ("cpu",)
+SELECTED_BY_DEFAULT = False  # ~25 minutes for two seeds on 2 cores: run it with --only recipe_accuracy
+ACCURACY_TOLERANCE = 1.0  # points
 CPU_PAD = default_pad_multiple("cpu")  # xstilts' CPU padding: exact lengths (engine.batching.PAD_MULTIPLE)
 
 RECIPES = {
@@ -89,6 +98,8 @@ def pooled_comparison(records: list[Path]) -> str:
     runs, settings = {}, set()
     for record in records:
         data = json.loads(record.read_text(encoding="utf-8"))
+        if "benchmarks" in data:  # the shared record format (run_cli / run_all), else an older summary
+            data = data["benchmarks"][NAME]["measurements"]
         settings.add((data["task"], data["steps"], data["batch_size"], data["dev_examples"]))
         for run in data["runs"]:
             runs[(run["recipe"], run["seed"])] = run
@@ -114,45 +125,73 @@ def pooled_comparison(records: list[Path]) -> str:
     return "\n".join(lines) or "no recipe shares a seed with an fp32 run"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="multilingual-e5-small")
+def recipe_list(text: str) -> list[str]:
+    """``--recipes fp32,fast``; an unknown name is a usage error (exit 2, one line)."""
+    names = [name for name in text.split(",") if name]
+    unknown = sorted(set(names) - set(RECIPES))
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown recipe(s) {', '.join(unknown)}; choose from {', '.join(RECIPES)}"
+        )
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.recipe_accuracy", description=__doc__.splitlines()[0]
+    )
+    add_common_arguments(parser)  # --model (default e5-small; quick: tiny), --data, --quick, --json, ...
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--head-learning-rate", type=float, default=1e-3)
     parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--seeds", default="1,2")
+    parser.add_argument("--seeds", default="1,2", help="comma-separated; every recipe runs every seed")
     parser.add_argument("--dev-examples", type=int, default=1200)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--task", default="msgdomain", help="a classification task with English train/dev")
+    parser.add_argument(
+        "--task", default=None,
+        help="a classification task with English train/dev, read from --data-dir (default: the workload's "
+        "target, msgdomain or the synthetic synthtopic, chosen by --data)",
+    )  # fmt: skip
     parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--json", type=Path, default=None)
-    parser.add_argument("--recipes", default="fp32,fast", help=f"comma-separated, from: {', '.join(RECIPES)}")
+    parser.add_argument(
+        "--recipes",
+        type=recipe_list,
+        default=["fp32", "fast"],
+        help=f"comma-separated, from: {', '.join(RECIPES)}",
+    )
     parser.add_argument(
         "--pool", type=Path, nargs="+", default=None,
         help="train nothing: pool the runs of earlier --json records and compare each recipe with fp32",
     )  # fmt: skip
-    args = parser.parse_args(argv)
-    if args.pool:
-        print(pooled_comparison(args.pool))
-        return 0
+    return parser
 
-    spec = get_task(args.task)
-    root = spec.data_root(args.data_dir)
+
+def task_and_model(args: argparse.Namespace) -> tuple[Any, Path, str]:
+    """(task spec, its data root, model) from ``--task``/``--data-dir``, or from the workload."""
+    if args.task:
+        spec = get_task(args.task)
+        return spec, spec.data_root(args.data_dir), args.model or "multilingual-e5-small"
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="xstilts-bench-accuracy-"))
+    workload = resolve_workload(args.data, workdir, args.quick)
+    folder = resolve_model_folder(args.model, workload, workdir, args.quick)
+    return workload.target, workload.root(workload.target), folder
+
+
+def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
+    if args.quick:
+        args.steps, args.batch_size, args.dev_examples, args.seeds = min(args.steps, 4), 8, 40, "1"
+    spec, root, model = task_and_model(args)
     seeds = [int(s) for s in args.seeds.split(",")]
     train_rows = read_examples(spec, root, "train", "en", args.steps * args.batch_size, seed=0)
     dev_rows = read_examples(spec, root, spec.dev_split, "en", args.dev_examples, seed=0)
     label_names = api.label_names(spec, train_rows)
-    recipes = [name for name in args.recipes.split(",") if name]
-    unknown = sorted(set(recipes) - set(RECIPES))
-    if unknown:
-        parser.error(f"unknown recipe(s) {', '.join(unknown)}; choose from {', '.join(RECIPES)}")
+    recipes = args.recipes
     rows = []
     for seed in seeds:
         for name in recipes:
             start = time.perf_counter()
-            row = run_recipe(name, args.model, seed, args, train_rows, dev_rows, spec, label_names)
+            row = run_recipe(name, model, seed, args, train_rows, dev_rows, spec, label_names)
             rows.append(row)
             print(f"{name:11s} seed {seed}: dev accuracy {row['dev_accuracy']:.2f} ({row['precision']}, "
                   f"{row['embedding_mode']} embeddings) {row['examples_per_s']:.1f} ex/s, "
@@ -177,10 +216,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fast - fp32: {difference:+.2f} points ({'within' if abs(difference) <= 1 else 'NOT within'} "
               f"1 point); fast recipe {summary['speedup_fast_vs_fp32']:.1f}x the fp32 recipe's examples/s "
               f"on {summary['cpu']}")  # fmt: skip
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=2))
-    return 0
+    config = {"model": model, "task": spec.name, "steps": args.steps, "batch_size": args.batch_size,
+              "learning_rate": args.learning_rate, "head_learning_rate": args.head_learning_rate,
+              "max_length": args.max_length, "seeds": seeds, "recipes": recipes}  # fmt: skip
+    return BenchmarkResult(NAME, config, summary, _rows(mean, speed, args.quick), notes=[
+        "accuracy rows: mean dev accuracy over the seeds; `--pool` pairs runs by seed across records"])  # fmt: skip
+
+
+def _rows(mean: dict[str, float], speed: dict[str, float], quick: bool) -> list[Row]:
+    """Each recipe against the fp32 (textbook) recipe: accuracy (the 1-point target) and speed."""
+    if "fp32" not in mean:
+        return [Row(NAME, f"dev accuracy (%), {name}", value, None) for name, value in mean.items()]
+    rows = []
+    for name in (n for n in mean if n != "fp32"):
+        primary = name == "fast" and not quick
+        within = abs(mean[name] - mean["fp32"]) <= ACCURACY_TOLERANCE
+        rows.append(Row(NAME, f"dev accuracy (%), {name}", mean[name], mean["fp32"], "fp32 recipe", None,
+                        f"within {ACCURACY_TOLERANCE:g} point" if primary else "", within if primary else None))  # fmt: skip
+        rows.append(Row(NAME, f"train examples/s, {name}", speed[name], speed["fp32"], "fp32 recipe",
+                        ratio(speed[name], speed["fp32"])))  # fmt: skip
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    pooled = parser.parse_args(argv).pool
+    if pooled:
+        print(pooled_comparison(pooled))
+        return 0
+    return run_cli(parser, run, argv)
 
 
 if __name__ == "__main__":

@@ -203,3 +203,143 @@ RETRIEVAL = TaskSpec(
 def register_tasks() -> None:
     for spec in (TOPIC, KIND, RETRIEVAL):
         register(spec)
+
+
+# --- The GPU benchmark's world: XLM-R-shaped pair classification and span QA -------------------
+#
+# Lengths are controlled in *pieces*: every word is one piece of the word-level vocabulary that
+# ``benchmarks.gpu_training.write_model_folder`` saves (``t4`` ... ``t<vocab-2>``, XLM-R's four
+# special tokens first), and the pair template ``<s> A </s> </s> B </s>`` adds 4 pieces, so an
+# example drawn at length L becomes exactly L pieces once the xstilts API has featurised it.
+
+# XNLI/MNLI premise+hypothesis pairs in XLM-R pieces: right-skewed around a median of ~36 pieces.
+# A log-normal with median 36 and sigma 0.45 has mean ~40, 95th percentile ~76 and 99th ~103,
+# clipped to [6, 256] (256 is the longest any recipe keeps).
+PAIR_MEDIAN, PAIR_SIGMA, PAIR_CLIP = 36.0, 0.45, (6, 256)
+# Span QA features are SQuAD-style 384-piece windows (stride 128); long contexts fill nearly every
+# window, so 90% are full and the rest (last windows, short contexts) uniform in [160, 384).
+# This is the worst case for memory and the best case for the fixed-padding baselines.
+QA_WINDOW, QA_FULL_SHARE, QA_SHORTEST = 384, 0.9, 160
+QA_QUESTION_PIECES = 12  # a SQuAD question's typical length
+TEMPLATE_PIECES = 4  # <s> A </s> </s> B </s>
+FIRST_WORD_ID = 4  # after <s>, <pad>, </s>, <unk>
+NLI_LABELS = ("entailment", "neutral", "contradiction")
+
+
+def gpu_word(index: int) -> str:
+    """The word whose piece id is ``index`` in the GPU benchmark's vocabulary."""
+    return f"t{index}"
+
+
+def sample_lengths(kind: str, n: int, rng) -> Any:
+    """``n`` example lengths in pieces (numpy array) for ``kind`` = "pair" or "qa"."""
+    import numpy as np
+
+    if kind == "pair":
+        raw = rng.lognormal(np.log(PAIR_MEDIAN), PAIR_SIGMA, size=n)
+        return np.clip(np.rint(raw), *PAIR_CLIP).astype(np.int64)
+    short = rng.integers(QA_SHORTEST, QA_WINDOW, size=n)
+    return np.where(rng.random(n) < QA_FULL_SHARE, QA_WINDOW, short).astype(np.int64)
+
+
+def _words(rng, n: int, vocab_size: int) -> list[str]:
+    return [gpu_word(int(i)) for i in rng.integers(FIRST_WORD_ID, vocab_size - 1, size=n)]
+
+
+def pair_rows(lengths, vocab_size: int, rng, prefix: str) -> list[dict[str, Any]]:
+    """Pairs of ``lengths`` pieces each; the premise takes two thirds, labels at random."""
+    rows = []
+    for i, length in enumerate(lengths.tolist()):
+        content = length - TEMPLATE_PIECES
+        first = max(1, min(content - 1, round(2 * content / 3)))
+        words = _words(rng, content, vocab_size)
+        label = NLI_LABELS[int(rng.integers(0, len(NLI_LABELS)))]
+        rows.append({"id": f"{prefix}{i}", "text_a": " ".join(words[:first]),
+                     "text_b": " ".join(words[first:]), "label": label})  # fmt: skip
+    return rows
+
+
+def qa_rows(lengths, vocab_size: int, rng, prefix: str) -> list[dict[str, Any]]:
+    """One-window QA examples of ``lengths`` pieces; the answer is 1-30 context words at random."""
+    rows = []
+    for i, length in enumerate(lengths.tolist()):
+        context = _words(rng, length - TEMPLATE_PIECES - QA_QUESTION_PIECES, vocab_size)
+        first = int(rng.integers(0, len(context)))
+        last = min(len(context), first + int(rng.integers(1, 31)))
+        answer_start = sum(len(word) + 1 for word in context[:first])
+        rows.append({
+            "id": f"{prefix}{i}", "question": " ".join(_words(rng, QA_QUESTION_PIECES, vocab_size)),
+            "context": " ".join(context),
+            "answers": [{"text": " ".join(context[first:last]), "answer_start": answer_start}],
+        })  # fmt: skip
+    return rows
+
+
+def write_gpu_world(root: Path, vocab_size: int, sizes: dict[str, tuple[int, int]], seed: int) -> Path:
+    """Write ``synthpair`` and ``synthqa`` (train and dev, English) under ``root``.
+
+    ``sizes`` maps "pair"/"qa" to (train, dev) example counts; idempotent for the same arguments.
+    """
+    import numpy as np
+
+    stamp = root / "synthetic-gpu.json"
+    identity = {"vocab_size": vocab_size, "sizes": {k: list(v) for k, v in sizes.items()}, "seed": seed}
+    if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")) == identity:
+        return root
+    builders = {"pair": ("synthpair", pair_rows), "qa": ("synthqa", qa_rows)}
+    for offset, (kind, counts) in enumerate(sorted(sizes.items())):
+        task, build = builders[kind]
+        rng = np.random.default_rng(seed + 1000 * offset)
+        for split, n in zip(("train", "dev"), counts, strict=True):
+            rows = build(sample_lengths(kind, n, rng), vocab_size, rng, split[:2])
+            path = root / task / f"{split}-en.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    stamp.write_text(json.dumps(identity), encoding="utf-8")
+    return root
+
+
+def read_synthpair(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
+    return _read(request.root, "synthpair", request.split, request.lang)
+
+
+def read_synthqa(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
+    return _read(request.root, "synthqa", request.split, request.lang)
+
+
+PAIR = TaskSpec(
+    name="synthpair",
+    task_type=TaskType.PAIR_CLASSIFICATION,
+    roles=(Role.TARGET,),
+    description=(
+        f"Synthetic pair classification, XNLI-like lengths: log-normal median {PAIR_MEDIAN:.0f} pieces, "
+        f"sigma {PAIR_SIGMA}, clipped to [{PAIR_CLIP[0]}, {PAIR_CLIP[1]}] (GPU benchmark)."
+    ),
+    languages=("en",),
+    labels=NLI_LABELS,
+    metrics=("accuracy",),
+    reader="benchmarks.synthetic:read_synthpair",
+    files=jsonl_files("synthpair", ("train", "dev")),
+    max_length=PAIR_CLIP[1],
+    test_split="dev",
+)
+QA = TaskSpec(
+    name="synthqa",
+    task_type=TaskType.SPAN_QA,
+    roles=(Role.TARGET,),
+    description=(
+        f"Synthetic span QA, {QA_WINDOW}-piece windows: {QA_FULL_SHARE:.0%} full, the rest uniform in "
+        f"[{QA_SHORTEST}, {QA_WINDOW}) (GPU benchmark)."
+    ),
+    languages=("en",),
+    metrics=("squad_f1", "squad_exact_match"),
+    reader="benchmarks.synthetic:read_synthqa",
+    files=jsonl_files("synthqa", ("train", "dev")),
+    max_length=QA_WINDOW,
+    test_split="dev",
+)
+
+
+def register_gpu_tasks() -> None:
+    for spec in (PAIR, QA):
+        register(spec)

@@ -39,17 +39,18 @@ from benchmarks.common import (
     stopwatch,
     throughput,
 )
-from benchmarks.hf_baseline import VARIANTS, Recipe, predict_labels, train_with_trainer
+from benchmarks.hf_baseline import VARIANTS, SharedSettings, predict_labels, train_with_trainer
 from benchmarks.workload import Workload, resolve_model_folder, resolve_workload
 
 NAME = "train_throughput"
+DEVICES = ("cpu",)  # measured on the CPU only (run_all selects it for --device cpu)
 SPEED_TARGET = 1.5
 ACCURACY_TOLERANCE = 1.0  # points
 
 
 @dataclass(frozen=True)
 class XstiltsOptions:
-    """The xstilts-side settings (the shared recipe is :class:`Recipe`)."""
+    """The xstilts-side settings (what every recipe shares is :class:`SharedSettings`)."""
 
     head_learning_rate: float | None
     embedding_mode: str = "frozen"
@@ -63,7 +64,7 @@ def run_xstilts(
     workload: Workload,
     train_examples: list[dict],
     dev_examples: list[dict],
-    recipe: Recipe,
+    shared: SharedSettings,
     options: XstiltsOptions,
 ) -> dict[str, Any]:
     from xstilts import api
@@ -72,26 +73,26 @@ def run_xstilts(
     reset_accelerate()
     runtime = api.choose_runtime(options.precision, "cpu", options.threads)
     embedding_mode = options.embedding_mode
-    max_length = min(recipe.max_length, spec.max_length)
+    max_length = min(shared.max_length, spec.max_length)
     model = api.load_model(
         folder, heads=[spec], labels={spec.name: api.label_names(spec, train_examples)}, runtime=runtime,
-        pooling="mean", dropout=0.1, embedding_mode=embedding_mode, seed=recipe.seed,
+        pooling="mean", dropout=0.1, embedding_mode=embedding_mode, seed=shared.seed,
     )  # fmt: skip
     with stopwatch() as prep:
         train_set = api.featurize(model, spec, train_examples, "en", max_length)
     settings = api.TrainSettings(
-        learning_rate=recipe.learning_rate,
+        learning_rate=shared.learning_rate,
         head_learning_rate=options.head_learning_rate,
-        weight_decay=recipe.weight_decay,
-        warmup_ratio=recipe.warmup_ratio,
-        max_steps=recipe.steps,
-        max_grad_norm=recipe.max_grad_norm,
+        weight_decay=shared.weight_decay,
+        warmup_ratio=shared.warmup_ratio,
+        max_steps=shared.steps,
+        max_grad_norm=shared.max_grad_norm,
         eval_every=0,  # score once, after the timed loop
         embedding_mode=embedding_mode,
-        plan=api.BatchPlan(batch_size=recipe.batch_size, pad_multiple=options.pad_multiple),
+        plan=api.BatchPlan(batch_size=shared.batch_size, pad_multiple=options.pad_multiple),
         eval_plan=api.BatchPlan(batch_size=256, pad_multiple=options.pad_multiple),
     )
-    result = api.fit(model, {(spec.name, "en"): train_set}, settings, seed=recipe.seed)
+    result = api.fit(model, {(spec.name, "en"): train_set}, settings, seed=shared.seed)
     dev_set = api.featurize(model, spec, dev_examples, "en", max_length)
     with stopwatch() as dev_clock:
         predictions = api.predict(model, spec, dev_set, plan=settings.eval_plan)
@@ -124,12 +125,12 @@ def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
     spec = workload.target
     train_examples = workload.examples(spec, "train", "en", args.train_examples or None, args.seed)
     dev_examples = workload.examples(spec, spec.dev_split, "en", args.dev_examples, 0)
-    recipe = Recipe(args.steps, args.batch_size, args.learning_rate, seed=args.seed)
+    shared = SharedSettings(args.steps, args.batch_size, args.learning_rate, seed=args.seed)
     label_names = list(spec.labels) or sorted({str(e["label"]) for e in train_examples})
     label_index = {name: i for i, name in enumerate(label_names)}
     print(
         f"{NAME}: {len(train_examples)} train / {len(dev_examples)} dev examples ({workload.kind}), "
-        f"{recipe.steps} steps x batch {recipe.batch_size}, lr {recipe.learning_rate}",
+        f"{shared.steps} steps x batch {shared.batch_size}, lr {shared.learning_rate}",
         flush=True,
     )
 
@@ -137,11 +138,11 @@ def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
     options = XstiltsOptions(
         args.head_learning_rate, args.embedding_mode, args.precision, args.pad_multiple, args.threads
     )
-    runs["xstilts"] = run_xstilts(folder, workload, train_examples, dev_examples, recipe, options)
+    runs["xstilts"] = run_xstilts(folder, workload, train_examples, dev_examples, shared, options)
     print(f"  xstilts: {runs['xstilts']['examples_per_s']:.1f} examples/s", flush=True)
     if args.head_learning_rate and args.same_lr_check:  # what the head learning rate alone buys
         same_lr = replace(options, head_learning_rate=None)
-        runs["xstilts_same_lr"] = run_xstilts(folder, workload, train_examples, dev_examples, recipe, same_lr)
+        runs["xstilts_same_lr"] = run_xstilts(folder, workload, train_examples, dev_examples, shared, same_lr)
         print(
             f"  xstilts, head lr = lr: {runs['xstilts_same_lr']['dev_accuracy']:.1f}% dev accuracy",
             flush=True,
@@ -152,7 +153,7 @@ def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
     dev_gold = [label_index[str(e["label"])] for e in dev_examples]
     for variant in args.baselines:
         trained = train_with_trainer(
-            folder, variant, texts, label_ids, label_names, recipe, workdir / f"trainer-{variant}"
+            folder, variant, texts, label_ids, label_names, shared, workdir / f"trainer-{variant}"
         )
         summary = trained.summary()
         predicted = predict_labels(trained.model, trained.tokenizer, [e["text"] for e in dev_examples])
@@ -168,18 +169,18 @@ def run(args: argparse.Namespace, facts: MachineFacts) -> BenchmarkResult:
         {
             "model": folder,
             "workload": workload.describe(),
-            "steps": recipe.steps,
-            "batch_size": recipe.batch_size,
-            "learning_rate": recipe.learning_rate,
+            "steps": shared.steps,
+            "batch_size": shared.batch_size,
+            "learning_rate": shared.learning_rate,
             "head_learning_rate": args.head_learning_rate,
             "xstilts_pad_multiple": args.pad_multiple,
             "xstilts_embedding_mode": args.embedding_mode,
-            "weight_decay": recipe.weight_decay,
-            "warmup_ratio": recipe.warmup_ratio,
-            "max_grad_norm": recipe.max_grad_norm,
+            "weight_decay": shared.weight_decay,
+            "warmup_ratio": shared.warmup_ratio,
+            "max_grad_norm": shared.max_grad_norm,
             "train_examples": len(train_examples),
             "dev_examples": len(dev_examples),
-            "seed": recipe.seed,
+            "seed": shared.seed,
             "quick": args.quick,
         },
         runs,

@@ -1,10 +1,14 @@
-"""What a benchmark runs on: which tasks and data (real gettext or synthetic), which model.
+"""What a benchmark runs on (its *workload*): which tasks and data (real gettext or synthetic), which model.
 
-Real data is the gettext world that ``xstilts data build gettext`` builds (msgdomain, msgkind,
+A workload is one meaning for every benchmark, CPU or GPU: the task specs a benchmark trains and
+evaluates and the folder their examples are read from (:meth:`Workload.examples`, the
+project's own readers). Real data is the gettext world that ``xstilts data build gettext`` builds (msgdomain, msgkind,
 msgretrieval); when it is not built, ``--data auto`` falls back to :mod:`benchmarks.synthetic`,
 which has the same length mix. ``--model tiny`` builds a random 2-layer BERT with a word-level
 tokenizer trained on the workload's texts: the structure of every benchmark can then be checked
-in seconds, without the 470 MB e5 checkpoint.
+in seconds, without the 470 MB e5 checkpoint. The GPU benchmark's workloads
+(:func:`gpu_workloads`) are the synthetic ``synthpair`` and ``synthqa`` tasks, whose lengths are
+set in pieces of an XLM-R-sized vocabulary.
 """
 
 from __future__ import annotations
@@ -30,10 +34,10 @@ SYNTHETIC_SOURCES = ("en", "xa", "xb")
 class Workload:
     kind: DataKind
     data_dir: Path | None  # None: the tasks' built-data folder (real gettext data)
-    target: TaskSpec  # classification target: msgdomain / synthtopic
-    intermediate: TaskSpec  # msgkind / synthkind
-    retrieval: TaskSpec  # msgretrieval / synthretrieval
-    sources: tuple[str, ...]
+    target: TaskSpec  # the task trained and scored: msgdomain / synthtopic (GPU: synthpair / synthqa)
+    intermediate: TaskSpec | None = None  # msgkind / synthkind (the grid's intermediate task)
+    retrieval: TaskSpec | None = None  # msgretrieval / synthretrieval
+    sources: tuple[str, ...] = ()  # the grid's intermediate source languages
 
     def root(self, spec: TaskSpec) -> Path:
         return spec.data_root(self.data_dir)
@@ -47,13 +51,17 @@ class Workload:
         return spec.languages_on_disk(self.root(spec)).get(spec.test_split, [])
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "data": self.kind,
-            "target": self.target.name,
-            "intermediate": self.intermediate.name,
-            "retrieval": self.retrieval.name,
-            "data_dir": str(self.root(self.target)),
-        }
+        described = {"data": self.kind, "target": self.target.name}
+        for role, spec in (("intermediate", self.intermediate), ("retrieval", self.retrieval)):
+            if spec is not None:
+                described[role] = spec.name
+        return {**described, "data_dir": str(self.root(self.target))}
+
+    def grid_tasks(self) -> tuple[TaskSpec, TaskSpec]:
+        """(intermediate, retrieval): the grid benchmarks need both; a GPU workload has neither."""
+        if self.intermediate is None or self.retrieval is None:
+            raise ValueError(f"workload {self.target.name!r} has no intermediate/retrieval task")
+        return self.intermediate, self.retrieval
 
 
 def _real_is_built() -> bool:
@@ -85,6 +93,24 @@ def resolve_workload(choice: str, workdir: Path, quick: bool) -> Workload:
     )
 
 
+# (train, dev) examples per GPU workload; tiny (CPU check) sizes are 1/16 of the training sets.
+GPU_SIZES = {"pair": (65_536, 512), "qa": (4096, 128)}
+
+
+def gpu_workloads(workdir: Path, vocab_size: int, tiny: bool, seed: int = 0) -> dict[str, Workload]:
+    """The GPU benchmark's two workloads, written once per vocabulary size under ``workdir``."""
+    from benchmarks import synthetic
+
+    synthetic.register_gpu_tasks()
+    scale = 16 if tiny else 1
+    sizes = {kind: (train // scale, max(16, dev // scale)) for kind, (train, dev) in GPU_SIZES.items()}
+    root = synthetic.write_gpu_world(workdir / f"synthetic-gpu-{vocab_size}", vocab_size, sizes, seed)
+    return {
+        "pair": Workload("synthetic", root, synthetic.PAIR),
+        "qa": Workload("synthetic", root, synthetic.QA),
+    }
+
+
 def resolve_model_folder(name: str | None, workload: Workload, workdir: Path, quick: bool) -> str:
     """A folder (or hub id) that both xstilts and ``from_pretrained`` load the same weights from.
 
@@ -99,13 +125,14 @@ def resolve_model_folder(name: str | None, workload: Workload, workdir: Path, qu
 
 
 def _workload_texts(workload: Workload) -> list[str]:
+    intermediate, retrieval = workload.grid_tasks()
     texts: list[str] = []
-    for spec in (workload.target, workload.intermediate):
+    for spec in (workload.target, intermediate):
         for split, languages in spec.languages_on_disk(workload.root(spec)).items():
             for language in languages:
                 texts.extend(e["text"] for e in workload.examples(spec, split, language))
-    for language in workload.test_languages(workload.retrieval):
-        for pair in workload.examples(workload.retrieval, "test", language):
+    for language in workload.test_languages(retrieval):
+        for pair in workload.examples(retrieval, "test", language):
             texts.extend((pair["source"], pair["target"]))
     return texts
 

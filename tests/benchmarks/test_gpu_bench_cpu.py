@@ -1,16 +1,16 @@
-"""``benchmarks/gpu.py`` end to end on a tiny model on the CPU, plus its measuring parts.
+"""The GPU benchmark (``gpu_recipes``) end to end on a tiny model on the CPU, plus its parts.
 
-The GPU benchmark runs once on a lent GPU, so everything but the device must be proven here: the
-command runs as a script (no install, no PYTHONPATH), every recipe trains and reports positive
-throughput, the JSON and markdown hold the fields the GPU table reports, and the accounting (token
-budget, padding, warm-up exclusion) is right.
+The GPU benchmark runs once on a lent GPU, so everything but the device must be proven here: it
+runs through the one runner (``python -m benchmarks.run_all --only gpu_recipes``), every recipe
+trains and reports positive throughput, the xstilts recipes train and score through the public
+API, the record holds the fields the GPU tables report, and the accounting (token budget,
+padding, warm-up exclusion, lengths in pieces) is right.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
@@ -18,15 +18,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.gpu_recipes import (
-    RecordingFeatures,
+from benchmarks.gpu_training import (
+    BatchCounter,
     StepClock,
+    featurise_workloads,
     main_recipes,
-    make_data,
-    sample_lengths,
-    workloads,
+    model_config,
+    write_model_folder,
 )
-from xstilts.engine.batching import BatchPlan, training_batches
+from benchmarks.synthetic import QA_QUESTION_PIECES, TEMPLATE_PIECES, sample_lengths
+from benchmarks.workload import gpu_workloads
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_MAX_TOKENS = 2048
@@ -34,23 +35,39 @@ TINY_MAX_TOKENS = 2048
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict, str]:
-    out = tmp_path_factory.mktemp("gpu-bench")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    command = [sys.executable, str(ROOT / "benchmarks" / "gpu.py"), "--tiny", "--device", "cpu"]
-    command += ["--seconds-per-recipe", "1", "--threads", "1", "--out", str(out)]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=out)
+    root = tmp_path_factory.mktemp("gpu-bench")
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.run_all",
+        "--only",
+        "gpu_recipes",
+        "--quick",
+        "--threads",
+        "1",
+    ]
+    command += ["--results-dir", str(root / "results"), "--workdir", str(root / "work")]
+    proc = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, cwd=ROOT, env=dict(os.environ)
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads((out / "gpu-bench.json").read_text(encoding="utf-8"))
-    return proc, report, (out / "gpu-bench.md").read_text(encoding="utf-8")
+    (path,) = (root / "results").glob("*-quick.json")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return proc, record, path.with_suffix(".md").read_text(encoding="utf-8")
 
 
-def _runs(report: dict) -> dict[tuple[str, str], dict]:
-    return {(r["workload"], r["recipe"]): r for r in report["runs"]}
+def _measurements(record: dict) -> dict:
+    return record["benchmarks"]["gpu_recipes"]["measurements"]
+
+
+def _runs(record: dict) -> dict[tuple[str, str], dict]:
+    return {(r["workload"], r["recipe"]): r for r in _measurements(record)["runs"]}
 
 
 def test_every_recipe_trains_with_positive_throughput(bench):
-    _, report, _ = bench
-    runs = _runs(report)
+    _, record, _ = bench
+    assert record["failed"] == [] and record["machine"]["device"] == "cpu"
+    runs = _runs(record)
     expected = {(w, r) for w in ("pair", "qa") for r in ("paper", "trainer", "xstilts")}
     expected |= {("pair", f"xstilts-{v}") for v in ("exact-pad", "pad32", "2x-budget", "full-emb")} | {
         ("qa", "xstilts-ckpt")
@@ -65,22 +82,33 @@ def test_every_recipe_trains_with_positive_throughput(bench):
         assert row["peak_memory_gib"] is None  # CPU: no per-recipe peak to report
 
 
+def test_xstilts_recipes_are_scored_through_the_api(bench):
+    _, record, _ = bench
+    for (workload, recipe), row in _runs(record).items():
+        if recipe.startswith("xstilts"):
+            metric = {"pair": "accuracy", "qa": "squad_f1"}[workload]
+            assert row["check_metric"] == metric and 0 <= row["check_score"] <= 100, (workload, recipe)
+            assert row["check_examples"] == {"pair": 32, "qa": 16}[workload]  # the tiny dev sets
+        else:
+            assert "check_score" not in row  # the baselines are timed only
+
+
 def test_meta_peaks_and_workloads(bench):
-    proc, report, _ = bench
-    meta = report["meta"]
-    assert meta["device"] == "cpu" and meta["model_shape"]["num_hidden_layers"] == 2
-    assert meta["peaks"]["bf16_tflops"] > 0 and meta["peaks"]["fp32_tflops"] > 0
+    proc, record, _ = bench
+    m = _measurements(record)
+    assert m["device"] == "cpu" and m["model_shape"]["num_hidden_layers"] == 2
+    assert m["peaks"]["bf16_tflops"] > 0 and m["peaks"]["fp32_tflops"] > 0
     # 2 layers x (4 h^2 + 2 h f + biases and norms), h=64, f=128: the embeddings are not counted.
-    assert meta["non_embedding_params"] == 2 * (4 * 64 * 64 + 4 * 64 + 2 * 64 * 128 + 128 + 64 + 4 * 64)
-    assert 35 < report["workloads"]["pair"]["mean_length"] < 45
-    assert report["workloads"]["qa"]["p50"] == 384
-    assert report["targets"]["apply"] is False  # a tiny CPU run is never judged against GPU targets
+    assert m["non_embedding_params"] == 2 * (4 * 64 * 64 + 4 * 64 + 2 * 64 * 128 + 128 + 64 + 4 * 64)
+    assert 35 < m["workloads"]["pair"]["mean_length"] < 45
+    assert m["workloads"]["qa"]["p50"] == 384 and m["workloads"]["qa"]["task"] == "synthqa"
+    assert m["targets"]["apply"] is False  # a tiny CPU run is never judged against GPU targets
     assert "pair/xstilts: ok" in proc.stdout  # timestamped progress lines, for partial logs
 
 
 def test_xstilts_batches_follow_the_token_budget(bench):
-    _, report, _ = bench
-    runs = _runs(report)
+    _, record, _ = bench
+    runs = _runs(record)
     xstilts, trainer, exact = (
         runs["pair", "xstilts"],
         runs["pair", "trainer"],
@@ -95,56 +123,153 @@ def test_xstilts_batches_follow_the_token_budget(bench):
     assert trainer["precision"] == "fp32" and runs["pair", "paper"]["settings"]["optimizer"] == "loop"
 
 
-def test_ratios_and_markdown(bench):
-    _, report, markdown = bench
-    runs = _runs(report)
+def test_ratios_rows_and_markdown(bench):
+    _, record, markdown = bench
+    runs = _runs(record)
     for workload in ("pair", "qa"):
         trainer, paper, xstilts = (runs[workload, r] for r in ("trainer", "paper", "xstilts"))
         assert trainer["vs_trainer"] == pytest.approx(1.0) and paper["vs_paper"] == pytest.approx(1.0)
         assert xstilts["vs_trainer"] == pytest.approx(xstilts["examples_per_s"] / trainer["examples_per_s"])
-    assert runs["pair", "xstilts-exact-pad"]["vs_base"] == pytest.approx(
-        runs["pair", "xstilts-exact-pad"]["examples_per_s"] / runs["pair", "xstilts"]["examples_per_s"]
+    exact = runs["pair", "xstilts-exact-pad"]
+    assert exact["vs_base"] == pytest.approx(
+        exact["examples_per_s"] / runs["pair", "xstilts"]["examples_per_s"]
     )
-    assert markdown.count("| xstilts | ok |") == 2 and "## Targets" in markdown
-    assert report["meta"]["device_name"] in markdown and report["meta"]["torch"] in markdown
+    rows = {row["quantity"]: row for row in record["benchmarks"]["gpu_recipes"]["rows"]}
+    assert rows["pair examples/s, xstilts"]["ratio"] == pytest.approx(runs["pair", "xstilts"]["vs_trainer"])
+    assert rows["pair examples/s, xstilts"]["met"] is None  # not judged off the GPU
+    assert rows["pair examples/s, xstilts-pad32"]["baseline_name"] == "xstilts"
+    assert rows["qa useful TFLOP/s, xstilts"]["ratio"] == pytest.approx(runs["qa", "xstilts"]["mfu"])
+    # The one runner's markdown: the shared table, then the GPU benchmark's per-recipe tables.
+    assert "| gpu_recipes | pair examples/s, xstilts |" in markdown
+    assert markdown.count("| xstilts | ok |") == 2 and "#### Targets" in markdown
+    assert record["machine"]["cpu_model"] in markdown
+
+
+def test_featurised_lengths_are_the_sampled_lengths_in_pieces(tmp_path):
+    """Every word is one piece: the API's features are exactly as long as the workload says."""
+    config = model_config("tiny", None)
+    folder = write_model_folder(tmp_path / "model", config, "cpu", None)
+    workloads = gpu_workloads(tmp_path, config.vocab_size, tiny=True)
+    pair_rows = workloads["pair"].examples(workloads["pair"].target, "dev", "en")
+    qa_rows = workloads["qa"].examples(workloads["qa"].target, "dev", "en")
+    data = featurise_workloads(folder, {"pair": workloads["pair"], "qa": workloads["qa"]})
+    dev_pair = data["pair"].dev.dataset["input_ids"]
+    assert [len(ids) for ids in dev_pair] == [
+        TEMPLATE_PIECES + len(r["text_a"].split()) + len(r["text_b"].split()) for r in pair_rows
+    ]
+    dev_qa = data["qa"].dev.dataset
+    assert len(dev_qa) == len(qa_rows)  # one window per example: nothing overflows
+    assert [len(ids) for ids in dev_qa["input_ids"]] == [
+        TEMPLATE_PIECES + QA_QUESTION_PIECES + len(r["context"].split()) for r in qa_rows
+    ]
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    for row, ids, start, end in zip(
+        qa_rows, dev_qa["input_ids"], dev_qa["start_position"], dev_qa["end_position"], strict=True
+    ):
+        assert tokenizer.decode(ids[start : end + 1]) == row["answers"][0]["text"]  # gold span in pieces
+    assert len(data["pair"].input_ids) == 4096 and data["pair"].labels  # the baselines' copy
+
+
+def test_batch_counter_counts_what_the_engine_trains_on(tmp_path):
+    """The per-step counts the clock times are the engine's own totals, step by step."""
+    from xstilts import api
+
+    config = model_config("tiny", None)
+    folder = write_model_folder(tmp_path / "model", config, "cpu", None)
+    workload = gpu_workloads(tmp_path, config.vocab_size, tiny=True)["pair"]
+    model = api.load_model(folder, heads=[workload.target], runtime=api.choose_runtime("fp32", "cpu", 1))
+    counter = BatchCounter()
+    model.network.encoder.register_forward_pre_hook(counter, with_kwargs=True)
+    rows = workload.examples(workload.target, "dev", "en")
+    settings = api.TrainSettings(max_steps=3, eval_every=0, plan=api.BatchPlan(batch_size=8, max_tokens=256))
+    result = api.fit(model, {(workload.target.name, "en"): rows}, settings)
+    assert len(counter.batches) == 3
+    assert sum(b[0] for b in counter.batches) == result.examples_seen
+    assert sum(int(b[1]) for b in counter.batches) == result.real_tokens
+    assert sum(b[2] for b in counter.batches) == result.padded_tokens
+    assert all(b[2] == b[0] * b[3] <= 256 for b in counter.batches)
 
 
 def test_pair_lengths_are_xnli_like():
-    lengths = sample_lengths(workloads(tiny=False)["pair"], 50_000, np.random.default_rng(1))
+    lengths = sample_lengths("pair", 50_000, np.random.default_rng(1))
     assert 38 < lengths.mean() < 42 and 70 < np.percentile(lengths, 95) < 82
     assert lengths.min() >= 6 and lengths.max() <= 256
 
 
-def test_recording_features_counts_what_the_trainer_slices():
-    data = make_data(workloads(tiny=True)["pair"], vocab_size=1000, seed=0)
-    features = RecordingFeatures(data, pad_multiple=32)
-    plan = BatchPlan(batch_size=512, max_tokens=TINY_MAX_TOKENS, pad_multiple=32)
-    batch = training_batches(data.lengths, plan, random.Random(0))[0]
-    rows = features[batch]
-    examples, real, padded, width = features.batches[-1]
-    assert examples == len(batch) == len(rows["label"])
-    assert real == sum(len(r) for r in rows["input_ids"]) and width % 32 == 0
-    assert padded == width * examples <= TINY_MAX_TOKENS
-    assert all(r[0] == 0 for r in rows["input_ids"])  # every example starts with <s>
-
-
 def test_step_clock_excludes_warm_up_and_stops_at_budget():
+    import torch
+
     syncs: list[int] = []
     clock = StepClock(budget_s=0.0, sync=lambda: syncs.append(1), min_warmup_steps=2, min_timed_steps=2)
     clock.start()
-    finished = [clock.step_done(10 * i, 100, 128, 32) for i in range(1, 5)]
+    finished = [clock.step_done(10 * i, torch.tensor(100), 128, 32) for i in range(1, 5)]
     assert finished == [False, False, False, True]  # 2 warm-up steps, then 2 timed
     assert clock.warmup_steps == 2 and [c[0] for c in clock.counts] == [30, 40]
     assert len(syncs) == 2  # device synchronised only at the two boundaries
+    clock.resolve()
+    assert [c[1] for c in clock.counts] == [100, 100] and all(type(c[1]) is int for c in clock.counts)
 
 
 def test_main_recipes_match_the_documented_settings():
-    pair = {r.name: r for r in main_recipes(workloads(tiny=False)["pair"], 16384)}
-    qa = {r.name: r for r in main_recipes(workloads(tiny=False)["qa"], 16384)}
+    pair = {r.name: r for r in main_recipes("pair", 16384)}
+    qa = {r.name: r for r in main_recipes("qa", 16384)}
     assert (pair["paper"].batch_size, pair["paper"].pad_to) == (4, 256)
     assert (pair["trainer"].batch_size, pair["trainer"].pad_to) == (8, 128)
     assert qa["paper"].pad_to == qa["trainer"].pad_to == 384
     assert (
         pair["xstilts"].engine and pair["xstilts"].pad_multiple == 8 and pair["xstilts"].max_tokens == 16384
     )
+    assert pair["xstilts"].embedding_mode == "frozen" and pair["paper"].optimizer == "loop"
     assert 16384 // 384 >= 32  # the QA batch the budget allows reaches the span-QA batch target of >= 32
+
+
+def test_the_runner_refuses_a_device_it_cannot_measure(capsys):
+    from benchmarks import run_all
+
+    assert run_all.meant_for("cuda") == ["gpu_recipes"] and "gpu_recipes" not in run_all.meant_for("cpu")
+    assert run_all.main(["--only", "train_throughput", "--device", "cuda"]) == 2
+    assert "train_throughput measure(s) on cpu only" in capsys.readouterr().err
+    import torch
+
+    if not torch.cuda.is_available():
+        assert run_all.main(["--device", "cuda"]) == 2
+        assert "sees no CUDA device" in capsys.readouterr().err
+
+
+def test_no_benchmark_touches_sys_path():
+    """One framework, imported as a package (``python -m benchmarks...``), never by path hacks."""
+    import re
+
+    changes = re.compile(r"sys\.path(\[[^\]]*\])?\s*(=|\+=|\.(insert|append|extend)\()")
+    offenders = [
+        p.name for p in (ROOT / "benchmarks").glob("*.py") if changes.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+    assert changes.search("sys.path[:1] = [str(ROOT)]") and changes.search("sys.path.insert(0, x)")
+
+
+def test_the_record_keeps_a_running_benchmark_as_partial(tmp_path):
+    """A GPU run cut short (a lent machine's time limit) still leaves a record named after the GPU."""
+    import argparse
+
+    from benchmarks import run_all
+    from benchmarks.common import BenchmarkResult, MachineFacts, Row
+
+    facts = MachineFacts(
+        "2026-01-02 10:00 UTC", "AMD EPYC 7B13", 16, 16, "2.11", "5.17", True, "bf16", "", 0.1,
+        device="cuda", device_name="NVIDIA H200", cuda_version="13.0",
+    )  # fmt: skip
+    run = run_all.Run(argparse.Namespace(results_dir=tmp_path, quick=False), facts, None)
+    running = BenchmarkResult(
+        "gpu_recipes", {}, {"runs": []}, [Row("gpu_recipes", "pair examples/s, xstilts", 3.0, 1.0, "trainer", 3.0)],
+        details="#### Targets",
+    )  # fmt: skip
+    path = run.save(running)
+    assert path == tmp_path / "2026-01-02-nvidia-h200.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert record["benchmarks"]["gpu_recipes"]["partial"] is True and record["failed"] == []
+    assert record["machine"]["device_name"] == "NVIDIA H200" and "NVIDIA H200 (CUDA 13.0)" in facts.one_line()
+    markdown = path.with_suffix(".md").read_text(encoding="utf-8")
+    assert "| gpu_recipes | pair examples/s, xstilts |" in markdown and "#### Targets" in markdown

@@ -17,7 +17,9 @@ def test_recipe_accuracy_runs_both_recipes_on_the_same_examples(tiny_world, tmp_
         "--json", str(out),
     ])  # fmt: skip
     assert code == 0
-    summary = json.loads(out.read_text())
+    record = json.loads(out.read_text())  # the shared record format, like every benchmark's
+    assert record["failed"] == [] and record["machine"]["cpu_model"]
+    summary = record["benchmarks"]["recipe_accuracy"]["measurements"]
     assert {r["recipe"] for r in summary["runs"]} == {"fp32", "fast"}
     assert all(r["examples_seen"] == 16 for r in summary["runs"])  # same examples seen
     fp32, fast = (next(r for r in summary["runs"] if r["recipe"] == name) for name in ("fp32", "fast"))
@@ -38,7 +40,7 @@ def test_diagnostic_recipes_change_one_setting_each(tiny_world, tmp_path):
         "--recipes", "fast-fp32,fast-sparse", "--json", str(out),
     ])  # fmt: skip
     assert code == 0
-    summary = json.loads(out.read_text())
+    summary = json.loads(out.read_text())["benchmarks"]["recipe_accuracy"]["measurements"]
     runs = {r["recipe"]: r for r in summary["runs"]}
     assert runs["fast-fp32"]["precision"] == "fp32" and runs["fast-fp32"]["embedding_mode"] == "frozen"
     assert runs["fast-sparse"]["embedding_mode"] == "sparse"
@@ -72,3 +74,32 @@ def test_pool_pairs_runs_by_seed_across_records(tmp_path, capsys):
     # seed 3 has no fp32 partner and is left out; paired mean of -1 and +1 is 0; speed 8x and 6x
     assert "fast - fp32 over seeds [1, 2]: +0.00 points" in out and "7.0x examples/s" in out
     assert "-1.00, +1.00" in out
+
+
+def test_pool_reads_the_shared_record_format_too(tmp_path, capsys):
+    """Records written before the shared format and after it pool together."""
+    runs = [{"recipe": r, "seed": 1, "dev_accuracy": a, "examples_per_s": v} for r, a, v in
+            (("fp32", 50.0, 10.0), ("fast", 50.5, 90.0))]  # fmt: skip
+    summary = {"task": "msgdomain", "steps": 150, "batch_size": 16, "dev_examples": 1200, "runs": runs}
+    shared = tmp_path / "shared.json"
+    shared.write_text(json.dumps({"benchmarks": {"recipe_accuracy": {"measurements": summary}}}))
+    assert main(["--pool", str(shared)]) == 0
+    assert "fast - fp32 over seeds [1]: +0.50 points" in capsys.readouterr().out
+
+
+def test_run_all_runs_recipe_accuracy_only_when_asked(tmp_path):
+    from benchmarks import run_all
+
+    assert "recipe_accuracy" in run_all.BENCHMARKS and "recipe_accuracy" not in run_all.meant_for("cpu")
+    code = run_all.main(["--quick", "--only", "recipe_accuracy", "--threads", "1",
+                         "--results-dir", str(tmp_path / "results"), "--workdir", str(tmp_path / "work")])  # fmt: skip
+    assert code == 0
+    record = json.loads(next((tmp_path / "results").glob("*-quick.json")).read_text(encoding="utf-8"))
+    result = record["benchmarks"]["recipe_accuracy"]
+    assert result["measurements"]["task"] == "synthtopic"  # the synthetic workload, as every quick run
+    assert {r["recipe"] for r in result["measurements"]["runs"]} == {"fp32", "fast"}
+    rows = {row["quantity"]: row for row in result["rows"]}
+    assert (
+        rows["train examples/s, fast"]["ratio"] > 0
+        and rows["dev accuracy (%), fast"]["baseline_name"] == "fp32 recipe"
+    )
