@@ -143,15 +143,28 @@ def _same_item_reference(spec, model, tokenizer, labels, plan, root, ctx, items,
         results[language].setdefault("info", {})["n_same_items"] = len(shared)
 
 
-def _aligned_texts(spec, root: Path, languages: list[str], limit: int | None) -> list[str]:
-    """Both sides of every labelled aligned pair the job scores (mining and hidden-alignment
-    files are embedded where they are scored)."""
-    texts: list[str] = []
+def _read_test_set(spec, root: Path, language: str, limit: int | None) -> list[dict]:
+    """A language's test examples; a label-withheld file with unaligned sides is read whole
+    (every English line is a candidate, so a subsample would change the task)."""
+    with unlabelled_reading():
+        examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
+        if limit and examples and is_unlabelled(spec.task_type, examples[0]):
+            examples = read_examples(spec, root, spec.test_split, language)
+    return examples
+
+
+def _aligned_test_sets(spec, root: Path, languages: list[str], limit: int | None) -> dict[str, list[dict]]:
+    """Every language's aligned pairs, read once: embedded together in one pass, then scored per
+    language. Mining files stay unread here (large; each is embedded where it is scored)."""
     if get_task_type(spec.task_type).evaluation != "aligned":
-        return texts
-    for language in languages:
-        with unlabelled_reading():
-            examples = read_examples(spec, root, spec.test_split, language, limit, EVAL_SEED)
+        return {}
+    return {language: _read_test_set(spec, root, language, limit) for language in languages}
+
+
+def _aligned_texts(spec, test_sets: dict[str, list[dict]]) -> list[str]:
+    """Both sides of every labelled aligned pair (hidden-alignment files are embedded where scored)."""
+    texts: list[str] = []
+    for examples in test_sets.values():
         if examples and not is_unlabelled(spec.task_type, examples[0]):
             texts += [e["source"] for e in examples] + [e["target"] for e in examples]
     return texts
@@ -181,16 +194,14 @@ def evaluate_retrieval(job, ctx: RunContext, out_dir: Path) -> dict[str, dict[st
     results: dict[str, dict[str, Any]] = {}
     languages = payload["languages"]
     mining = get_task_type(spec.task_type).evaluation == "mining"
-    embed.prefetch(_aligned_texts(spec, root, languages, payload["max_examples"]))
+    test_sets = _aligned_test_sets(spec, root, languages, payload["max_examples"])
+    embed.prefetch(_aligned_texts(spec, test_sets))
     for done, language in enumerate(languages):
-        with unlabelled_reading():
-            examples = read_examples(
-                spec, root, spec.test_split, language, payload["max_examples"], EVAL_SEED
-            )
+        if language in test_sets:
+            examples = test_sets.pop(language)  # scored once: let it go after
+        else:
+            examples = _read_test_set(spec, root, language, payload["max_examples"])
         predict_only = bool(examples) and is_unlabelled(spec.task_type, examples[0])
-        if predict_only and payload["max_examples"]:  # unaligned sides: every English line is a candidate
-            with unlabelled_reading():
-                examples = read_examples(spec, root, spec.test_split, language)
         if mining:  # (BUCC): no aligned pairs, gold pairs read on the side
             scores, pairs, info = mining_scores(spec, root, language, embed, examples)
             with (out_dir / "predictions" / f"{language}.jsonl").open("w", encoding="utf-8") as handle:
