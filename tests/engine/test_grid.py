@@ -14,6 +14,7 @@ import pytest
 from rich.console import Console
 
 from tests.engine.conftest import write_experiment
+from tests.support.scores import score_tuples
 from xstilts.errors import XstiltsError
 from xstilts.pipeline.config import load_experiment
 from xstilts.pipeline.runner import run_experiment
@@ -25,19 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _scores(config) -> list[tuple]:
-    frame = ResultsStore(config.store_path).scores_frame(config.name)
-    cols = [
-        "condition",
-        "seed",
-        "target_task",
-        "language",
-        "metric",
-        "variant",
-        "direction",
-        "reference",
-        "value",
-    ]
-    return sorted(tuple(row) for row in frame[cols].itertuples(index=False))
+    return score_tuples(ResultsStore(config.store_path).scores_frame(config.name))
 
 
 def test_grid_trains_each_intermediate_once_and_second_run_trains_nothing(tiny_world, tmp_path):

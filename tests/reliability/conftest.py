@@ -10,6 +10,7 @@ import pytest
 from rich.console import Console
 
 from tests.engine.conftest import write_experiment
+from tests.support.scores import score_tuples
 
 QUIET = Console(file=open(os.devnull, "w"), width=160)  # noqa: SIM115 - lives for the session
 REPO = Path(__file__).resolve().parents[2]
@@ -37,21 +38,6 @@ def small_experiment(folder: Path, world: dict[str, Path], name: str, **override
     }
     folder.mkdir(parents=True, exist_ok=True)
     return write_experiment(folder / f"{name}.yaml", world, name, **settings)
-
-
-def score_tuples(frame) -> list[tuple]:
-    cols = [
-        "condition",
-        "seed",
-        "target_task",
-        "language",
-        "metric",
-        "variant",
-        "direction",
-        "reference",
-        "value",
-    ]
-    return sorted(tuple(row) for row in frame[cols].itertuples(index=False))
 
 
 def config_scores(config) -> list[tuple]:

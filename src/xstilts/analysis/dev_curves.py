@@ -21,28 +21,25 @@ PHASES = TRAINING_KINDS  # the job kinds with a dev curve
 COLUMNS = ["phase", "model", "condition", "target", "seed", "job_id", "step", "loss", "dev"]
 
 
-def curve_table(jobs: pd.DataFrame, config_hashes: set[str] | None = None) -> pd.DataFrame:
-    """One row per dev evaluation of every training job (of ``config_hashes`` only, when given)."""
-    rows = []
+def _training_jobs(jobs: pd.DataFrame, config_hashes: set[str] | None):
+    """Each training job (of ``config_hashes`` only, when given) as (its identity columns, provenance)."""
     for job in jobs[jobs["kind"].isin(PHASES)].itertuples():
         provenance = json.loads(job.provenance_json or "{}")
         if config_hashes is not None and provenance.get("config_hash") not in config_hashes:
             continue
         tags = provenance.get("tags") or {}
-        for point in provenance.get("dev_history") or []:
-            rows.append(
-                {
-                    "phase": job.kind,
-                    "model": tags.get("model", ""),
-                    "condition": tags.get("condition", ""),
-                    "target": tags.get("target", ""),
-                    "seed": tags.get("seed", ""),
-                    "job_id": job.job_id,
-                    "step": int(point["step"]),
-                    "loss": point.get("loss"),
-                    "dev": point.get("mean"),
-                }
-            )
+        identity = {"phase": job.kind, "job_id": job.job_id}
+        identity.update({name: tags.get(name, "") for name in ("model", "condition", "target", "seed")})
+        yield identity, provenance
+
+
+def curve_table(jobs: pd.DataFrame, config_hashes: set[str] | None = None) -> pd.DataFrame:
+    """One row per dev evaluation of every training job (of ``config_hashes`` only, when given)."""
+    rows = [
+        {**identity, "step": int(point["step"]), "loss": point.get("loss"), "dev": point.get("mean")}
+        for identity, provenance in _training_jobs(jobs, config_hashes)
+        for point in provenance.get("dev_history") or []
+    ]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -97,23 +94,12 @@ SELECTION_COLUMNS = ["phase", "model", "condition", "target", "seed", "job_id", 
 def selection_table(jobs: pd.DataFrame, config_hashes: set[str] | None = None) -> pd.DataFrame:
     """One row per learning-rate candidate of every training job that picked its rate on dev."""
     rows = []
-    for job in jobs[jobs["kind"].isin(PHASES)].itertuples():
-        provenance = json.loads(job.provenance_json or "{}")
-        if config_hashes is not None and provenance.get("config_hash") not in config_hashes:
-            continue
-        selection = provenance.get("learning_rate_selection")
-        if not selection:
-            continue
-        tags = provenance.get("tags") or {}
+    for identity, provenance in _training_jobs(jobs, config_hashes):
+        selection = provenance.get("learning_rate_selection") or {"candidates": []}
         for candidate in selection["candidates"]:
             rows.append(
                 {
-                    "phase": job.kind,
-                    "model": tags.get("model", ""),
-                    "condition": tags.get("condition", ""),
-                    "target": tags.get("target", ""),
-                    "seed": tags.get("seed", ""),
-                    "job_id": job.job_id,
+                    **identity,
                     "learning_rate": candidate["learning_rate"],
                     "best_dev": candidate["best_dev_mean"],
                     "best_step": candidate["best_step"],
