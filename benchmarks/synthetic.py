@@ -147,16 +147,9 @@ def _read(data_dir: Path, task: str, split: str, lang: str) -> list[dict[str, An
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def read_synthtopic(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
-    return _read(request.root, "synthtopic", request.split, request.lang)
-
-
-def read_synthkind(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
-    return _read(request.root, "synthkind", request.split, request.lang)
-
-
-def read_synthretrieval(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
-    return _read(request.root, "synthretrieval", request.split, request.lang)
+def read_synthetic(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
+    """Every synthetic task's reader: its files sit under the task's own name."""
+    return _read(request.root, spec.name, request.split, request.lang)
 
 
 TOPIC = TaskSpec(
@@ -167,7 +160,7 @@ TOPIC = TaskSpec(
     languages=LANGUAGES,
     labels=TOPICS,
     metrics=("accuracy",),
-    reader="benchmarks.synthetic:read_synthtopic",
+    reader="benchmarks.synthetic:read_synthetic",
     files=jsonl_files("synthtopic", ("train", "dev", "test")),
     max_length=64,
 )
@@ -180,7 +173,7 @@ KIND = TaskSpec(
     train_languages=LANGUAGES,
     labels=KINDS,
     metrics=("accuracy",),
-    reader="benchmarks.synthetic:read_synthkind",
+    reader="benchmarks.synthetic:read_synthetic",
     files=jsonl_files("synthkind", ("train", "dev")),
     max_length=64,
     test_split="dev",
@@ -193,7 +186,7 @@ RETRIEVAL = TaskSpec(
     languages=LANGUAGES[1:],
     train_languages=(),
     metrics=("retrieval_accuracy", "mrr", "retrieval_margin"),
-    reader="benchmarks.synthetic:read_synthretrieval",
+    reader="benchmarks.synthetic:read_synthetic",
     files=jsonl_files("synthretrieval", ("test",)),
     max_length=64,
     dev_split="test",
@@ -299,14 +292,6 @@ def write_gpu_world(root: Path, vocab_size: int, sizes: dict[str, tuple[int, int
     return root
 
 
-def read_synthpair(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
-    return _read(request.root, "synthpair", request.split, request.lang)
-
-
-def read_synthqa(spec: TaskSpec, request: ReadRequest) -> list[dict[str, Any]]:
-    return _read(request.root, "synthqa", request.split, request.lang)
-
-
 PAIR = TaskSpec(
     name="synthpair",
     task_type=TaskType.PAIR_CLASSIFICATION,
@@ -318,7 +303,7 @@ PAIR = TaskSpec(
     languages=("en",),
     labels=NLI_LABELS,
     metrics=("accuracy",),
-    reader="benchmarks.synthetic:read_synthpair",
+    reader="benchmarks.synthetic:read_synthetic",
     files=jsonl_files("synthpair", ("train", "dev")),
     max_length=PAIR_CLIP[1],
     test_split="dev",
@@ -333,7 +318,7 @@ QA = TaskSpec(
     ),
     languages=("en",),
     metrics=("squad_f1", "squad_exact_match"),
-    reader="benchmarks.synthetic:read_synthqa",
+    reader="benchmarks.synthetic:read_synthetic",
     files=jsonl_files("synthqa", ("train", "dev")),
     max_length=QA_WINDOW,
     test_split="dev",
