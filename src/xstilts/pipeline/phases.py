@@ -258,32 +258,30 @@ def _train_phase(job, ctx, build_model, entries, phase, settings, tokenizer, tra
     """One training run at ``phase.learning_rate``, or one per ``phase.learning_rates`` (the best
     on dev kept); returns the model, its inherited keys, runtime options, result and selection."""
     seed = job.payload["seed"]
-    built: dict[int, tuple[set[str], dict[str, Any]]] = {}
 
-    def fresh_model():
+    def fresh():
+        """A candidate: the assembled model, its inherited keys and the runtime options chosen."""
         model, inherited = build_model()
-        built[id(model)] = (inherited, prepare_encoder(model, ctx))
-        return model
+        return model, inherited, prepare_encoder(model, ctx)
 
-    def run(model, run_settings: TrainSettings, on_tracker=tracker):
-        runnable = torch.compile(model, dynamic=False) if built[id(model)][1]["compile"] else model
+    def run(candidate, run_settings: TrainSettings, on_tracker=tracker):
+        model, _, chosen = candidate
+        runnable = torch.compile(model, dynamic=False) if chosen["compile"] else model
         return train(
             runnable, entries, run_settings, ctx.runtime, seed, tokenizer,
             on_step=_progress(ctx, job.key), tracker=on_tracker,
         )  # fmt: skip
 
     if not phase.learning_rates:
-        model = fresh_model()
-        result = run(model, settings)
-        return model, *built[id(model)], result, None
+        candidate = fresh()
+        return *candidate, run(candidate, settings), None
     selection = select_learning_rate(
-        fresh_model,
-        lambda model, run_settings: run(model, run_settings, _RatePrefixed(tracker, run_settings)),
+        fresh,
+        lambda candidate, run_settings: run(candidate, run_settings, _RatePrefixed(tracker, run_settings)),
         settings,
         phase.learning_rates,
     )
-    inherited, chosen = built[id(selection.model)]
-    return selection.model, inherited, chosen, selection.result, selection
+    return *selection.model, selection.result, selection
 
 
 class _RatePrefixed:

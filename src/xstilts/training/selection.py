@@ -36,7 +36,7 @@ class Candidate:
 class Selection:
     """The chosen run's model and result, with every candidate in declared order."""
 
-    model: Any
+    model: Any  # whatever build_model returned for the winning rate (a model, or a model with its context)
     result: TrainResult
     chosen: float
     candidates: list[Candidate]
